@@ -1,0 +1,46 @@
+/**
+ * Every size and count limit pop3scope enforces, in one place, each with the reason it exists.
+ * Protocol limits come from the RFCs; resource limits keep memory bounded whatever a peer sends.
+ */
+
+/** RFC 2449 §4: a command line, CRLF included, is at most 255 octets for servers that speak CAPA. */
+export const MAX_COMMAND_LINE = 255;
+
+/** RFC 1939 §3: each command argument is at most 40 octets. */
+export const MAX_COMMAND_ARGUMENT = 40;
+
+/** RFC 2449 §4: the first line of a response (greeting included), CRLF included, is at most 512 octets. */
+export const MAX_RESPONSE_LINE = 512;
+
+/** RFC 1939 §7: a UID is 1 to 70 characters. */
+export const MAX_UID_LENGTH = 70;
+
+/**
+ * How many octets of one line the engine keeps. Longer lines are still counted octet by octet but the rest
+ * is not stored, so a peer that never sends CRLF cannot grow memory without bound.
+ */
+export const MAX_KEPT_LINE = 8 * 1024;
+
+/** How many octets of a multi-line body (RETR, TOP) are kept as a preview; the rest is counted only. */
+export const BODY_PREVIEW_OCTETS = 2 * 1024;
+
+/** How many lines of a listing body (LIST, UIDL, CAPA, ...) are parsed; more are counted only. */
+export const MAX_LISTING_LINES = 200_000;
+
+/** How many messages the mailbox model tracks; a larger maildrop is still relayed and counted. */
+export const MAX_TRACKED_MESSAGES = 200_000;
+
+/** How many pipelined commands may wait for a response before further ones are counted but not tracked. */
+export const MAX_OUTSTANDING_COMMANDS = 10_000;
+
+/** How many SASL steps of one AUTH exchange are kept for display; real mechanisms need fewer than ten. */
+export const MAX_SASL_STEPS = 32;
+
+/** How many violations one transaction keeps; the rest are counted in the session summary only. */
+export const MAX_VIOLATIONS_PER_TRANSACTION = 32;
+
+/** The embedded server's default idle timeout: RFC 1939 §3 requires at least 10 minutes. */
+export const SERVER_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The embedded server's default maximum number of concurrent sessions. */
+export const SERVER_MAX_SESSIONS = 2_000;

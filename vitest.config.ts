@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration suites start real peers (Dovecot, curl, fetchmail, mpop) on loopback; they get more time
+// than unit tests, and the JSON report lets .ci/run prove that tests actually ran.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    passWithNoTests: false,
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
+  },
+});
