@@ -1,0 +1,140 @@
+/**
+ * The engine as every driver uses it: one Inspector per session. Bytes in, annotated events out. It runs the
+ * protocol engine, then annotates each finished transaction (explanation, RFC section, model checks), keeps
+ * the mailbox model and the summary facts, and ends with exactly one `summary` event. Sans-IO: the caller
+ * supplies every timestamp.
+ */
+import { Pop3Session } from '../protocol/session.js';
+import type { Direction, RawTransaction, TlsInfo } from '../protocol/types.js';
+import { violation } from '../protocol/violations.js';
+import { explain } from './explain.js';
+import { Mailbox } from './mailbox.js';
+import { applyToMailbox } from './model.js';
+import { SummaryFacts, summarize } from './summary.js';
+import type { EngineEvent, Transaction } from './types.js';
+
+export interface SessionOpen {
+  readonly client?: string | null;
+  readonly upstream?: string | null;
+  /** The session started in TLS (port 995): the decrypted stream is what the engine sees. */
+  readonly tls?: 'none' | 'implicit';
+}
+
+export class Inspector {
+  readonly mailbox = new Mailbox();
+  private readonly protocol = new Pop3Session();
+  private readonly facts = new SummaryFacts();
+  private ended = false;
+
+  constructor(
+    readonly session: string,
+    private readonly open: SessionOpen = {},
+    t?: number,
+  ) {
+    if (t !== undefined) this.facts.seen(t);
+    if (open.tls === 'implicit') this.facts.tls = 'implicit';
+  }
+
+  /** The phase the session is in now (null before the greeting). */
+  get phase() {
+    return this.protocol.phase;
+  }
+
+  /** Feeds a received chunk. Never throws, whatever the bytes. */
+  receive(dir: Direction, chunk: Uint8Array, t: number): EngineEvent[] {
+    if (this.ended) return [];
+    this.facts.seen(t);
+    this.facts.bytes[dir] += chunk.length;
+    return this.annotate(this.protocol.receive(dir, chunk, t));
+  }
+
+  /** TLS began on the connection. */
+  tls(info: TlsInfo, t: number): EngineEvent[] {
+    if (this.ended) return [];
+    this.facts.seen(t);
+    if (info.visibility === 'opaque') this.facts.tls = 'opaque';
+    else if (this.facts.tls === 'none') this.facts.tls = info.how;
+    return this.annotate(this.protocol.tls(info, t));
+  }
+
+  /** The connection ended. Returns the last events, the summary last of all. */
+  close(t: number, by: string | null = null, reason: string | null = null): EngineEvent[] {
+    if (this.ended) return [];
+    this.facts.seen(t);
+    const events = this.annotate(this.protocol.close(t));
+    this.ended = true;
+    const marked = this.mailbox.numbers((m) => m.marked);
+    if (!this.mailbox.updated && marked.length > 0) {
+      const v = violation('POP3_NO_UPDATE', `message(s) ${marked.join(', ')} stay on the server`);
+      this.facts.count(v);
+      events.push({ type: 'violation', session: this.session, t, violation: v });
+    }
+    const summary = summarize(
+      this.session,
+      this.facts,
+      this.mailbox,
+      { client: this.open.client ?? null, upstream: this.open.upstream ?? null },
+      { t, by, reason },
+    );
+    events.push({ type: 'summary', session: this.session, summary });
+    return events;
+  }
+
+  private annotate(events: ReturnType<Pop3Session['receive']>): EngineEvent[] {
+    const session = this.session;
+    const out: EngineEvent[] = [];
+    for (const e of events) {
+      switch (e.type) {
+        case 'transaction':
+          out.push({ type: 'transaction', session, tx: this.finish(e.tx) });
+          break;
+        case 'phase':
+          this.facts.phases.push({ phase: e.to, at: e.at });
+          out.push({ ...e, session });
+          break;
+        case 'violation':
+          this.facts.count(e.violation);
+          out.push({ ...e, session });
+          break;
+        case 'command':
+          this.facts.commands++;
+          out.push({ ...e, session });
+          break;
+        default:
+          out.push({ ...e, session });
+      }
+    }
+    return out;
+  }
+
+  private finish(raw: RawTransaction): Transaction {
+    for (const v of applyToMailbox(raw, this.mailbox)) raw.violations.push(v);
+    this.facts.learn(raw);
+    for (const v of raw.violations) this.facts.count(v);
+    const r = raw.response;
+    return {
+      session: this.session,
+      seq: raw.seq,
+      phase: raw.phase,
+      command: raw.command,
+      response: {
+        status: r.status,
+        code: r.code,
+        text: r.text,
+        multiline: r.multiline,
+        bodyOctets: r.bodyOctets,
+        bodyLines: r.bodyLines,
+        complete: r.complete,
+        ...(r.preview ? { preview: r.preview.toString('utf8') } : {}),
+        ...(r.listing ? { listing: r.listing } : {}),
+      },
+      ...(raw.sasl ? { sasl: raw.sasl } : {}),
+      startedAt: raw.startedAt,
+      endedAt: raw.endedAt,
+      latencyMs: raw.command ? raw.endedAt - raw.startedAt : null,
+      explain: explain(raw, this.mailbox),
+      rfc: raw.spec?.rfc ?? (raw.seq === 0 && !raw.command ? 'RFC 1939 §4' : 'RFC 1939 §3'),
+      violations: raw.violations,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+/** The annotated output of the engine: what every sink (screen, capture, log, JSON) receives. */
+import type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo } from '../protocol/types.js';
+import type { Status } from '../protocol/response.js';
+import type { Violation, ViolationCode } from '../protocol/violations.js';
+
+export type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, Violation, ViolationCode };
+
+export interface Response {
+  readonly status: Status | null;
+  readonly code: string | null;
+  readonly text: string;
+  readonly multiline: boolean;
+  readonly bodyOctets: number;
+  readonly bodyLines: number;
+  readonly complete: boolean;
+  /** RETR/TOP: the first bytes of the body as text (already free of secrets: bodies carry none we mask). */
+  readonly preview?: string;
+  /** Listings (LIST, UIDL, CAPA, ...): the lines, unstuffed, up to a limit. */
+  readonly listing?: readonly string[];
+}
+
+export interface Transaction {
+  readonly session: string;
+  readonly seq: number;
+  readonly phase: Phase;
+  readonly command: CommandInfo | null;
+  readonly response: Response;
+  readonly sasl?: SaslInfo;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** From the command to the end of its response; null for the greeting. */
+  readonly latencyMs: number | null;
+  /** A short plain-language explanation, fit for a classroom. */
+  readonly explain: string;
+  readonly rfc: string;
+  readonly violations: readonly Violation[];
+}
+
+export type ClientMode = 'download-and-delete' | 'download-and-keep' | 'other';
+
+export interface SessionSummary {
+  readonly session: string;
+  readonly client: string | null;
+  readonly upstream: string | null;
+  readonly user: string | null;
+  /** How the client logged in: "USER/PASS", "APOP", "SASL PLAIN", ..., or null. */
+  readonly auth: string | null;
+  readonly tls: 'none' | 'implicit' | 'stls' | 'opaque';
+  readonly phases: readonly { readonly phase: Phase; readonly at: number }[];
+  readonly mode: ClientMode;
+  readonly commands: number;
+  readonly retrieved: readonly number[];
+  readonly marked: readonly number[];
+  readonly removed: readonly number[];
+  readonly discarded: readonly number[];
+  readonly violations: Readonly<Record<string, number>>;
+  readonly bytes: { readonly c2s: number; readonly s2c: number };
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly durationMs: number;
+  readonly closedBy: string | null;
+  readonly closeReason: string | null;
+}
+
+/** What a sink receives. Every session yields exactly one `summary`, last. */
+export type EngineEvent =
+  | { readonly type: 'data'; readonly session: string; readonly dir: Direction; readonly t: number; readonly bytes: Buffer }
+  | { readonly type: 'command'; readonly session: string; readonly seq: number; readonly command: CommandInfo }
+  | { readonly type: 'transaction'; readonly session: string; readonly tx: Transaction }
+  | {
+      readonly type: 'phase';
+      readonly session: string;
+      readonly from: Phase | null;
+      readonly to: Phase;
+      readonly at: number;
+      readonly reason: string;
+    }
+  | { readonly type: 'violation'; readonly session: string; readonly t: number; readonly violation: Violation }
+  | { readonly type: 'tls'; readonly session: string; readonly t: number; readonly info: TlsInfo }
+  | { readonly type: 'summary'; readonly session: string; readonly summary: SessionSummary };

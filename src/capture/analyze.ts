@@ -1,0 +1,59 @@
+/**
+ * Drives the engine from capture records: one Inspector per session, fed exactly as the live proxy fed it,
+ * so a replayed capture shows what the live session showed. Sessions the capture never closed (a crash, a
+ * capture still being written) are closed at the last timestamp seen.
+ */
+import { Inspector } from '../analysis/inspector.js';
+import type { EngineEvent } from '../analysis/types.js';
+import { type CaptureRecord, dataBytes } from './format.js';
+
+export class CaptureAnalyzer {
+  private readonly sessions = new Map<string, Inspector>();
+  private lastT = 0;
+
+  constructor(private readonly wanted?: (session: string) => boolean) {}
+
+  /** Feeds one record; returns the events it caused. */
+  record(record: CaptureRecord): EngineEvent[] {
+    if (record.type === 'header') return [];
+    if (this.wanted && !this.wanted(record.session)) return [];
+    this.lastT = Math.max(this.lastT, record.t);
+    switch (record.type) {
+      case 'open': {
+        const previous = this.sessions.get(record.session);
+        const out = previous ? previous.close(record.t, null, 'a new session reused this id') : [];
+        this.sessions.set(record.session, new Inspector(record.session, record, record.t));
+        return out;
+      }
+      case 'data':
+        return this.inspector(record.session, record.t).receive(record.dir, dataBytes(record), record.t);
+      case 'tls': {
+        const { how, visibility } = record;
+        return this.inspector(record.session, record.t).tls({ ...record, how, visibility }, record.t);
+      }
+      case 'close': {
+        const inspector = this.inspector(record.session, record.t);
+        this.sessions.delete(record.session);
+        return inspector.close(record.t, record.by, record.reason);
+      }
+    }
+  }
+
+  /** Closes every session still open: the capture ended without their close records. */
+  end(): EngineEvent[] {
+    const out: EngineEvent[] = [];
+    for (const [id, inspector] of this.sessions) out.push(...inspector.close(this.lastT, null, 'the capture ends here'));
+    this.sessions.clear();
+    return out;
+  }
+
+  private inspector(session: string, t: number): Inspector {
+    let inspector = this.sessions.get(session);
+    if (!inspector) {
+      // Data without an open record: still worth showing.
+      inspector = new Inspector(session, {}, t);
+      this.sessions.set(session, inspector);
+    }
+    return inspector;
+  }
+}

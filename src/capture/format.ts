@@ -1,0 +1,75 @@
+/**
+ * Capture file format v1 (docs/capture-format.md): JSON Lines, one record a line, readable with jq. One file
+ * holds many interleaved sessions; chunk boundaries and timing are kept as received; secrets are masked in
+ * the data itself before it is written. Readers ignore fields and record types they do not know.
+ */
+import { isUtf8 } from 'node:buffer';
+
+export const CAPTURE_FORMAT = 'pop3scope-capture';
+export const CAPTURE_VERSION = 1;
+
+export interface HeaderRecord {
+  type: 'header';
+  format: typeof CAPTURE_FORMAT;
+  version: number;
+  createdAt: string;
+  tool: string;
+}
+
+export interface OpenRecord {
+  type: 'open';
+  session: string;
+  t: number;
+  client: string;
+  upstream: string;
+  tls: 'none' | 'implicit';
+}
+
+export interface DataRecord {
+  type: 'data';
+  session: string;
+  t: number;
+  dir: 'c2s' | 's2c';
+  text?: string;
+  b64?: string;
+}
+
+export interface TlsRecord {
+  type: 'tls';
+  session: string;
+  t: number;
+  how: 'implicit' | 'stls';
+  visibility: 'decrypted' | 'opaque';
+  [fact: string]: unknown;
+}
+
+export interface CloseRecord {
+  type: 'close';
+  session: string;
+  t: number;
+  by: 'client' | 'server' | 'proxy';
+  reason: string;
+}
+
+export type CaptureRecord = HeaderRecord | OpenRecord | DataRecord | TlsRecord | CloseRecord;
+
+// Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
+/** A data record for a chunk: as text when it is clean UTF-8, else as base64. */
+export function dataRecord(session: string, t: number, dir: 'c2s' | 's2c', bytes: Uint8Array): DataRecord {
+  if (isUtf8(bytes)) {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    if (!CONTROL.test(text)) return { type: 'data', session, t, dir, text };
+  }
+  return { type: 'data', session, t, dir, b64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+}
+
+/** The bytes of a data record. */
+export function dataBytes(record: DataRecord): Buffer {
+  return record.text !== undefined ? Buffer.from(record.text, 'utf8') : Buffer.from(record.b64 ?? '', 'base64');
+}
+
+export function headerRecord(toolVersion: string, now: Date): HeaderRecord {
+  return { type: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, createdAt: now.toISOString(), tool: `pop3scope ${toolVersion}` };
+}

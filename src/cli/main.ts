@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/** The pop3scope command line. The only place that exits: everything else throws or returns. */
+import { Command, CommanderError } from 'commander';
+import { CaptureError } from '../capture/reader.js';
+import { registerCheck } from './check.js';
+import { CliError } from './errors.js';
+import { registerShow } from './show.js';
+import { VERSION } from './version.js';
+
+function buildProgram(): Command {
+  const program = new Command('pop3scope')
+    .version(VERSION)
+    .description('A protocol-inspecting POP3 proxy and debugger: relay, annotate, record and replay POP3 sessions.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(`pop3scope: ${message.replace(/^error: /, '')}`) });
+  registerShow(program);
+  registerCheck(program);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  npm start                                     the demo: embedded server + proxy, shown live
+  pop3scope show captures/seed-download-and-delete.jsonl
+  pop3scope check captures/*.jsonl`,
+  );
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  // A closed pipe (show | head) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return quiet ? 0 : 2;
+    }
+    if (error instanceof CliError || error instanceof CaptureError) {
+      if (error.message) process.stderr.write(`pop3scope: ${error.message}\n`);
+      return error instanceof CliError ? error.exitCode : 2;
+    }
+    process.stderr.write(`pop3scope: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    if (process.env.POP3SCOPE_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

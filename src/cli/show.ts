@@ -1,0 +1,82 @@
+/** `pop3scope show CAPTURE… [--session ID] [--format text|json|markdown]`: the offline viewer. */
+import type { Command } from 'commander';
+import type { EngineEvent, Violation } from '../analysis/types.js';
+import { jsonLine } from '../render/json.js';
+import { markdownReport } from '../render/markdown.js';
+import { COLOUR, PLAIN } from '../render/style.js';
+import { TranscriptPrinter } from '../render/text.js';
+import { analyzeCaptures } from './captureInput.js';
+import { CliError } from './errors.js';
+import { Output } from './output.js';
+
+const FORMATS = ['text', 'json', 'markdown'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface ShowOptions {
+  session?: string;
+  format: string;
+  color?: boolean;
+}
+
+interface Pending {
+  printer: TranscriptPrinter;
+  lines: string[];
+  violations: { seq: number | null; violation: Violation }[];
+}
+
+export async function runShow(files: string[], options: ShowOptions, out = new Output()): Promise<void> {
+  const format = options.format as Format;
+  if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`);
+  const colour = format === 'text' && (options.color ?? out.isTTY);
+  const sessions = new Map<string, Pending>();
+  const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
+
+  const sink = async (e: EngineEvent, file: string) => {
+    if (format === 'json') {
+      const line = jsonLine(e);
+      if (line) await out.lines([line]);
+      return;
+    }
+    // Text and Markdown group each session's lines and print them when the session ends.
+    const key = `${file}\0${e.session}`;
+    let pending = sessions.get(key);
+    if (!pending) {
+      pending = { printer: new TranscriptPrinter({ style: colour ? COLOUR : PLAIN }), lines: [], violations: [] };
+      sessions.set(key, pending);
+    }
+    if (e.type === 'transaction') for (const v of e.tx.violations) pending.violations.push({ seq: e.tx.seq, violation: v });
+    if (e.type === 'violation') pending.violations.push({ seq: null, violation: e.violation });
+    if (e.type !== 'summary') {
+      pending.lines.push(...pending.printer.event(e));
+      return;
+    }
+    sessions.delete(key);
+    const s = e.summary;
+    const head = pending.printer.header(s.session, s.client, s.upstream, s.startedAt);
+    const all = [...head, ...pending.lines, ...pending.printer.event(e)];
+    if (format === 'markdown') await out.lines([markdownReport({ summary: s, lines: all, violations: pending.violations })]);
+    else await out.lines([...all, '']);
+  };
+  await analyzeCaptures(files, options.session, sink, warn);
+}
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('print the annotated POP3 transcript of capture files')
+    .argument('<capture...>', 'capture files to read ("-" reads stdin)')
+    .option('-s, --session <id>', 'only this session')
+    .option('-f, --format <format>', 'text, json (JSON Lines) or markdown', 'text')
+    .option('--color', 'colour the text transcript even when stdout is not a terminal')
+    .option('--no-color', 'never colour the text transcript')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pop3scope show captures/seed-download-and-delete.jsonl
+  pop3scope show session.jsonl --session s2 --format json | jq 'select(.type=="summary")'
+  pop3scope show bug.jsonl --format markdown > report.md
+  cat session.jsonl | pop3scope show -`,
+    )
+    .action(async (files: string[], options: ShowOptions) => runShow(files, options));
+}

@@ -1,0 +1,150 @@
+/**
+ * The multi-line body of RETR and TOP (RFC 1939 §3), scanned without building lines: it finds the LFs with
+ * Buffer.indexOf, looks only at the bytes around each, and counts octets and lines of the unstuffed body with
+ * CRLF endings (the size LIST and STAT promise, §11). It keeps a short preview, never the body, so a 1 GiB
+ * message costs a few kilobytes.
+ */
+import { BODY_PREVIEW_OCTETS } from './limits.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+
+export interface BodyStats {
+  /** Octets of the unstuffed body, every line counted with a 2-octet CRLF, terminator excluded. */
+  octets: number;
+  /** Lines in the body, terminator excluded. */
+  lines: number;
+  /** Octets on the wire, stuffing and terminator included. */
+  wireOctets: number;
+  /** Lines that ended in LF without CR. */
+  bareLF: number;
+  /** Lines that started with a single dot followed by something else: legal, but a sign of missing stuffing. */
+  unstuffedDots: number;
+  /** The number of header lines before the first empty line, or -1 while none was seen. */
+  headerLines: number;
+  /** The first bytes on the wire, stuffing included. */
+  preview: Buffer;
+  /** True once the terminating "." line was seen. */
+  complete: boolean;
+  /** How the body stopped short, when it did (for the truncation report). */
+  tail: string;
+}
+
+export class BodyScanner {
+  readonly stats: BodyStats;
+  private previewParts: Buffer[] = [];
+  private previewLength = 0;
+  // The current line, tracked by its length and the few bytes that matter.
+  private lineLength = 0;
+  private first = -1;
+  private second = -1;
+  private last = -1;
+
+  constructor() {
+    this.stats = {
+      octets: 0,
+      lines: 0,
+      wireOctets: 0,
+      bareLF: 0,
+      unstuffedDots: 0,
+      headerLines: -1,
+      preview: Buffer.alloc(0),
+      complete: false,
+      tail: '',
+    };
+  }
+
+  /**
+   * Scans `chunk` from `start`. Returns the index just past the terminator when the body ends inside the
+   * chunk (the rest belongs to the next response), or chunk.length when more is to come.
+   */
+  push(chunk: Buffer, start: number): number {
+    let pos = start;
+    while (pos < chunk.length) {
+      const lf = chunk.indexOf(LF, pos);
+      const stop = lf === -1 ? chunk.length : lf;
+      this.take(chunk, pos, stop);
+      if (lf === -1) {
+        this.keepPreview(chunk, start, chunk.length);
+        this.stats.wireOctets += chunk.length - start;
+        return chunk.length;
+      }
+      pos = lf + 1;
+      if (this.endLine()) {
+        this.keepPreview(chunk, start, pos);
+        this.stats.wireOctets += pos - start;
+        this.finishPreview();
+        return pos;
+      }
+    }
+    this.keepPreview(chunk, start, chunk.length);
+    this.stats.wireOctets += chunk.length - start;
+    return chunk.length;
+  }
+
+  /** Called when the stream ends before the terminator. */
+  close(): void {
+    this.finishPreview();
+    if (this.lineLength === 2 && this.first === DOT && this.second === CR) this.stats.tail = 'ended with ".\\r" and no LF';
+    else if (this.lineLength > 0) this.stats.tail = `ended inside a line of ${this.lineLength} octets`;
+    else this.stats.tail = 'ended after a complete line, without the "." terminator';
+  }
+
+  private take(chunk: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    if (this.lineLength === 0) {
+      this.first = chunk[from]!;
+      if (to - from > 1) this.second = chunk[from + 1]!;
+    } else if (this.lineLength === 1) {
+      this.second = chunk[from]!;
+    }
+    this.lineLength += to - from;
+    this.last = chunk[to - 1]!;
+  }
+
+  /** Accounts for a finished line; returns true when it was the terminator. */
+  private endLine(): boolean {
+    const s = this.stats;
+    const crlf = this.lineLength > 0 && this.last === CR;
+    const content = crlf ? this.lineLength - 1 : this.lineLength;
+    if (!crlf) s.bareLF++;
+    let stuffed = false;
+    if (this.first === DOT && content >= 1) {
+      if (content === 1) {
+        s.complete = true;
+        this.resetLine();
+        return true;
+      }
+      stuffed = true;
+      if (this.second !== DOT) s.unstuffedDots++;
+    }
+    if (content === 0 && s.headerLines === -1) s.headerLines = s.lines;
+    s.lines++;
+    s.octets += content - (stuffed ? 1 : 0) + 2;
+    this.resetLine();
+    return false;
+  }
+
+  private resetLine(): void {
+    this.lineLength = 0;
+    this.first = -1;
+    this.second = -1;
+    this.last = -1;
+  }
+
+  private keepPreview(chunk: Buffer, from: number, to: number): void {
+    const room = BODY_PREVIEW_OCTETS - this.previewLength;
+    if (room <= 0 || to <= from) return;
+    const take = Math.min(room, to - from);
+    this.previewParts.push(Buffer.from(chunk.subarray(from, from + take)));
+    this.previewLength += take;
+  }
+
+  private finishPreview(): void {
+    if (this.previewParts.length > 0) {
+      this.stats.preview = Buffer.concat(this.previewParts, this.previewLength);
+      this.previewParts = [];
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Client lines: where the secret sits in a command line, how it is masked, and how a masked line is shown.
+ * The engine masks every client line before it parses it, so parsing and display never see a secret.
+ */
+import { decodeBase64, describeRedacted, isMasked, maskBase64Blob, maskInPlace } from './redact.js';
+import { mechanism, type SaslStep } from './sasl.js';
+
+const SPACE = 0x20;
+const TAB = 0x09;
+
+function isBlank(b: number | undefined): boolean {
+  return b === SPACE || b === TAB;
+}
+
+/** Start and end of the whitespace-separated token at or after `from`. */
+function token(content: Uint8Array, from: number): [number, number] {
+  let start = from;
+  while (start < content.length && isBlank(content[start])) start++;
+  let end = start;
+  while (end < content.length && !isBlank(content[end])) end++;
+  return [start, end];
+}
+
+function verbOf(content: Uint8Array): string {
+  const [, end] = token(content, 0);
+  return Buffer.from(content.subarray(0, end)).toString('latin1').toUpperCase();
+}
+
+/**
+ * Where the secret of a command line begins (-1: none). Used for lines too long to keep whole, where
+ * everything from there on is masked as it arrives. Verbs that merely start like a secret-bearing one
+ * ("PASSWORD", "PASS\0x") are treated as secret from their fifth byte: better too much hidden than too little.
+ */
+export function secretStart(content: Uint8Array): number {
+  const verb = verbOf(content);
+  const [, verbEnd] = token(content, 0);
+  if (verb === 'PASS') return Math.min(verbEnd + 1, content.length);
+  if (verb === 'APOP') return token(content, token(content, verbEnd)[1])[0];
+  if (verb === 'AUTH') return token(content, token(content, verbEnd)[1])[0];
+  if (/^(PASS|APOP|AUTH)/.test(verb)) return 4;
+  return -1;
+}
+
+/** Masks the secrets of a complete command line in place. */
+export function maskCommand(content: Buffer): void {
+  const verb = verbOf(content);
+  const [, verbEnd] = token(content, 0);
+  if (verb === 'AUTH') {
+    const [mechStart, mechEnd] = token(content, verbEnd);
+    const [irStart, irEnd] = token(content, mechEnd);
+    if (irStart >= content.length) return;
+    const mech = mechanism(content.subarray(mechStart, mechEnd).toString('latin1'));
+    const ir = content.subarray(irStart, irEnd);
+    content.set(
+      maskBase64Blob(ir, (d) => mech.maskClient(d, { index: 0, challenge: '' })),
+      irStart,
+    );
+    // Anything after the initial response is not defined by RFC 5034: hide it.
+    maskInPlace(content, irEnd);
+    return;
+  }
+  const from = secretStart(content);
+  if (from >= 0) maskInPlace(content, from);
+}
+
+/** Masks a client line sent inside an AUTH exchange, in place. `*` (cancel) stays visible. */
+export function maskSaslResponse(content: Buffer, mechName: string, step: SaslStep): void {
+  const mech = mechanism(mechName);
+  const text = content.toString('latin1');
+  if (text === '*') return;
+  content.set(maskBase64Blob(content, (d) => mech.maskClient(d, step)));
+}
+
+/** Masks a server challenge ("+ base64") inside an AUTH exchange, in place, when the mechanism needs it. */
+export function maskSaslChallenge(content: Buffer, mechName: string): void {
+  const mech = mechanism(mechName);
+  if (!mech.serverSecrets || content.length <= 2) return;
+  const payload = content.subarray(2);
+  content.set(maskBase64Blob(payload, (d) => mech.maskServer(d)), 2);
+}
+
+export interface ShownSasl {
+  readonly text: string;
+  readonly badBase64: boolean;
+  readonly user?: string;
+}
+
+/** Shows a masked SASL client blob: decoded fields, secrets as descriptors. */
+export function showSaslResponse(maskedBlob: Buffer, mechName: string, step: SaslStep): ShownSasl {
+  const text = maskedBlob.toString('latin1');
+  if (text === '*') return { text: '* (cancel)', badBase64: false };
+  if (text === '=' || text === '') return { text: '(empty)', badBase64: false };
+  if (isMasked(maskedBlob)) return { text: `response ${describeRedacted(maskedBlob)}`, badBase64: false };
+  const decoded = decodeBase64(text);
+  if (!decoded) return { text: `not base64 ${describeRedacted(maskedBlob)}`, badBase64: true };
+  const mech = mechanism(mechName);
+  return { text: mech.showClient(decoded, step), badBase64: false, user: mech.userOf?.(decoded, step) };
+}
+
+/** Shows a server challenge: its decoded text when printable, else its size. */
+export function showSaslChallenge(payload: string): { text: string; decoded: string; badBase64: boolean } {
+  if (payload === '') return { text: '(empty challenge)', decoded: '', badBase64: false };
+  const bytes = Buffer.from(payload, 'latin1');
+  if (isMasked(bytes)) return { text: `challenge ${describeRedacted(bytes)}`, decoded: '', badBase64: false };
+  const decoded = decodeBase64(payload);
+  if (!decoded) return { text: `not base64: ${JSON.stringify(payload)}`, decoded: '', badBase64: true };
+  const asText = decoded.toString('utf8');
+  const printable = /^[\x20-\x7e\t]*$/.test(asText);
+  return {
+    text: printable ? `challenge ${JSON.stringify(asText)}` : `challenge of ${decoded.length} octets`,
+    decoded: asText,
+    badBase64: false,
+  };
+}
+
+/** Splits a masked command line for display: verb, raw arguments, shown arguments, shown line. */
+export function showCommand(masked: Buffer): { verb: string; rawArgs: string[]; args: string[]; line: string } {
+  const text = masked.toString('utf8');
+  const verb = verbOf(masked);
+  const spaceAt = text.indexOf(' ');
+  const rest = spaceAt === -1 ? '' : text.slice(spaceAt + 1);
+  const head = spaceAt === -1 ? text : text.slice(0, spaceAt);
+  // PASS takes the rest of the line as one argument (it may contain spaces, RFC 1939 §7).
+  const rawArgs = rest === '' ? [] : verb === 'PASS' ? [rest] : rest.split(' ');
+  const secretFrom = secretStart(masked);
+  const args = rawArgs.map((a) => {
+    const bytes = Buffer.from(a, 'utf8');
+    return isMasked(bytes) ? describeRedacted(bytes) : a;
+  });
+  let line = [head, ...args].join(' ');
+  if (secretFrom === 4 && verb.length > 4) line = `${text.slice(0, 4)}${describeRedacted(masked.subarray(4))}`;
+  if (verb === 'AUTH' && args.length >= 2) {
+    args[1] = `<initial response, ${rawArgs[1]!.length} octets>`;
+    line = [head, ...args].join(' ');
+  }
+  return { verb, rawArgs, args, line };
+}

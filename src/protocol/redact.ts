@@ -1,0 +1,57 @@
+/**
+ * Masking of secrets. A secret is replaced byte for byte — ASCII bytes by '*', other bytes by '#' — so a
+ * masked line keeps its length (chunk sizes and timing in captures stay true) and still tells whether the
+ * secret held non-ASCII bytes, a common cause of failed logins. Masking is idempotent: the engine parses the
+ * masked form only, so a live session and the replay of its capture show exactly the same thing.
+ */
+
+const STAR = 0x2a;
+const HASH = 0x23;
+
+/** Masks every byte of `bytes` in place. */
+export function maskInPlace(bytes: Uint8Array, from = 0, to = bytes.length): void {
+  for (let i = from; i < to; i++) bytes[i] = bytes[i]! < 0x80 ? STAR : HASH;
+}
+
+/** A masked copy of `bytes`. */
+export function masked(bytes: Uint8Array): Buffer {
+  const copy = Buffer.from(bytes);
+  maskInPlace(copy);
+  return copy;
+}
+
+/** True when every byte is a mask byte: the value was redacted (here or before it was stored). */
+export function isMasked(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return false;
+  for (const b of bytes) if (b !== STAR && b !== HASH) return false;
+  return true;
+}
+
+/** How a redacted value is shown: its length and whether it held non-ASCII bytes, never the value. */
+export function describeRedacted(maskedBytes: Uint8Array): string {
+  const nonAscii = maskedBytes.includes(HASH);
+  return `<redacted ${maskedBytes.length} octet${maskedBytes.length === 1 ? '' : 's'}${nonAscii ? ', non-ASCII' : ''}>`;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Strict base64 (RFC 4648 with padding), as SASL in POP3 requires (RFC 5034 §4). */
+export function decodeBase64(text: string): Buffer | null {
+  if (!BASE64.test(text)) return null;
+  return Buffer.from(text, 'base64');
+}
+
+/**
+ * Masks a base64 SASL blob: decodes it, lets `maskDecoded` mask the secret part of the decoded bytes, and
+ * re-encodes. The result has the original length; when that cannot be had (invalid or non-canonical base64)
+ * the whole blob is masked, which the display then reports as redacted.
+ */
+export function maskBase64Blob(blob: Buffer, maskDecoded: (decoded: Buffer) => void): Buffer {
+  const text = blob.toString('latin1');
+  if (text === '*' || text === '=' || text === '') return blob;
+  const decoded = decodeBase64(text);
+  if (!decoded) return masked(blob);
+  maskDecoded(decoded);
+  const again = Buffer.from(decoded.toString('base64'), 'latin1');
+  return again.length === blob.length ? again : masked(blob);
+}

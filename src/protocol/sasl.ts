@@ -1,0 +1,207 @@
+/**
+ * SASL mechanisms (RFC 5034 over POP3): for each, which part of each client response or server challenge is
+ * secret, and how to show the rest. Masking works on the decoded bytes (see redact.ts); display works on the
+ * masked bytes only, so nothing here ever sees a secret it could print.
+ */
+import { describeRedacted, isMasked, maskInPlace } from './redact.js';
+
+/** Where we are in an exchange when a blob arrives. */
+export interface SaslStep {
+  /** 0 for the initial response or first client answer, then 1, 2, ... */
+  readonly index: number;
+  /** The decoded text of the challenge this client response answers, if any. */
+  readonly challenge: string;
+}
+
+export interface Mechanism {
+  /** Masks the secret parts of a decoded client response, in place. */
+  maskClient(decoded: Buffer, step: SaslStep): void;
+  /** Masks the secret parts of a decoded server challenge, in place. */
+  maskServer(decoded: Buffer): void;
+  /** Shows a masked, decoded client response. */
+  showClient(decoded: Buffer, step: SaslStep): string;
+  /** The user name a client response reveals, if any. */
+  userOf?(decoded: Buffer, step: SaslStep): string | undefined;
+  /** True when server challenges can hold secrets, so they are masked too. */
+  readonly serverSecrets?: boolean;
+}
+
+const NUL = 0;
+
+function quoted(bytes: Buffer): string {
+  return JSON.stringify(bytes.toString('utf8'));
+}
+
+/** Shows bytes as text, or as a redaction when they were masked. */
+function showValue(bytes: Buffer): string {
+  return isMasked(bytes) ? describeRedacted(bytes) : quoted(bytes);
+}
+
+/** Masks the value of each `key=` field (until `sep`) in a decoded message. */
+function maskFields(decoded: Buffer, keys: readonly string[], sep: number): void {
+  const text = decoded.toString('latin1');
+  for (const key of keys) {
+    let at = 0;
+    while ((at = text.indexOf(key, at)) !== -1) {
+      const fieldStart = at === 0 || decoded[at - 1] === sep || decoded[at - 1] === 0x20;
+      const start = at + key.length;
+      at = start;
+      if (!fieldStart) continue;
+      let end = decoded.indexOf(sep, start);
+      if (end === -1) end = decoded.length;
+      maskInPlace(decoded, start, end);
+    }
+  }
+}
+
+const nothing = () => {};
+
+const PLAIN: Mechanism = {
+  // authzid NUL authcid NUL passwd (RFC 4616 §2): only the password is secret.
+  maskClient(decoded) {
+    const first = decoded.indexOf(NUL);
+    const second = first === -1 ? -1 : decoded.indexOf(NUL, first + 1);
+    if (second === -1) maskInPlace(decoded);
+    else maskInPlace(decoded, second + 1);
+  },
+  maskServer: nothing,
+  showClient(decoded) {
+    const first = decoded.indexOf(NUL);
+    const second = first === -1 ? -1 : decoded.indexOf(NUL, first + 1);
+    if (second === -1) return `malformed PLAIN response ${describeRedacted(decoded)}`;
+    return `authzid=${quoted(decoded.subarray(0, first))} authcid=${quoted(decoded.subarray(first + 1, second))} password=${describeRedacted(decoded.subarray(second + 1))}`;
+  },
+  userOf(decoded) {
+    const first = decoded.indexOf(NUL);
+    const second = first === -1 ? -1 : decoded.indexOf(NUL, first + 1);
+    return second === -1 ? undefined : decoded.subarray(first + 1, second).toString('utf8');
+  },
+};
+
+/** LOGIN asks "Username:" then "Password:"; anything after the user name is treated as secret. */
+function loginWantsSecret(step: SaslStep): boolean {
+  return step.index > 0 || /pass/i.test(step.challenge);
+}
+
+const LOGIN: Mechanism = {
+  maskClient(decoded, step) {
+    if (loginWantsSecret(step)) maskInPlace(decoded);
+  },
+  maskServer: nothing,
+  showClient(decoded, step) {
+    return loginWantsSecret(step) ? `password=${describeRedacted(decoded)}` : `username=${showValue(decoded)}`;
+  },
+  userOf(decoded, step) {
+    return loginWantsSecret(step) ? undefined : decoded.toString('utf8');
+  },
+};
+
+const CRAM_MD5: Mechanism = {
+  // "user SP hex-digest" (RFC 2195 §2); the digest is crackable offline, so it is secret.
+  maskClient(decoded) {
+    const space = decoded.lastIndexOf(0x20);
+    maskInPlace(decoded, space + 1);
+  },
+  maskServer: nothing,
+  showClient(decoded) {
+    const space = decoded.lastIndexOf(0x20);
+    if (space === -1) return `malformed CRAM-MD5 response ${describeRedacted(decoded)}`;
+    return `user=${quoted(decoded.subarray(0, space))} digest=${describeRedacted(decoded.subarray(space + 1))}`;
+  },
+  userOf(decoded) {
+    const space = decoded.lastIndexOf(0x20);
+    return space === -1 ? undefined : decoded.subarray(0, space).toString('utf8');
+  },
+};
+
+/** XOAUTH2 (`user=U^Aauth=Bearer T^A^A`) and OAUTHBEARER (RFC 7628: `n,a=U,^Aauth=Bearer T^A^A`). */
+const OAUTH: Mechanism = {
+  maskClient(decoded) {
+    maskFields(decoded, ['auth='], 0x01);
+  },
+  maskServer: nothing,
+  showClient(decoded) {
+    const text = decoded.toString('utf8');
+    const user = /(?:^|\x01)user=([^\x01]*)/.exec(text)?.[1] ?? /(?:^|,)a=([^,]*)/.exec(text)?.[1];
+    const auth = decoded.indexOf('auth=');
+    let token = '';
+    if (auth !== -1) {
+      let end = decoded.indexOf(0x01, auth);
+      if (end === -1) end = decoded.length;
+      token = ` token=${describeRedacted(decoded.subarray(auth + 5, end))}`;
+    }
+    if (user === undefined && auth === -1) return `response ${showValue(decoded)}`;
+    return `user=${JSON.stringify(user ?? '')}${token}`;
+  },
+  userOf(decoded) {
+    const text = decoded.toString('utf8');
+    return /(?:^|\x01)user=([^\x01]*)/.exec(text)?.[1] ?? /(?:^|,)a=([^,]*)/.exec(text)?.[1];
+  },
+};
+
+/** SCRAM-* (RFC 5802): the client proof p= and the server signature v= are secret. */
+const SCRAM: Mechanism = {
+  serverSecrets: true,
+  maskClient(decoded) {
+    maskFields(decoded, ['p='], 0x2c);
+  },
+  maskServer(decoded) {
+    maskFields(decoded, ['v='], 0x2c);
+  },
+  showClient(decoded) {
+    return decoded.toString('utf8').replace(/(^|,)p=[^,]*/g, (_m, pre) => `${pre}p=<redacted>`);
+  },
+};
+
+/** DIGEST-MD5 (RFC 2831): response= from the client and rspauth= from the server are secret. */
+const DIGEST_MD5: Mechanism = {
+  serverSecrets: true,
+  maskClient(decoded) {
+    maskFields(decoded, ['response='], 0x2c);
+  },
+  maskServer(decoded) {
+    maskFields(decoded, ['rspauth='], 0x2c);
+  },
+  showClient(decoded) {
+    return decoded.toString('utf8').replace(/(^|,)response=[^,]*/g, (_m, pre) => `${pre}response=<redacted>`);
+  },
+};
+
+const PUBLIC: Mechanism = {
+  maskClient: nothing,
+  maskServer: nothing,
+  showClient: (decoded) => `response ${quoted(decoded)}`,
+};
+
+/** Everything we do not know (NTLM, GSSAPI, vendor mechanisms): every blob both ways is secret. */
+const OPAQUE: Mechanism = {
+  serverSecrets: true,
+  maskClient: (decoded) => maskInPlace(decoded),
+  maskServer: (decoded) => maskInPlace(decoded),
+  showClient: (decoded) => `response ${describeRedacted(decoded)}`,
+};
+
+const MECHANISMS: Record<string, Mechanism> = {
+  PLAIN,
+  LOGIN,
+  'CRAM-MD5': CRAM_MD5,
+  XOAUTH2: OAUTH,
+  OAUTHBEARER: OAUTH,
+  'SCRAM-SHA-1': SCRAM,
+  'SCRAM-SHA-1-PLUS': SCRAM,
+  'SCRAM-SHA-256': SCRAM,
+  'SCRAM-SHA-256-PLUS': SCRAM,
+  'DIGEST-MD5': DIGEST_MD5,
+  EXTERNAL: PUBLIC,
+  ANONYMOUS: PUBLIC,
+};
+
+/** The rules for a mechanism name; unknown mechanisms get the all-secret rules. */
+export function mechanism(name: string): Mechanism {
+  return MECHANISMS[name.toUpperCase()] ?? OPAQUE;
+}
+
+/** Whether pop3scope knows which parts of this mechanism's blobs are secret. */
+export function isKnownMechanism(name: string): boolean {
+  return name.toUpperCase() in MECHANISMS;
+}

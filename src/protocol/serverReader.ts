@@ -1,0 +1,178 @@
+/**
+ * The server side of a session: status lines, SASL challenges, and multi-line bodies. Whether a +OK starts a
+ * body depends on the command it answers (RFC 1939 §3), so this reader works against the session's queue of
+ * outstanding commands. Message bodies are scanned without keeping them; listings are kept line by line, up
+ * to a limit, because the mailbox model is built from them.
+ */
+import { BodyScanner } from './bodyScanner.js';
+import { MAX_LISTING_LINES } from './limits.js';
+import { type Line, LineBuffer } from './lineBuffer.js';
+import { parseStatusLine } from './response.js';
+import type { OpenTransaction, Pop3Session } from './session.js';
+
+type Mode = 'line' | 'message' | 'listing' | 'stls';
+
+export class ServerReader {
+  private lines = new LineBuffer();
+  private mode: Mode = 'line';
+  private current: OpenTransaction | null = null;
+  private body: BodyScanner | null = null;
+  /** Stream offset where the unfinished line began. */
+  private lineStart = 0;
+  private listingBareLF = 0;
+
+  constructor(private readonly session: Pop3Session) {}
+
+  /** Where undecided bytes begin: only a SASL challenge of a secret-bearing mechanism is ever held. */
+  undecidedFrom(): number {
+    if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret()) return this.lineStart;
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Forgets everything unfinished (TLS began). */
+  reset(): void {
+    this.lines = new LineBuffer();
+    this.mode = 'line';
+    this.current = null;
+    this.body = null;
+    this.lineStart = this.session.offset('s2c');
+  }
+
+  receive(chunk: Buffer, base: number, t: number): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.mode === 'stls') {
+        const n = chunk.length - pos;
+        this.session.sessionViolation(t, 'POP3_STLS_INJECTION', `the server sent ${n} octet(s) after its +OK to STLS`);
+        return;
+      }
+      if (this.mode === 'message') {
+        pos = this.body!.push(chunk, pos);
+        if (this.body!.stats.complete) this.endMessage(t);
+        this.lineStart = base + pos;
+        continue;
+      }
+      const { end, line } = this.lines.push(chunk, pos);
+      if (line) {
+        if (this.mode === 'listing') this.listingLine(line, t);
+        else this.statusLine(line, t);
+        this.lineStart = base + end;
+      }
+      pos = end;
+    }
+  }
+
+  close(t: number): void {
+    if (this.mode === 'message') {
+      this.body!.close();
+      const tx = this.current!;
+      this.copyBody(tx);
+      this.session.addViolation(tx, 'POP3_TRUNCATED_RESPONSE', `the body of ${tx.command?.verb ?? 'the response'} ${this.body!.stats.tail}`);
+      this.finish(t);
+      return;
+    }
+    const rest = this.lines.flush();
+    if (this.mode === 'listing') {
+      if (rest) this.listingLine(rest, t);
+      if (this.mode === 'listing') {
+        const tx = this.current!;
+        this.session.addViolation(tx, 'POP3_TRUNCATED_RESPONSE', `the listing of ${tx.command?.verb} had no "." terminator`);
+        this.finish(t);
+      }
+      return;
+    }
+    if (rest && this.mode === 'line') {
+      this.statusLine(rest, t);
+      // The unterminated status line may itself have opened a body that can now never end.
+      const mode = this.mode as Mode;
+      if (mode === 'message' || mode === 'listing') this.close(t);
+    }
+  }
+
+  private statusLine(line: Line, t: number): void {
+    const session = this.session;
+    const tx = session.outstanding[0] ?? session.unsolicited(t);
+    const content = Buffer.from(line.content);
+    const first = content[0];
+    const isChallenge = tx.sasl?.outcome === null && first === 0x2b && (content.length === 1 || content[1] === 0x20);
+    if (tx.response.at === null) tx.response.at = t;
+    session.lineViolations(tx, line, 'server');
+    if (isChallenge) {
+      session.serverChallenge(tx, content, t);
+      session.maskServer(this.lineStart, content);
+      return;
+    }
+    session.responseBegins(tx);
+    const parsed = parseStatusLine(content.toString('utf8'));
+    const response = tx.response;
+    response.status = parsed.status;
+    response.code = parsed.code;
+    response.text = parsed.text;
+    if (!parsed.exact) {
+      session.addViolation(tx, 'POP3_BAD_STATUS', JSON.stringify(content.subarray(0, 40).toString('utf8')));
+    }
+    const args = tx.command?.args ?? [];
+    response.multiline = parsed.status === '+OK' && tx.spec !== undefined && tx.spec.multiline(args);
+    this.current = tx;
+    if (session.stlsAccepted(tx)) {
+      response.complete = true;
+      this.finish(t);
+      this.mode = 'stls';
+    } else if (response.multiline && tx.spec?.messageBody) {
+      this.mode = 'message';
+      this.body = new BodyScanner();
+    } else if (response.multiline) {
+      this.mode = 'listing';
+      response.listing = [];
+      this.listingBareLF = 0;
+    } else {
+      response.complete = true;
+      this.finish(t);
+    }
+  }
+
+  private listingLine(line: Line, t: number): void {
+    const tx = this.current!;
+    const response = tx.response;
+    let content = line.content;
+    if (line.ending === 'LF') this.listingBareLF++;
+    if (content.length === 1 && content[0] === 0x2e) {
+      response.complete = true;
+      if (this.listingBareLF > 0) {
+        this.session.addViolation(tx, 'POP3_BARE_LINE_ENDING', `${this.listingBareLF} line(s) of the listing ended in a bare LF`);
+      }
+      this.finish(t);
+      return;
+    }
+    if (content[0] === 0x2e) content = content.subarray(1);
+    response.bodyLines++;
+    response.bodyOctets += content.length + 2;
+    if (response.listing!.length < MAX_LISTING_LINES) response.listing!.push(content.toString('utf8'));
+  }
+
+  private endMessage(t: number): void {
+    const tx = this.current!;
+    tx.response.complete = true;
+    this.copyBody(tx);
+    const stats = this.body!.stats;
+    if (stats.bareLF > 0) this.session.addViolation(tx, 'POP3_BARE_LINE_ENDING', `${stats.bareLF} body line(s) ended in a bare LF`);
+    if (stats.unstuffedDots > 0) this.session.addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
+    this.finish(t);
+  }
+
+  private copyBody(tx: OpenTransaction): void {
+    const stats = this.body!.stats;
+    tx.response.bodyOctets = stats.octets;
+    tx.response.bodyLines = stats.lines;
+    tx.response.preview = stats.preview;
+    tx.response.headerLines = stats.headerLines;
+  }
+
+  private finish(t: number): void {
+    const tx = this.current!;
+    this.mode = 'line';
+    this.current = null;
+    this.body = null;
+    this.session.complete(tx, t);
+  }
+}

@@ -1,0 +1,37 @@
+/** The Markdown report: per session, the transcript as a fenced block and a table of violations, for bug reports. */
+import type { SessionSummary, Violation } from '../analysis/types.js';
+
+export interface SessionReport {
+  readonly summary: SessionSummary;
+  /** The plain transcript lines (no colour). */
+  readonly lines: readonly string[];
+  /** Every violation with the transaction it belongs to (null: the session). */
+  readonly violations: readonly { readonly seq: number | null; readonly violation: Violation }[];
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function markdownReport(report: SessionReport): string {
+  const s = report.summary;
+  const out: string[] = [];
+  out.push(`### POP3 session ${s.session}${s.user ? ` (user ${cell(s.user)})` : ''}`);
+  out.push('');
+  out.push(
+    `client ${s.client ?? '?'} → server ${s.upstream ?? '?'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · ${(s.durationMs / 1000).toFixed(3)} s`,
+  );
+  out.push('');
+  // A fence longer than any backtick run inside keeps the block intact.
+  const longest = Math.max(2, ...report.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
+  const fence = '`'.repeat(longest + 1);
+  out.push(`${fence}text`, ...report.lines, fence, '');
+  if (report.violations.length === 0) {
+    out.push('No violations.');
+  } else {
+    out.push('| # | code | severity | RFC | message |', '|---|---|---|---|---|');
+    for (const { seq, violation: v } of report.violations) {
+      out.push(`| ${seq ?? '—'} | ${v.code} | ${v.severity} | ${v.rfc} | ${cell(v.message)} |`);
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,132 @@
+/**
+ * The annotated text transcript: C:/S: lines, phase banners, explanations, violations, bodies folded to a
+ * preview with their octets and lines, and the session summary. Every function returns lines; callers print
+ * them (show groups them per session, the live proxy prefixes the session id).
+ */
+import type { EngineEvent, SessionSummary, Transaction, Violation } from '../analysis/types.js';
+import { PLAIN, type Style } from './style.js';
+
+export interface TextOptions {
+  readonly style?: Style;
+  /** Listing lines shown before folding the rest. */
+  readonly listingLines?: number;
+  /** Body preview lines shown for RETR/TOP. */
+  readonly previewLines?: number;
+  /** Show the plain-language explanations (on by default). */
+  readonly explain?: boolean;
+}
+
+const INDENT = '   ';
+
+/** Makes a line printable: control characters as escapes, nothing that could drive the terminal. */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function violationLine(v: Violation, style: Style = PLAIN): string {
+  const paint = v.severity === 'error' ? style.error : v.severity === 'warning' ? style.warn : style.dim;
+  return paint(`! ${v.code} (${v.severity}, ${v.rfc}): ${printable(v.message)}`);
+}
+
+function statusLine(tx: Transaction, style: Style): string {
+  const r = tx.response;
+  if (r.status === null && !r.text) return style.dim('S: (no response)');
+  const code = r.code !== null ? ` [${r.code}]` : '';
+  const line = `S: ${r.status ?? ''}${code}${r.text ? ` ${printable(r.text)}` : ''}`.replace('S:  ', 'S: ');
+  return r.status === '-ERR' ? style.error(line) : style.server(line);
+}
+
+function bodyLines(tx: Transaction, style: Style, o: TextOptions): string[] {
+  const r = tx.response;
+  if (!r.multiline) return [];
+  const out: string[] = [];
+  if (r.listing) {
+    const max = o.listingLines ?? 20;
+    for (const l of r.listing.slice(0, max)) out.push(style.server(`S| ${printable(l)}`));
+    if (r.listing.length > max) out.push(style.dim(`S| … ${r.listing.length - max} more line(s)`));
+  } else {
+    const lines = (r.preview ?? '').split(/\r?\n/).slice(0, o.previewLines ?? 3);
+    out.push(style.dim(`S| [body: ${r.bodyOctets} octets, ${r.bodyLines} lines${r.complete ? '' : ', cut short'}]`));
+    for (const l of lines) if (l !== '' && l !== '.') out.push(style.dim(`S| ${printable(l).slice(0, 100)}`));
+    if (r.bodyLines > lines.length) out.push(style.dim('S| …'));
+  }
+  if (r.complete) out.push(style.server('S| .'));
+  return out;
+}
+
+/** The lines of one transaction. */
+export function transactionLines(tx: Transaction, o: TextOptions = {}): string[] {
+  const style = o.style ?? PLAIN;
+  const out: string[] = [];
+  if (tx.command) {
+    const mark = tx.command.pipelined ? style.dim('   (pipelined)') : '';
+    out.push(style.client(`C: ${printable(tx.command.line)}`) + mark);
+  }
+  for (const step of tx.sasl?.steps ?? []) {
+    if (step.from === 'server') out.push(style.server(`S: + ${printable(step.text)}`));
+    else if (tx.command && step === tx.sasl!.steps[0] && tx.command.args.length > 1) out.push(style.dim(`${INDENT}(initial response: ${printable(step.text)})`));
+    else out.push(style.client(`C: ${printable(step.text)}`));
+  }
+  out.push(statusLine(tx, style));
+  out.push(...bodyLines(tx, style, o));
+  if (o.explain !== false) out.push(style.dim(`${INDENT}↳ ${tx.explain} (${tx.rfc})`));
+  for (const v of tx.violations) out.push(INDENT + violationLine(v, style));
+  return out;
+}
+
+export function phaseLine(e: Extract<EngineEvent, { type: 'phase' }>, startedAt: number, o: TextOptions = {}): string {
+  const style = o.style ?? PLAIN;
+  const at = ((e.at - startedAt) / 1000).toFixed(3);
+  return style.bold(`── ${e.to} ── ${e.reason} (+${at}s)`);
+}
+
+const list = (ns: readonly number[]) => (ns.length ? ns.join(', ') : '—');
+
+export function summaryLines(s: SessionSummary, o: TextOptions = {}): string[] {
+  const style = o.style ?? PLAIN;
+  const codes = Object.entries(s.violations);
+  return [
+    style.bold(`── summary of session ${s.session} ──`),
+    `user ${s.user ? printable(s.user) : '—'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · phases ${s.phases.map((p) => p.phase).join(' → ') || '—'}`,
+    `retrieved ${list(s.retrieved)} · marked ${list(s.marked)} · removed ${list(s.removed)} · discarded ${list(s.discarded)}`,
+    `violations ${codes.length ? codes.map(([c, n]) => `${c}×${n}`).join(', ') : 'none'}`,
+    `${s.commands} command(s) · bytes c2s ${s.bytes.c2s} · s2c ${s.bytes.s2c} · duration ${(s.durationMs / 1000).toFixed(3)}s${s.closeReason ? ` · ended: ${printable(s.closeReason)}` : ''}`,
+  ];
+}
+
+/**
+ * Turns one session's events into transcript lines, in order. Used by `show` (one session at a time) and,
+ * event by event, by the live printer.
+ */
+export class TranscriptPrinter {
+  private startedAt: number | null = null;
+
+  constructor(private readonly o: TextOptions = {}) {}
+
+  header(session: string, client: string | null, upstream: string | null, t: number): string[] {
+    this.startedAt = t;
+    const style = this.o.style ?? PLAIN;
+    const where = client || upstream ? ` · client ${client ?? '?'} → server ${upstream ?? '?'}` : '';
+    return [style.bold(`━━ session ${session}${where} · ${new Date(t).toISOString()}`)];
+  }
+
+  event(e: EngineEvent): string[] {
+    const o = this.o;
+    if (this.startedAt === null && 't' in e) this.startedAt = e.t;
+    switch (e.type) {
+      case 'transaction':
+        this.startedAt ??= e.tx.startedAt;
+        return transactionLines(e.tx, o);
+      case 'phase':
+        return [phaseLine(e, this.startedAt ?? e.at, o)];
+      case 'violation':
+        return [violationLine(e.violation, o.style)];
+      case 'tls':
+        return [(o.style ?? PLAIN).bold(`── TLS (${e.info.how}, ${e.info.visibility}) ──`)];
+      case 'summary':
+        return summaryLines(e.summary, o);
+      default:
+        return [];
+    }
+  }
+}
