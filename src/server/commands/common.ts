@@ -1,0 +1,56 @@
+/**
+ * Commands valid in both AUTHORIZATION and TRANSACTION: CAPA (RFC 2449 §5) and QUIT (RFC 1939 §4, §6).
+ * QUIT from TRANSACTION is the only way into UPDATE, the only place marked messages are removed.
+ */
+import { err, listing, ok } from '../reply.js';
+import { MECHANISMS } from './sasl.js';
+import { AUTHORIZATION, BOTH, type CommandTable, type Phase } from './types.js';
+
+/**
+ * What CAPA advertises, by phase: exactly what is implemented. STLS (RFC 2595 §4) belongs here, in
+ * AUTHORIZATION only and only while the connection is not yet TLS, once the server has a `tls` option.
+ */
+const CAPABILITIES: ReadonlyArray<{ readonly tag: string; readonly phases: readonly Phase[] }> = [
+  { tag: 'TOP', phases: BOTH },
+  { tag: 'UIDL', phases: BOTH },
+  { tag: 'USER', phases: AUTHORIZATION },
+  { tag: 'RESP-CODES', phases: BOTH },
+  { tag: 'AUTH-RESP-CODE', phases: BOTH },
+  { tag: 'PIPELINING', phases: BOTH },
+  { tag: `SASL ${[...MECHANISMS.keys()].join(' ')}`, phases: AUTHORIZATION },
+  { tag: 'IMPLEMENTATION pop3scope', phases: BOTH },
+];
+
+export const commonCommands: CommandTable = {
+  CAPA: {
+    phases: BOTH,
+    args: [0, 0],
+    run: (ctx) =>
+      listing(
+        'capability list follows',
+        CAPABILITIES.filter((c) => c.phases.includes(ctx.phase)).map((c) => c.tag),
+      ),
+  },
+  QUIT: {
+    phases: BOTH,
+    args: [0, 0],
+    async run(ctx) {
+      const { maildrop, deps } = ctx;
+      ctx.phase = 'CLOSED';
+      if (!maildrop) return { ...ok('pop3scope signing off'), close: true };
+      // UPDATE (RFC 1939 §6).
+      const marked = [...ctx.deleted].sort((a, b) => a - b);
+      let failed = marked.length;
+      try {
+        ({ failed } = await maildrop.commit(marked));
+      } catch (e) {
+        deps.logger.error({ user: ctx.user, err: e }, 'UPDATE failed');
+        maildrop.release();
+      }
+      ctx.maildrop = undefined;
+      deps.logger.info({ user: ctx.user, deleted: marked.length - failed, failed }, 'update');
+      if (failed > 0) return { ...err('some deleted messages not removed', 'SYS/TEMP'), close: true };
+      return { ...ok(`pop3scope signing off (${marked.length} messages deleted)`), close: true };
+    },
+  },
+};

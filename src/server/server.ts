@@ -1,0 +1,129 @@
+/**
+ * The embedded POP3 server: a TCP listener that gives each connection a Pop3Session and a Connection.
+ * Everything protocol-shaped is in the session; this file owns the listener, the session limit, the APOP
+ * timestamps and shutdown.
+ */
+import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { hostname as osHostname } from 'node:os';
+import { type Logger, pino } from 'pino';
+import { SERVER_CLOSE_GRACE_MS, SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../protocol/limits.js';
+import { Connection } from './connection.js';
+import { demoStore } from './memoryStore.js';
+import { err } from './reply.js';
+import { Pop3Session } from './session.js';
+import type { MailStore } from './store.js';
+
+export interface ServerOptions {
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** Port; 0 (the default) picks a free one, see `address()`. */
+  readonly port?: number;
+  /** The mail store; without one (or with `demo: true`) the demo maildrops of demoMailbox.ts are served. */
+  readonly store?: MailStore;
+  readonly demo?: boolean;
+  /** Idle time before a session is closed without UPDATE; default 10 minutes (RFC 1939 §3 minimum). */
+  readonly idleTimeoutMs?: number;
+  /** Concurrent sessions; more connections get `-ERR [SYS/TEMP]` and are closed. */
+  readonly maxSessions?: number;
+  /** Where connections, logins and errors are logged; silent by default. */
+  readonly logger?: Logger;
+  /** The host part of APOP timestamps and CRAM-MD5 challenges; default the machine's host name. */
+  readonly hostname?: string;
+  // TLS (STLS, RFC 2595; and implicit TLS) is not implemented yet. It will arrive as a `tls` option here:
+  // the session then advertises STLS (commands/common.ts) and connection.ts upgrades the socket.
+}
+
+export interface RunningServer {
+  readonly store: MailStore;
+  /** Where the server listens. */
+  address(): { host: string; port: number };
+  /** Sessions currently open. */
+  sessionCount(): number;
+  /** Stops accepting, ends every session without UPDATE, and resolves once all are gone. */
+  close(): Promise<void>;
+}
+
+let greetings = 0;
+
+/** A greeting timestamp unique per connection and per process (RFC 1939 §7): <pid.counter.time@host>. */
+function apopTimestamp(host: string): string {
+  greetings++;
+  return `<${process.pid}.${greetings}.${Date.now()}@${host}>`;
+}
+
+/** A CRAM-MD5 challenge in the same msg-id form (RFC 2195 §2), random so that it is never reused. */
+function cramChallenge(host: string): string {
+  return `<${randomBytes(8).readBigUInt64BE()}.${Date.now()}@${host}>`;
+}
+
+/** Starts the server and resolves once it listens. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  if (options.store && options.demo) throw new Error('give either a store or demo, not both');
+  const store = options.store ?? demoStore();
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'pop3-server' });
+  const idleTimeoutMs = options.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS;
+  const maxSessions = options.maxSessions ?? SERVER_MAX_SESSIONS;
+  const host = options.hostname ?? osHostname();
+  const connections = new Set<Connection>();
+  const refused = new Set<Socket>();
+  let nextId = 0;
+
+  // allowHalfOpen: a client may send its last commands and half-close; it still gets every answer.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    const id = ++nextId;
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (connections.size >= maxSessions) {
+      logger.warn({ conn: id, peer, maxSessions }, 'connection refused: too many sessions');
+      refused.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => refused.delete(socket));
+      socket.end(err('too many sessions', 'SYS/TEMP').head);
+      setTimeout(() => socket.destroy(), SERVER_CLOSE_GRACE_MS).unref();
+      return;
+    }
+    const connLogger = logger.child({ conn: id });
+    connLogger.info({ peer }, 'connection');
+    const session = new Pop3Session({
+      store,
+      timestamp: apopTimestamp(host),
+      newChallenge: () => cramChallenge(host),
+      logger: connLogger,
+    });
+    const connection = new Connection(socket, session, connLogger, idleTimeoutMs);
+    connections.add(connection);
+    void connection.done.then(() => {
+      connections.delete(connection);
+      connLogger.info('connection closed');
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (e) => logger.error({ err: e }, 'listener error'));
+  const bound = server.address() as AddressInfo;
+  logger.info({ host: bound.address, port: bound.port, store: store.description }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    store,
+    address: () => ({ host: bound.address, port: bound.port }),
+    sessionCount: () => connections.size,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of refused) socket.destroy();
+        const pending = [...connections];
+        for (const c of pending) c.shutdown();
+        await Promise.all([stopped, ...pending.map((c) => c.done)]);
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
