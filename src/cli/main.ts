@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { registerCheck } from './check.js';
 import { CliError } from './errors.js';
+import { registerProxy } from './proxy.js';
+import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +16,8 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(`pop3scope: ${message.replace(/^error: /, '')}`) });
+  registerProxy(program);
+  registerServe(program);
   registerShow(program);
   registerCheck(program);
   program.addHelpText(

@@ -1,0 +1,118 @@
+/** `pop3scope proxy`: the intercepting proxy between a mail client and a real POP3 server. */
+import { type Command, Option } from 'commander';
+import { CaptureError } from '../capture/reader.js';
+import { CaptureWriter } from '../capture/writer.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../log/logger.js';
+import type { ProxySink } from '../proxy/hooks.js';
+import { ProxyServer } from '../proxy/server.js';
+import { captureSink } from '../proxy/sinks/capture.js';
+import { liveSink } from '../proxy/sinks/live.js';
+import { logSink } from '../proxy/sinks/log.js';
+import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
+import { CliError } from './errors.js';
+import { untilSignal } from './signals.js';
+import { VERSION } from './version.js';
+
+export interface ProxyCliOptions {
+  upstream: string;
+  listen: string;
+  capture?: string;
+  format: string;
+  logFile?: string;
+  logLevel: string;
+  connectTimeout: string;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+export interface StartedProxy {
+  readonly proxy: ProxyServer;
+  readonly listen: HostPort;
+  readonly logger: Logger;
+}
+
+/** Builds the sinks and starts the proxy; shared with `demo`. */
+export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = []): Promise<StartedProxy> {
+  const upstream = parseHostPort(o.upstream, '--upstream');
+  const listen = parseHostPort(o.listen, '--listen', '127.0.0.1');
+  if (o.format !== 'text' && o.format !== 'json') throw new CliError(`--format must be text or json, not "${o.format}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const timeout = Number(o.connectTimeout);
+  if (!(timeout > 0)) throw new CliError(`--connect-timeout must be a number of seconds above 0, not "${o.connectTimeout}"`);
+  const logger = createLogger({ file: o.logFile, level: o.logLevel });
+  const sinks: ProxySink[] = [logSink(logger), ...extraSinks];
+  if (!o.quiet) sinks.push(liveSink({ format: o.format, colour: o.format === 'text' && (o.color ?? Boolean(process.stdout.isTTY)) }));
+  if (o.capture) {
+    const writer = await CaptureWriter.open(o.capture, {
+      toolVersion: VERSION,
+      onError: (error) => {
+        logger.error({ err: error.message }, 'capture write failed; still relaying mail');
+        process.stderr.write(`pop3scope: ${error.message}; still relaying mail, the capture is incomplete\n`);
+      },
+    }).catch((error: unknown) => {
+      throw error instanceof CaptureError ? new CliError(error.message) : error;
+    });
+    sinks.push(captureSink(writer));
+  }
+  if (!isLoopback(listen.host)) {
+    process.stderr.write(
+      `pop3scope: warning: listening on ${showHostPort(listen)}, which other machines may reach; passwords pass through this proxy\n`,
+    );
+  }
+  const proxy = await ProxyServer.start({
+    listen,
+    upstream,
+    sinks,
+    connectTimeoutMs: timeout * 1000,
+    onSinkError: (error) => logger.error({ err: String(error) }, 'a sink failed; the relay goes on'),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
+  });
+  return { proxy, listen: proxy.address(), logger };
+}
+
+export function addProxyOptions(command: Command, defaults: { listen: string }): Command {
+  return command
+    .option('-l, --listen <addr:port>', 'where clients connect', defaults.listen)
+    .option('-c, --capture <file>', 'record sessions to this capture file (created mode 0600, appended to if it exists)')
+    .addOption(new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'))
+    .option('--log-file <file>', 'write the JSON log here ("-" for stderr); default: stderr, pretty on a terminal')
+    .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('warn'))
+    .option('--connect-timeout <seconds>', 'how long to wait for the upstream server', '10')
+    .option('--color', 'colour the live transcript even when stdout is not a terminal')
+    .option('--no-color', 'never colour the live transcript')
+    .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)');
+}
+
+export function registerProxy(program: Command): void {
+  const command = program
+    .command('proxy')
+    .description('relay POP3 between a client and a server, showing and recording annotated transactions')
+    .requiredOption('-u, --upstream <host:port>', 'the real POP3 server');
+  addProxyOptions(command, { listen: '127.0.0.1:1110' })
+    .addHelpText(
+      'after',
+      `
+Point your mail client at the --listen address instead of the server. Every byte is relayed untouched;
+passwords, APOP digests and SASL secrets are redacted in everything pop3scope shows, logs or records.
+
+Examples:
+  pop3scope proxy --upstream mail.example.org:110
+  pop3scope proxy --upstream 127.0.0.1:110 --capture session.jsonl
+  pop3scope proxy --upstream 127.0.0.1:110 --format json | jq 'select(.type=="summary")'
+  pop3scope proxy --upstream 127.0.0.1:110 --log-file proxy.log --log-level info
+
+Stop with Ctrl-C: sessions in flight get a short grace period, captures and logs are flushed.
+A second Ctrl-C exits at once.`,
+    )
+    .action(async (o: ProxyCliOptions) => {
+      const { proxy, listen, logger } = await startProxy(o);
+      const where = o.capture ? `recording to ${o.capture}` : 'not recording (add --capture FILE)';
+      process.stderr.write(`pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}\n`);
+      logger.info({ listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null }, 'proxy started');
+      await untilSignal();
+      process.stderr.write('pop3scope proxy: stopping (Ctrl-C again to exit at once)\n');
+      await proxy.stop(2000);
+      logger.info('proxy stopped');
+    });
+}

@@ -1,0 +1,44 @@
+/**
+ * Byte relay between two duplex streams, with inspection beside it. Every chunk is written to the other side
+ * first, exactly as received, and only then handed to `inspect`: inspection can never delay, reframe or drop
+ * a byte. Backpressure: when the receiving side's buffer is full, the sending side is paused until it drains,
+ * so a slow reader never makes the proxy buffer without bound. End-of-stream (half-close) is passed on.
+ */
+import type { Duplex } from 'node:stream';
+
+export type Side = 'client' | 'upstream';
+
+export interface RelayHandlers {
+  /** Called with each chunk after it was written on; `from` says who sent it. */
+  inspect(from: Side, chunk: Buffer): void;
+  /** The sender half-closed (FIN); the end was passed on. */
+  ended(from: Side): void;
+}
+
+/** Relays `from` → `to`. Returns a function that stops relaying (used when the proxy takes over a side). */
+export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: RelayHandlers): () => void {
+  let waiting = false;
+  const resume = () => {
+    waiting = false;
+    from.resume();
+  };
+  const onData = (chunk: Buffer) => {
+    if (!to.destroyed && !to.write(chunk) && !waiting) {
+      waiting = true;
+      from.pause();
+      to.once('drain', resume);
+    }
+    handlers.inspect(fromSide, chunk);
+  };
+  const onEnd = () => {
+    if (!to.destroyed && !to.writableEnded) to.end();
+    handlers.ended(fromSide);
+  };
+  from.on('data', onData);
+  from.on('end', onEnd);
+  return () => {
+    from.off('data', onData);
+    from.off('end', onEnd);
+    to.off('drain', resume);
+  };
+}
