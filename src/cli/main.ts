@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { registerCheck } from './check.js';
 import { CliError } from './errors.js';
+import { registerDemo } from './demo.js';
 import { registerProxy } from './proxy.js';
 import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
@@ -16,6 +17,7 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(`pop3scope: ${message.replace(/^error: /, '')}`) });
+  registerDemo(program);
   registerProxy(program);
   registerServe(program);
   registerShow(program);

@@ -1,0 +1,116 @@
+/**
+ * `pop3scope demo`: the main job (`npm start`). Starts the embedded server on its demo maildrops, the proxy
+ * in front of it on 127.0.0.1:1110 (or the next free port), shows sessions live, and tells how to try it by
+ * hand. `--play` runs the seed's two client modes through the proxy so a class can watch both.
+ */
+import net from 'node:net';
+import { type Command, Option } from 'commander';
+import { play } from '../demo/player.js';
+import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
+import { demoUsers } from '../server/demoMailbox.js';
+import { startServer } from '../server/server.js';
+import { showHostPort } from './address.js';
+import { CliError } from './errors.js';
+import { type ProxyCliOptions, startProxy } from './proxy.js';
+import { untilSignal } from './signals.js';
+
+interface DemoOptions {
+  port: string;
+  ui: boolean;
+  play?: string;
+  pace: string;
+  capture?: string;
+  format: string;
+  color?: boolean;
+}
+
+/** The first port from `start` on that can be bound on 127.0.0.1 (tries 20). */
+async function freePortFrom(start: number): Promise<number> {
+  for (let port = start; port < start + 20 && port <= 65535; port++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new CliError(`no free port on 127.0.0.1 from ${start} to ${start + 19}; choose one with --port`);
+}
+
+function instructions(port: number): string {
+  return `
+  Try it by hand in another terminal (the passwords below are the demo's, nothing real):
+    telnet 127.0.0.1 ${port}        (or: nc -C 127.0.0.1 ${port})
+      user bob
+      pass hungry
+      list
+      retr 1
+      dele 1
+      quit
+  or with curl:  curl pop3://bob:hungry@127.0.0.1:${port}/1
+  Users: bob (2 messages, 498 and 912 octets) and alice (3 messages). Every demo run starts afresh.
+  Watch the transcript here. Stop with Ctrl-C.
+`;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('run the embedded POP3 server with the proxy in front and show sessions live (npm start)')
+    .option('-p, --port <n>', 'where the proxy listens (the next free port is taken if it is busy)', '1110')
+    .option('--no-ui', 'print the text transcript (the only view until the dashboard lands)')
+    .addOption(new Option('--play <mode>', 'play a client mode through the proxy, then exit').choices([...SCENARIOS, 'both']))
+    .option('--pace <ms>', 'pause between the played commands', '400')
+    .option('-c, --capture <file>', 'also record the sessions to this capture file')
+    .addOption(new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'))
+    .option('--color', 'colour the transcript even when stdout is not a terminal')
+    .option('--no-color', 'never colour the transcript')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npm start                                   the same as: pop3scope demo
+  pop3scope demo --play download-and-delete   LIST, RETR, DELE each, QUIT: the server removes both messages
+  pop3scope demo --play download-and-keep     UIDL, RETR each, QUIT: the messages stay on the server
+  pop3scope demo --port 2525 --capture class.jsonl`,
+    )
+    .action(async (o: DemoOptions) => {
+      const wanted = Number(o.port);
+      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535) throw new CliError(`--port must be 1 to 65535, not "${o.port}"`);
+      const pace = Number(o.pace);
+      if (!(pace >= 0)) throw new CliError(`--pace must be a number of milliseconds, not "${o.pace}"`);
+      const server = await startServer({ host: '127.0.0.1', port: 0, demo: true });
+      const port = await freePortFrom(wanted);
+      const upstream = showHostPort(server.address());
+      const proxyOptions: ProxyCliOptions = {
+        upstream,
+        listen: `127.0.0.1:${port}`,
+        capture: o.capture,
+        format: o.format,
+        logLevel: 'warn',
+        connectTimeout: '5',
+        color: o.color,
+      };
+      const { proxy } = await startProxy(proxyOptions);
+      const moved = port === wanted ? '' : ` (port ${wanted} was busy)`;
+      process.stderr.write(
+        `pop3scope demo: the demo POP3 server runs on ${upstream}; the proxy listens on 127.0.0.1:${port}${moved}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
+      );
+      try {
+        if (o.play) {
+          const bob = demoUsers()[0]!;
+          // Keep first: it leaves the maildrop whole for the delete run that follows it.
+          const modes: ScenarioName[] = o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play as ScenarioName];
+          for (const scenario of modes) {
+            await play({ host: '127.0.0.1', port, scenario, user: bob.name, password: bob.password, messages: bob.messages.length, paceMs: pace });
+          }
+        } else {
+          process.stderr.write(instructions(port));
+          await untilSignal();
+        }
+      } finally {
+        await proxy.stop(1000);
+        await server.close();
+      }
+    });
+}
