@@ -91,7 +91,8 @@ export class ServerReader {
 
   private statusLine(line: Line, t: number): void {
     const session = this.session;
-    const tx = session.outstanding[0] ?? session.unsolicited(t);
+    // The greeting comes first even when the client spoke before it (commands sent early wait their turn).
+    const tx = session.greeted ? (session.outstanding[0] ?? session.unsolicited(t)) : session.unsolicited(t);
     const content = Buffer.from(line.content);
     const first = content[0];
     const isChallenge = tx.sasl?.outcome === null && first === 0x2b && (content.length === 1 || content[1] === 0x20);

@@ -51,7 +51,8 @@ export class Pop3Session {
   readonly outstanding: OpenTransaction[] = [];
   private untracked = 0;
   private seq = 0;
-  private greeted = false;
+  /** True once the server's greeting arrived (it is the first response, whatever the client sent before it). */
+  greeted = false;
   phase: Phase | null = null;
   /** Capabilities from the last CAPA (upper-case first words), or null when none was seen. */
   capabilities: Set<string> | null = null;
