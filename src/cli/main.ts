@@ -2,6 +2,7 @@
 /** The pop3scope command line. The only place that exits: everything else throws or returns. */
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/reader.js';
+import { registerCa } from './ca.js';
 import { registerCheck } from './check.js';
 import { CliError } from './errors.js';
 import { registerDemo } from './demo.js';
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerServe(program);
   registerShow(program);
   registerCheck(program);
+  registerCa(program);
   program.addHelpText(
     'after',
     `
