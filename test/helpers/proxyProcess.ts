@@ -1,0 +1,512 @@
+/**
+ * Runs the REAL `pop3scope proxy` command line as a child process (from source, through tsx, as `runCli` in
+ * cli.ts does), in front of a given upstream, with a capture file, a debug-level JSON log file and JSON Lines on
+ * stdout — everything in a private temp dir. The listening port is the one the proxy itself announces on its
+ * start line, so the test exercises the real start-up path (`--listen 127.0.0.1:0`).
+ *
+ *   const px = await startProxyProcess(dc.port);
+ *   await curlPop3(`pop3://bob:hungry@127.0.0.1:${px.port}/`);
+ *   const code = await px.stop();            // SIGINT; resolves with the exit code (expect 0)
+ *   const records = await showCaptureJson(px.capturePath);
+ *
+ * Also `showCaptureJson(file)`: the capture read back through `show --format json`, in process, parsed.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Output } from '../../src/cli/output.js';
+import { runShow } from '../../src/cli/show.js';
+import { ROOT } from './cli.js';
+import { atExit } from './peers.js';
+
+/** One record of `show --format json` / `proxy --format json` (src/render/json.ts). Loosely typed on purpose. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON records are checked field by field in the tests
+export type JsonRecord = { type: string; session: string } & Record<string, any>;
+
+export interface ProxyProcess {
+  /** The port the proxy says it listens on (127.0.0.1). */
+  readonly port: number;
+  /** The private temp dir holding the capture and the log. */
+  readonly dir: string;
+  readonly capturePath: string;
+  readonly logPath: string;
+  /** The exact start line the proxy printed on stderr. */
+  readonly startLine: string;
+  readonly pid: number;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** stdout parsed as JSON Lines (live `--format json`). */
+  records(): JsonRecord[];
+  /** Resolves once `n` summary records have been printed on stdout (i.e. n sessions have ended). */
+  waitForSummaries(n: number, timeoutMs?: number): Promise<JsonRecord[]>;
+  /**
+   * The sessions seen so far on stdout (any record). Take it before running a client, then `next(mark)` waits
+   * for the first session that is not in it to end and returns that session's live records:
+   *   const mark = px.mark(); await curlPop3(...); const live = await px.next(mark);
+   * (A count of summaries would not do: the previous client may have exited before its summary was printed.)
+   */
+  mark(): Set<string>;
+  next(mark: Set<string>, timeoutMs?: number): Promise<JsonRecord[]>;
+  /**
+   * The records of one (ended) session as `show --format json` reads them back from the capture file, which
+   * is flushed in the background (every 250 ms): waits until the session's close record is on disk.
+   */
+  captureSession(session: string, timeoutMs?: number): Promise<JsonRecord[]>;
+  /** Sends SIGINT and resolves with the exit code (null when killed by a signal). Idempotent. */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** Removes the temp dir (capture + log). Also done when the test process ends. */
+  remove(): void;
+}
+
+export interface ProxyProcessOptions {
+  /** Extra CLI arguments after the standard ones. */
+  extraArgs?: readonly string[];
+  /** Default 15 s: tsx compiles the sources on first start. */
+  startTimeoutMs?: number;
+}
+
+const START_LINE =
+  /^pop3scope proxy: listening on 127\.0\.0\.1:(\d+), forwarding to (\S+), recording to (.+)$/m;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function parseJsonLines(text: string): JsonRecord[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as JsonRecord);
+}
+
+export async function startProxyProcess(
+  upstreamPort: number,
+  opts: ProxyProcessOptions = {},
+): Promise<ProxyProcess> {
+  const dir = mkdtempSync('/tmp/pop3scope-proxy-');
+  const capturePath = join(dir, 'c.jsonl');
+  const logPath = join(dir, 'log.json');
+  const remove = () => {
+    if (!process.env.POP3SCOPE_KEEP_PROXY) rmSync(dir, { recursive: true, force: true });
+  };
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'proxy',
+    '--upstream',
+    `127.0.0.1:${upstreamPort}`,
+    '--listen',
+    '127.0.0.1:0',
+    '--capture',
+    capturePath,
+    '--log-file',
+    logPath,
+    '--log-level',
+    'debug',
+    '--format',
+    'json',
+    ...(opts.extraArgs ?? []),
+  ];
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  });
+  child.stdin.end();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  const stdout = () => Buffer.concat(out).toString('utf8');
+  const stderr = () => Buffer.concat(err).toString('utf8');
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    // 'close', not 'exit': by then stdout and stderr are drained, so nothing the proxy printed is missed.
+    child.on('close', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    });
+    child.on('error', () => {
+      exit = { code: null, signal: null };
+      resolve(exit);
+    });
+  });
+  // A crashed test must not leave a proxy behind; the temp dir goes when the test process ends (or on remove()).
+  const forget = atExit(() => {
+    if (!exit) child.kill('SIGKILL');
+  });
+  const forgetDir = atExit(remove);
+  const removeNow = () => {
+    forgetDir();
+    remove();
+  };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
+  let match = START_LINE.exec(stderr());
+  while (!match) {
+    if (exit || Date.now() > deadline) {
+      if (!exit) child.kill('SIGKILL');
+      await exited;
+      forget();
+      removeNow();
+      throw new Error(
+        `pop3scope proxy did not print its start line (exit ${exit?.code} ${exit?.signal ?? ''})\nstderr: ${stderr()}\nstdout: ${stdout()}`,
+      );
+    }
+    await sleep(20);
+    match = START_LINE.exec(stderr());
+  }
+  const port = Number(match[1]);
+  const startLine = match[0];
+
+  // Only complete lines are parsed: the last one may still be arriving.
+  const records = () => parseJsonLines(stdout().slice(0, stdout().lastIndexOf('\n') + 1));
+  const summaries = () => records().filter((r) => r.type === 'summary');
+  const waitForSummaries = async (n: number, timeoutMs = 10_000): Promise<JsonRecord[]> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const found = summaries();
+      if (found.length >= n) return found;
+      if (exit || Date.now() > end)
+        throw new Error(`expected ${n} summaries from the proxy, got ${found.length}\nstderr: ${stderr()}`);
+      await sleep(20);
+    }
+  };
+  let stopping: Promise<number | null> | undefined;
+  return {
+    port,
+    dir,
+    capturePath,
+    logPath,
+    startLine,
+    pid: child.pid as number,
+    stdout,
+    stderr,
+    records,
+    waitForSummaries,
+    mark: () => new Set(records().map((r) => r.session)),
+    async next(mark, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const all = records();
+        const fresh = all.find((r) => !mark.has(r.session));
+        if (fresh && all.some((r) => r.type === 'summary' && r.session === fresh.session))
+          return sessionRecords(all, fresh.session);
+        if (exit || Date.now() > end)
+          throw new Error(
+            `no new session ended within ${timeoutMs} ms (exit ${exit?.code})\nstderr: ${stderr()}`,
+          );
+        await sleep(20);
+      }
+    },
+    async captureSession(session, timeoutMs = 5000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const text = readText(capturePath);
+        const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+        const closed = parseJsonLines(complete).some((r) => r.type === 'close' && r.session === session);
+        if (closed) {
+          // show reads a snapshot of whole lines, not the file the proxy is still appending to.
+          const snapshot = join(dir, `snapshot-${session}.jsonl`);
+          writeFileSync(snapshot, complete, { mode: 0o600 });
+          try {
+            return await showCaptureJson(snapshot, session);
+          } finally {
+            rmSync(snapshot, { force: true });
+          }
+        }
+        if (Date.now() > end) throw new Error(`session ${session} never closed in ${capturePath}`);
+        await sleep(25);
+      }
+    },
+    stop(timeoutMs = 10_000) {
+      stopping ??= (async () => {
+        if (!exit) child.kill('SIGINT');
+        const timer = setTimeout(() => {
+          if (!exit) child.kill('SIGKILL');
+        }, timeoutMs);
+        const e = await exited;
+        clearTimeout(timer);
+        forget();
+        return e.code;
+      })();
+      return stopping;
+    },
+    remove: removeNow,
+  };
+}
+
+/** `show --format json` of a capture file, in process (as the golden tests run it), as parsed records. */
+export async function showCaptureJson(path: string, session?: string): Promise<JsonRecord[]> {
+  let text = '';
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  await runShow([path], { format: 'json', session }, new Output(sink));
+  return parseJsonLines(text);
+}
+
+/** The records of one session. */
+export function sessionRecords(records: readonly JsonRecord[], session: string): JsonRecord[] {
+  return records.filter((r) => r.session === session);
+}
+
+/** Reads a file or '' (e.g. a log that was never written). */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The transactions of a list of records, e.g. `transactions(live).map((t) => t.command?.line)`. */
+export function transactions(records: readonly JsonRecord[]): JsonRecord[] {
+  return records.filter((r) => r.type === 'transaction');
+}
+
+/** The one summary record among `records` (throws if there is not exactly one). */
+export function summaryOf(records: readonly JsonRecord[]): JsonRecord {
+  const found = records.filter((r) => r.type === 'summary');
+  if (found.length !== 1) throw new Error(`expected one summary, found ${found.length}`);
+  return found[0]!;
+}
+
+/** The phases a summary went through, in order: e.g. ['AUTHORIZATION', 'TRANSACTION', 'UPDATE']. */
+export function phasesOf(summary: JsonRecord): string[] {
+  return (summary.phases as { phase: string }[]).map((p) => p.phase);
+}
+
+/** The transactions whose command verb is `verb`. */
+export function withVerb(records: readonly JsonRecord[], verb: string): JsonRecord[] {
+  return transactions(records).filter((t) => t.command?.verb === verb);
+}
+
+// ----- a lock-step POP3 client on a raw socket -----
+
+export interface RawPop3 {
+  readonly socket: Socket;
+  /** The greeting line, without CRLF. */
+  readonly greeting: string;
+  /** Sends one command line (CRLF added) and resolves with its whole response, CRLFs included. */
+  cmd(line: string, multiline?: boolean): Promise<string>;
+  /** Sends QUIT (or the given spelling of it), waits for the answer and for the server to close. */
+  quit(line?: string): Promise<string>;
+  /** Destroys the socket without QUIT, as a crashing client would. */
+  destroy(): void;
+}
+
+/**
+ * A minimal POP3 client that sends exactly the lines it is given, one at a time (waiting for each response),
+ * so a test controls the case and the spelling of every command (e.g. the seed's lower-case dialogue) and can
+ * vanish before QUIT. Needs no peer.
+ */
+export async function rawPop3(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<RawPop3> {
+  const socket = connect({ host, port });
+  let buf = Buffer.alloc(0);
+  let closed = false;
+  let wake: (() => void) | undefined;
+  socket.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    wake?.();
+  });
+  socket.on('error', () => {});
+  const closedP = new Promise<void>((r) =>
+    socket.on('close', () => {
+      closed = true;
+      wake?.();
+      r();
+    }),
+  );
+  /** Waits until `complete(buf)` returns the length of a whole response, and cuts it off. */
+  const take = async (complete: (b: Buffer) => number): Promise<string> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const n = complete(buf);
+      if (n > 0) {
+        const text = buf.subarray(0, n).toString('latin1');
+        buf = buf.subarray(n);
+        return text;
+      }
+      if (closed) throw new Error(`connection closed; got so far: ${JSON.stringify(buf.toString('latin1'))}`);
+      if (Date.now() > end)
+        throw new Error(`no complete response; got: ${JSON.stringify(buf.toString('latin1'))}`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 50);
+      });
+      wake = undefined;
+    }
+  };
+  const line = (b: Buffer) => {
+    const i = b.indexOf('\r\n');
+    return i < 0 ? 0 : i + 2;
+  };
+  const multi = (b: Buffer) => {
+    if (b.length >= 4 && b.subarray(0, 4).toString() === '-ERR') return line(b);
+    if (b.subarray(0, 5).toString() === '.\r\n') return 0;
+    const i = b.indexOf('\r\n.\r\n');
+    return i < 0 ? 0 : i + 5;
+  };
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  const greeting = (await take(line)).replace(/\r\n$/, '');
+  return {
+    socket,
+    greeting,
+    cmd(l, multiline = false) {
+      socket.write(`${l}\r\n`);
+      return take(multiline ? multi : line);
+    },
+    async quit(l = 'QUIT') {
+      socket.write(`${l}\r\n`);
+      const answer = await take(line);
+      await closedP;
+      return answer;
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** STAT of a maildrop, straight at the server (no proxy): `'+OK 2 1410'` style text without CRLF. */
+export async function statOf(port: number, user: string, password: string): Promise<string> {
+  const c = await rawPop3(port);
+  try {
+    await c.cmd(`USER ${user}`);
+    const pass = await c.cmd(`PASS ${password}`);
+    if (!pass.startsWith('+OK')) throw new Error(`login failed: ${pass}`);
+    const stat = (await c.cmd('STAT')).trim();
+    await c.quit();
+    return stat;
+  } finally {
+    c.destroy();
+  }
+}
+
+/** A client that logs in, marks message 1 for deletion and vanishes without QUIT (RFC 1939 §6: no UPDATE). */
+export async function vanishAfterDele(port: number, user: string, password: string): Promise<string[]> {
+  const c = await rawPop3(port);
+  const answers = [await c.cmd(`USER ${user}`), await c.cmd(`PASS ${password}`), await c.cmd('DELE 1')];
+  c.destroy();
+  return answers;
+}
+
+// ----- a slow link -----
+
+export interface DelayLink {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A byte-transparent TCP relay to 127.0.0.1:`targetPort` that delivers the SERVER's bytes `delayMs` late, as a
+ * link with a real round-trip time would. Put it between the proxy and the server to see a pipelining client
+ * (mpop) actually pipeline on the wire: on loopback, the client's Nagle algorithm holds its second command until
+ * the first is acknowledged, and that acknowledgement rides on the server's answer, so the commands reach the
+ * proxy one answer apart. With a delay above the ~40 ms delayed-ACK time, the ACK comes alone and the second
+ * command arrives while the first is still unanswered. Order, content and half-closes are preserved.
+ */
+export async function delayLink(targetPort: number, delayMs: number): Promise<DelayLink> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = connect({ host: '127.0.0.1', port: targetPort, allowHalfOpen: true });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    const later = (f: () => void) => setTimeout(f, delayMs);
+    client.on('data', (d: Buffer) => upstream.write(d));
+    client.on('end', () => upstream.end());
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => later(() => upstream.destroy()));
+    upstream.on('data', (d: Buffer) => later(() => client.write(d)));
+    upstream.on('end', () => later(() => client.end()));
+    upstream.on('error', () => later(() => client.destroy()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+// ----- secrets -----
+
+export interface Needle {
+  readonly what: string;
+  readonly text: string;
+}
+
+export const DEMO_ACCOUNTS = [
+  { user: 'bob', password: 'hungry' },
+  { user: 'alice', password: 'wonderland' },
+] as const;
+
+const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
+
+/**
+ * Everything secret that the demo accounts' logins can put on the wire: the passwords, their base64 forms (AUTH
+ * LOGIN; the trailing padding cut, so a base64 stream containing them at any alignment-0 offset is caught), the
+ * AUTH PLAIN blobs, and — computed from the greetings and CRAM-MD5 challenges found in `captureTexts` — every
+ * APOP digest and CRAM-MD5 response (hex and base64) either account could have sent.
+ */
+export function secretNeedles(captureTexts: readonly string[]): {
+  needles: Needle[];
+  apop: number;
+  cram: number;
+} {
+  const needles: Needle[] = [];
+  const timestamps = new Set<string>();
+  const challenges = new Set<string>();
+  for (const text of captureTexts) {
+    for (const r of parseJsonLines(text)) {
+      if (r.type !== 'data' || r.dir !== 's2c' || typeof r.text !== 'string') continue;
+      for (const m of r.text.matchAll(/^\+OK [^\r\n]*?(<[^<>\s]+@[^<>\s]+>)/gm)) timestamps.add(m[1]!);
+      for (const m of r.text.matchAll(/^\+ ([A-Za-z0-9+/=]+)\r?$/gm)) {
+        const decoded = Buffer.from(m[1]!, 'base64').toString('latin1');
+        if (/^<[^<>]+>$/.test(decoded)) challenges.add(decoded);
+      }
+    }
+  }
+  for (const { user, password } of DEMO_ACCOUNTS) {
+    needles.push({ what: `${user}'s password`, text: password });
+    needles.push({ what: `${user}'s password in base64`, text: b64(password).replace(/=+$/, '') });
+    needles.push({ what: `${user}'s AUTH PLAIN blob`, text: b64(`\0${user}\0${password}`) });
+    for (const ts of timestamps) {
+      const digest = createHash('md5')
+        .update(ts + password)
+        .digest('hex');
+      needles.push({ what: `${user}'s APOP digest for ${ts}`, text: digest });
+    }
+    for (const ch of challenges) {
+      const digest = createHmac('md5', password).update(ch).digest('hex');
+      needles.push({ what: `${user}'s CRAM-MD5 digest for ${ch}`, text: digest });
+      needles.push({ what: `${user}'s CRAM-MD5 response for ${ch}`, text: b64(`${user} ${digest}`) });
+    }
+  }
+  return { needles, apop: timestamps.size, cram: challenges.size };
+}
+
+/** The needles found in `haystack` (case-sensitive; hex digests are also looked for in upper case). */
+export function secretsIn(haystack: string, needles: readonly Needle[]): string[] {
+  return needles
+    .filter(
+      (n) =>
+        haystack.includes(n.text) ||
+        (/^[0-9a-f]{32}$/.test(n.text) && haystack.includes(n.text.toUpperCase())),
+    )
+    .map((n) => `${n.what} (${n.text})`);
+}
