@@ -5,6 +5,9 @@ import { CaptureWriter } from '../capture/writer.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../log/logger.js';
 import type { ProxySink } from '../proxy/hooks.js';
 import { ProxyServer } from '../proxy/server.js';
+import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
+import { CertificateAuthority, caFiles } from '../tls/ca.js';
+import { appendFile, readFile } from 'node:fs/promises';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { logSink } from '../proxy/sinks/log.js';
@@ -23,6 +26,11 @@ export interface ProxyCliOptions {
   connectTimeout: string;
   color?: boolean;
   quiet?: boolean;
+  listenTls?: boolean;
+  upstreamTls?: boolean;
+  upstreamCa?: string;
+  insecureUpstream?: boolean;
+  stls?: string;
 }
 
 export interface StartedProxy {
@@ -59,16 +67,48 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
       `pop3scope: warning: listening on ${showHostPort(listen)}, which other machines may reach; passwords pass through this proxy\n`,
     );
   }
+  const tls = await tlsOptions(o);
   const proxy = await ProxyServer.start({
     listen,
     upstream,
     sinks,
+    tls,
     connectTimeoutMs: timeout * 1000,
     onSinkError: (error) => logger.error({ err: String(error) }, 'a sink failed; the relay goes on'),
   }).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
   });
   return { proxy, listen: proxy.address(), logger };
+}
+
+/** Turns the TLS flags into proxy options: the CA when a leaf is needed, the upstream CA file, the key log. */
+async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
+  const stls = (o.stls ?? 'intercept') as StlsMode;
+  if (!['intercept', 'passthrough', 'strip'].includes(stls)) throw new CliError(`--stls must be intercept, passthrough or strip, not "${o.stls}"`);
+  if (stls === 'strip') throw new CliError('--stls strip is not implemented yet; use intercept or passthrough');
+  // The CA is loaded (or created, once) only when a session first needs a certificate; --listen-tls needs
+  // one for every session, so it is loaded now and a broken CA is reported before anything listens.
+  let loaded: Promise<CertificateAuthority> | null = null;
+  const ca = () => {
+    loaded ??= CertificateAuthority.loadOrCreate().then(({ ca: authority }) => authority);
+    return loaded;
+  };
+  if (o.listenTls) {
+    await ca().catch((error: Error) => {
+      throw new CliError(`cannot load or create pop3scope's CA in ${caFiles().dir}: ${error.message}`);
+    });
+  }
+  let upstreamCa: string | undefined;
+  if (o.upstreamCa) {
+    try {
+      upstreamCa = await readFile(o.upstreamCa, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read --upstream-ca ${o.upstreamCa}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  }
+  const keylogFile = process.env.SSLKEYLOGFILE;
+  const keylog = keylogFile ? (line: Buffer) => void appendFile(keylogFile, line, { mode: 0o600 }).catch(() => {}) : undefined;
+  return { listenTls: Boolean(o.listenTls), upstreamTls: Boolean(o.upstreamTls), stls, ca, upstreamCa, insecureUpstream: Boolean(o.insecureUpstream), keylog };
 }
 
 export function addProxyOptions(command: Command, defaults: { listen: string }): Command {
@@ -81,7 +121,16 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     .option('--connect-timeout <seconds>', 'how long to wait for the upstream server', '10')
     .option('--color', 'colour the live transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the live transcript')
-    .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)');
+    .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)')
+    .option('--listen-tls', "offer implicit TLS to clients (POP3S) with a certificate from pop3scope's CA")
+    .option('--upstream-tls', 'connect to the upstream with implicit TLS (POP3S), verifying its certificate')
+    .option('--upstream-ca <file>', "trust this CA file for the upstream's certificate instead of the system's")
+    .option('--insecure-upstream', "do not verify the upstream's certificate (said in every session)")
+    .addOption(
+      new Option('--stls <mode>', 'STLS: intercept (see inside), passthrough (relay TLS untouched)')
+        .choices(['intercept', 'passthrough', 'strip'])
+        .default('intercept'),
+    );
 }
 
 export function registerProxy(program: Command): void {
@@ -101,6 +150,9 @@ Examples:
   pop3scope proxy --upstream 127.0.0.1:110 --capture session.jsonl
   pop3scope proxy --upstream 127.0.0.1:110 --format json | jq 'select(.type=="summary")'
   pop3scope proxy --upstream 127.0.0.1:110 --log-file proxy.log --log-level info
+  pop3scope proxy --upstream mail.example.org:995 --upstream-tls --listen 127.0.0.1:1995 --listen-tls
+  pop3scope proxy --upstream mail.example.org:110            (STLS is intercepted: pop3scope ca show)
+  SSLKEYLOGFILE=keys.log pop3scope proxy ...                 (so Wireshark can decrypt the same traffic)
 
 Stop with Ctrl-C: sessions in flight get a short grace period, captures and logs are flushed.
 A second Ctrl-C exits at once.`,

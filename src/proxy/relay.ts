@@ -11,6 +11,11 @@ export type Side = 'client' | 'upstream';
 export interface RelayHandlers {
   /** Called with each chunk after it was written on; `from` says who sent it. */
   inspect(from: Side, chunk: Buffer): void;
+  /**
+   * When set (only while STLS is being negotiated), it sees each chunk BEFORE it is written, inspects it, and
+   * returns what to forward: the proxy then takes part in the protocol instead of only watching it.
+   */
+  gate?(from: Side, chunk: Buffer): Buffer | null;
   /** The sender half-closed (FIN); the end was passed on. */
   ended(from: Side): void;
 }
@@ -23,12 +28,14 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
     from.resume();
   };
   const onData = (chunk: Buffer) => {
-    if (!to.destroyed && !to.write(chunk) && !waiting) {
+    const gate = handlers.gate;
+    const gated = gate ? gate.call(handlers, fromSide, chunk) : chunk;
+    if (gated && gated.length > 0 && !to.destroyed && !to.write(gated) && !waiting) {
       waiting = true;
       from.pause();
       to.once('drain', resume);
     }
-    handlers.inspect(fromSide, chunk);
+    if (!gate) handlers.inspect(fromSide, chunk);
   };
   const onEnd = () => {
     if (!to.destroyed && !to.writableEnded) to.end();

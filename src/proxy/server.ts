@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { Hooks, type ProxySink } from './hooks.js';
 import { ProxySession, type Upstream } from './session.js';
+import type { ProxyTlsOptions } from './tls.js';
 
 export interface ProxyOptions {
   readonly listen: { host: string; port: number };
@@ -16,6 +17,7 @@ export interface ProxyOptions {
   /** Called when a sink throws; the relay goes on. */
   readonly onSinkError?: (error: unknown) => void;
   readonly dial?: (upstream: Upstream) => net.Socket;
+  readonly tls?: ProxyTlsOptions;
 }
 
 export class ProxyServer {
@@ -64,6 +66,7 @@ export class ProxyServer {
       hooks: this.hooks,
       now: this.o.now ?? Date.now,
       dial: this.o.dial,
+      tls: this.o.tls,
     });
     this.sessions.add(session);
     void session.done.then(() => this.sessions.delete(session));

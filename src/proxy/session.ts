@@ -1,13 +1,16 @@
 /**
  * One proxied connection: dials the upstream, relays bytes both ways untouched, feeds both directions to the
- * engine beside the relay, and reports everything through the hooks. It ends with exactly one `close` hook,
- * whoever ends it: client, server, or the proxy itself (shutdown, unreachable upstream).
+ * engine beside the relay, and reports everything through the hooks. With TLS it terminates TLS on each side
+ * (implicit TLS, or STLS intercepted: the proxy sends STLS upstream and answers the client only once the
+ * upstream said +OK and its handshake succeeded). It ends with exactly one `close` hook, whoever ends it.
  */
 import net from 'node:net';
+import type tls from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import type { Hooks, SessionEnd } from './hooks.js';
-import { pipeSide, type Side } from './relay.js';
+import { pipeSide, type RelayHandlers, type Side } from './relay.js';
+import { acceptTls, connectTls, NO_TLS, type ProxyTlsOptions, stlsLineEnd, tlsFacts } from './tls.js';
 
 export interface Upstream {
   readonly host: string;
@@ -20,6 +23,7 @@ export interface ProxySessionOptions {
   readonly connectTimeoutMs: number;
   readonly hooks: Hooks;
   readonly now: () => number;
+  readonly tls?: ProxyTlsOptions;
   /** Dials the upstream; replaceable in tests. */
   readonly dial?: (upstream: Upstream) => net.Socket;
 }
@@ -29,32 +33,55 @@ export function formatAddress(host: string | undefined, port: number | undefined
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+const TRUST_HINT = 'make the client trust pop3scope\'s CA: see "pop3scope ca show"';
+
 export class ProxySession {
   readonly inspector: Inspector;
+  private client: net.Socket;
   private upstreamSocket: net.Socket | null = null;
   private ended: SessionEnd | null = null;
   private firstEnd: Side | null = null;
   private readonly clientAddress: string;
+  private readonly tlsOptions: ProxyTlsOptions;
+  /** Relay handlers per direction: a gate is installed only where STLS needs the proxy to take part. */
+  private readonly fromClient: RelayHandlers;
+  private readonly fromUpstream: RelayHandlers;
+  private stops: (() => void)[] = [];
+  /** While STLS is negotiated: the server bytes held until its answer line is complete. */
+  private stlsAnswer: Buffer | null = null;
+  private clientFacts: Record<string, unknown> | null = null;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
   constructor(
-    private readonly client: net.Socket,
+    private readonly rawClient: net.Socket,
     private readonly o: ProxySessionOptions,
   ) {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
-    this.clientAddress = formatAddress(client.remoteAddress, client.remotePort);
+    this.client = rawClient;
+    this.tlsOptions = o.tls ?? NO_TLS;
+    this.clientAddress = formatAddress(rawClient.remoteAddress, rawClient.remotePort);
     const t = o.now();
     const upstream = formatAddress(o.upstream.host, o.upstream.port);
-    this.inspector = new Inspector(o.id, { client: this.clientAddress, upstream }, t);
-    o.hooks.open({ session: o.id, t, client: this.clientAddress, upstream, tls: 'none' });
+    const implicit = this.tlsOptions.listenTls || this.tlsOptions.upstreamTls ? 'implicit' : 'none';
+    this.inspector = new Inspector(o.id, { client: this.clientAddress, upstream, tls: implicit }, t);
+    o.hooks.open({ session: o.id, t, client: this.clientAddress, upstream, tls: implicit });
+    const handlers = (): RelayHandlers => ({
+      inspect: (from, chunk) => this.feed(from === 'client' ? 'c2s' : 's2c', chunk),
+      ended: (from) => {
+        this.firstEnd ??= from;
+      },
+    });
+    this.fromClient = handlers();
+    this.fromUpstream = handlers();
+    if (this.tlsOptions.stls === 'intercept' && implicit === 'none') this.fromClient.gate = (_from, chunk) => this.clientGate(chunk);
     // Nothing from the client is read until the upstream answers: no byte is lost or reordered.
-    client.pause();
-    client.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
-    client.on('close', () => this.finish(this.firstEnd === 'upstream' ? 'server' : 'client', 'client closed the connection'));
-    this.connect();
+    rawClient.pause();
+    rawClient.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
+    rawClient.on('close', () => this.finish(this.firstEnd === 'upstream' ? 'server' : 'client', 'client closed the connection'));
+    void this.start();
   }
 
   get id(): string {
@@ -66,18 +93,54 @@ export class ProxySession {
     this.finish('proxy', reason, true);
   }
 
+  private async start(): Promise<void> {
+    if (this.tlsOptions.listenTls) {
+      try {
+        this.client = await this.handshakeClient(this.rawClient);
+      } catch (error) {
+        this.finish('proxy', `TLS with the client failed: ${errorText(error as Error)}; ${TRUST_HINT}`, true);
+        return;
+      }
+    }
+    this.connect();
+  }
+
+  private handshakeClient(raw: net.Socket): Promise<tls.TLSSocket> {
+    const { host } = this.o.upstream;
+    const names = [host, 'localhost', '127.0.0.1', ...(net.isIP(host) ? [] : [])];
+    return this.tlsOptions.ca!()
+      .then((ca) => acceptTls(raw, ca, names, this.tlsOptions.keylog))
+      .then(
+      (socket) =>
+        new Promise<tls.TLSSocket>((resolve, reject) => {
+          socket.once('secure', () => {
+            this.clientFacts = tlsFacts(socket, 'client');
+            resolve(socket);
+          });
+          socket.once('error', reject);
+          raw.resume();
+        }),
+    );
+  }
+
   private connect(): void {
     const { upstream, connectTimeoutMs } = this.o;
-    const socket = this.o.dial ? this.o.dial(upstream) : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+    const t = this.tlsOptions;
+    const socket = this.o.dial
+      ? this.o.dial(upstream)
+      : t.upstreamTls
+        ? connectTls(t, upstream.host, upstream.port)
+        : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
     this.upstreamSocket = socket;
     socket.setNoDelay(true);
-    this.client.setNoDelay(true);
+    this.rawClient.setNoDelay(true);
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), connectTimeoutMs);
     let connected = false;
-    socket.once('connect', () => {
+    socket.once(t.upstreamTls && !this.o.dial ? 'secureConnect' : 'connect', () => {
       connected = true;
       clearTimeout(timer);
-      this.relay(socket);
+      if (t.upstreamTls || t.listenTls) this.tlsBegan('implicit', socket as tls.TLSSocket);
+      this.relay(this.client, socket);
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
@@ -86,18 +149,89 @@ export class ProxySession {
     });
   }
 
-  private relay(upstream: net.Socket): void {
-    const handlers = {
-      inspect: (from: Side, chunk: Buffer) => this.feed(from === 'client' ? 'c2s' : 's2c', chunk),
-      ended: (from: Side) => {
-        this.firstEnd ??= from;
-      },
-    };
-    pipeSide('client', this.client, upstream, handlers);
-    pipeSide('upstream', upstream, this.client, handlers);
+  private tlsBegan(how: 'implicit' | 'stls', upstream: tls.TLSSocket): void {
+    const facts: Record<string, unknown> = {};
+    if (this.clientFacts) facts.client = this.clientFacts;
+    if (how === 'stls' || this.tlsOptions.upstreamTls) facts.upstream = tlsFacts(upstream, 'upstream');
+    if (this.tlsOptions.insecureUpstream) facts.insecureUpstream = true;
+    this.emit(this.inspector.tls({ how, visibility: 'decrypted', ...facts }, this.o.now()));
+  }
+
+  private relay(client: net.Socket, upstream: net.Socket): void {
+    this.stops = [pipeSide('client', client, upstream, this.fromClient), pipeSide('upstream', upstream, client, this.fromUpstream)];
     upstream.on('close', () => this.finish(this.firstEnd === 'client' ? 'client' : 'server', 'server closed the connection'));
-    // A reset on one side closes the other (the 'error' handlers destroy both).
-    this.client.resume();
+    client.resume();
+  }
+
+  /**
+   * STLS intercept, before TLS: client chunks are inspected first and forwarded only up to the end of an STLS
+   * line; then nothing more goes up until the server answered. The server's answer line is held: on +OK the
+   * proxy does TLS with the server first and only then passes the +OK on and does TLS with the client.
+   * Bytes after STLS or after its +OK are flagged by the engine and never forwarded. Server chunks pass
+   * untouched (and are inspected after forwarding) except while an STLS answer is awaited.
+   */
+  private clientGate(chunk: Buffer): Buffer | null {
+    if (this.stlsAnswer) {
+      this.feed('c2s', chunk);
+      return null;
+    }
+    const sawStls = this.feed('c2s', chunk).some((e) => e.type === 'command' && e.command.verb === 'STLS');
+    if (!sawStls) return chunk;
+    this.stlsAnswer = Buffer.alloc(0);
+    this.fromUpstream.gate = (_from, c) => this.upstreamGate(c);
+    return chunk.subarray(0, stlsLineEnd(chunk));
+  }
+
+  /** Only while STLS waits for its answer: the answer line is held; on +OK the proxy upgrades both sides. */
+  private upstreamGate(chunk: Buffer): Buffer | null {
+    this.feed('s2c', chunk);
+    this.stlsAnswer = Buffer.concat([this.stlsAnswer ?? Buffer.alloc(0), chunk]);
+    const lf = this.stlsAnswer.indexOf(0x0a);
+    if (lf === -1) return null;
+    const answer = this.stlsAnswer.subarray(0, lf + 1);
+    const rest = this.stlsAnswer.subarray(lf + 1);
+    this.stlsAnswer = null;
+    this.fromUpstream.gate = undefined;
+    if (!answer.toString('latin1').startsWith('+OK')) return Buffer.concat([answer, rest]);
+    void this.upgrade(answer);
+    return null;
+  }
+
+  private async upgrade(answer: Buffer): Promise<void> {
+    for (const stop of this.stops.splice(0)) stop();
+    const upstreamRaw = this.upstreamSocket!;
+    this.client.pause();
+    upstreamRaw.pause();
+    const { host, port } = this.o.upstream;
+    let upstream: tls.TLSSocket;
+    try {
+      upstream = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const s = connectTls(this.tlsOptions, host, port, upstreamRaw);
+        s.once('secureConnect', () => resolve(s));
+        s.once('error', reject);
+      });
+    } catch (error) {
+      const reason = `TLS with the server failed (${errorText(error as Error)})`;
+      this.client.write(`-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`);
+      this.finish('proxy', reason);
+      return;
+    }
+    this.client.write(answer);
+    let client: tls.TLSSocket;
+    try {
+      client = await this.handshakeClient(this.client);
+    } catch (error) {
+      this.finish('proxy', `the client's TLS handshake failed (${errorText(error as Error)}): ${TRUST_HINT}`, true);
+      return;
+    }
+    this.fromClient.gate = undefined;
+    this.fromUpstream.gate = undefined;
+    this.upstreamSocket = upstream;
+    this.client = client;
+    this.tlsBegan('stls', upstream);
+    this.stops = [pipeSide('client', client, upstream, this.fromClient), pipeSide('upstream', upstream, client, this.fromUpstream)];
+    client.resume();
+    upstream.resume();
   }
 
   private unreachable(error: Error): void {
@@ -112,8 +246,15 @@ export class ProxySession {
     this.finish('proxy', reason);
   }
 
-  private feed(dir: 'c2s' | 's2c', chunk: Buffer): void {
-    this.emit(this.inspector.receive(dir, chunk, this.o.now()));
+  private feed(dir: 'c2s' | 's2c', chunk: Buffer): EngineEvent[] {
+    const events = this.inspector.receive(dir, chunk, this.o.now());
+    this.emit(events);
+    // STLS passthrough: after the server's +OK the bytes are TLS the proxy cannot read; count them only.
+    if (this.tlsOptions.stls === 'passthrough' && dir === 's2c') {
+      const accepted = events.some((e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS' && e.tx.response.status === '+OK');
+      if (accepted) this.emit(this.inspector.tls({ how: 'stls', visibility: 'opaque' }, this.o.now()));
+    }
+    return events;
   }
 
   private emit(events: EngineEvent[]): void {
@@ -124,16 +265,14 @@ export class ProxySession {
     if (this.ended) return;
     const t = this.o.now();
     this.ended = { session: this.o.id, t, by, reason };
+    const sockets = [this.client, this.rawClient, this.upstreamSocket].filter((s): s is net.Socket => s !== null);
     if (destroy) {
-      this.client.destroy();
-      this.upstreamSocket?.destroy();
+      for (const s of sockets) s.destroy();
     } else {
       // One side is gone: the other must not hang (a client mid-RETR sees the close at once).
-      if (!this.client.destroyed) this.client.end();
-      if (this.upstreamSocket && !this.upstreamSocket.destroyed) this.upstreamSocket.end();
+      for (const s of sockets) if (!s.destroyed) s.end();
       setTimeout(() => {
-        this.client.destroy();
-        this.upstreamSocket?.destroy();
+        for (const s of sockets) s.destroy();
       }, 2000).unref();
     }
     this.emit(this.inspector.close(t, by, reason));
@@ -144,6 +283,9 @@ export class ProxySession {
 
 function errorText(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
+  // OpenSSL's messages are long; the alert name is what a person needs ("tlsv1 alert unknown ca").
+  const alert = /(tlsv1 alert [a-z ]+|certificate [a-z ]+|self[- ]signed certificate[a-z ]*|unable to [a-z ]+)/i.exec(error.message)?.[1];
+  if (code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS') || alert) return `${code ?? 'TLS'}: ${alert ?? error.message}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: host name not found`;
-  return code ?? error.message;
+  return code ? `${code}${error.message && !error.message.includes(code) ? `: ${error.message}` : ''}` : error.message;
 }

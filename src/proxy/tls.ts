@@ -1,0 +1,89 @@
+/**
+ * TLS for the proxy: the client-facing side presents a leaf from pop3scope's CA (names from the client's SNI,
+ * the upstream host and its address), the upstream side verifies the real server (system CAs, or --upstream-ca,
+ * or nothing only with --insecure-upstream, which every session then says). Facts about both handshakes are
+ * collected for the capture's `tls` record.
+ */
+import { isIP, type Socket } from 'node:net';
+import tls from 'node:tls';
+import type { CertificateAuthority } from '../tls/ca.js';
+
+export type StlsMode = 'intercept' | 'passthrough' | 'strip';
+
+export interface ProxyTlsOptions {
+  /** Offer implicit TLS to clients (POP3S, port 995 style). */
+  readonly listenTls: boolean;
+  /** Connect to the upstream with implicit TLS. */
+  readonly upstreamTls: boolean;
+  readonly stls: StlsMode;
+  /** pop3scope's CA, for listenTls and STLS intercept; loaded (or created) on first use. */
+  readonly ca: (() => Promise<CertificateAuthority>) | null;
+  /** PEM of the CA(s) that sign the upstream's certificate, instead of the system's. */
+  readonly upstreamCa?: string;
+  readonly insecureUpstream: boolean;
+  /** Receives NSS key log lines (SSLKEYLOGFILE) so Wireshark can decrypt the same traffic. */
+  readonly keylog?: (line: Buffer) => void;
+}
+
+export const NO_TLS: ProxyTlsOptions = { listenTls: false, upstreamTls: false, stls: 'passthrough', ca: null, insecureUpstream: false };
+
+/** Wraps an accepted socket as a TLS server with a leaf for the SNI name (or the default names). */
+export async function acceptTls(raw: Socket, ca: CertificateAuthority, names: readonly string[], keylog?: (l: Buffer) => void): Promise<tls.TLSSocket> {
+  const fallback = await ca.leaf(names);
+  const socket = new tls.TLSSocket(raw, {
+    isServer: true,
+    secureContext: tls.createSecureContext({ cert: fallback.certPem, key: fallback.keyPem }),
+    SNICallback: (servername, done) => {
+      ca.leaf([servername, ...names]).then(
+        (leaf) => done(null, tls.createSecureContext({ cert: leaf.certPem, key: leaf.keyPem })),
+        (error: Error) => done(error),
+      );
+    },
+  });
+  if (keylog) socket.on('keylog', keylog);
+  return socket;
+}
+
+/** Starts TLS towards the upstream, over an existing socket (STLS) or a new connection (implicit TLS). */
+export function connectTls(
+  o: ProxyTlsOptions,
+  host: string,
+  port: number,
+  socket?: Socket,
+): tls.TLSSocket {
+  const upstream = tls.connect({
+    ...(socket ? { socket } : { host, port }),
+    servername: isIP(host) ? undefined : host,
+    ca: o.upstreamCa,
+    rejectUnauthorized: !o.insecureUpstream,
+  } as tls.ConnectionOptions);
+  if (o.keylog) upstream.on('keylog', o.keylog);
+  return upstream;
+}
+
+/** What a capture's `tls` record tells about one side's handshake. */
+export function tlsFacts(socket: tls.TLSSocket, side: 'client' | 'upstream'): Record<string, unknown> {
+  const facts: Record<string, unknown> = { version: socket.getProtocol(), cipher: socket.getCipher()?.name ?? null };
+  if (side === 'client') {
+    facts.sni = (socket as tls.TLSSocket & { servername?: string | false }).servername || null;
+    return facts;
+  }
+  const cert = socket.getPeerCertificate();
+  if (cert && Object.keys(cert).length > 0) {
+    facts.subject = cert.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(', ') : null;
+    facts.issuer = cert.issuer ? Object.entries(cert.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : null;
+    facts.validFrom = cert.valid_from;
+    facts.validTo = cert.valid_to;
+  }
+  facts.verified = socket.authorized;
+  facts.verifyError = socket.authorizationError ? String(socket.authorizationError) : null;
+  return facts;
+}
+
+/** Where a client's STLS command line ends in a chunk (just past its LF), or the first LF, or the chunk end. */
+export function stlsLineEnd(chunk: Buffer): number {
+  const m = /(^|\n)[ \t]*stls[ \t]*\r?\n/i.exec(chunk.toString('latin1'));
+  if (m) return m.index + m[0].length;
+  const lf = chunk.indexOf(0x0a);
+  return lf === -1 ? chunk.length : lf + 1;
+}
