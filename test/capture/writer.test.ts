@@ -1,0 +1,137 @@
+/**
+ * The streaming capture writer: private files (0600), records readable after close, appending to an existing
+ * capture, refusing other files, and write errors reported through onError without ever throwing.
+ */
+import { createReadStream, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { type CaptureRecord, dataRecord } from '../../src/capture/format.js';
+import { CaptureError, readCapture } from '../../src/capture/reader.js';
+import { CaptureWriter } from '../../src/capture/writer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pop3scope-writer-'));
+let n = 0;
+const fresh = () => join(dir, `cap-${++n}.jsonl`);
+const now = () => new Date('2026-03-02T09:15:00Z');
+
+const open: CaptureRecord = {
+  type: 'open',
+  session: 's1',
+  t: 1,
+  client: '127.0.0.1:5',
+  upstream: '127.0.0.1:110',
+  tls: 'none',
+};
+const close: CaptureRecord = { type: 'close', session: 's1', t: 9, by: 'server', reason: 'QUIT' };
+
+async function records(path: string): Promise<{ records: CaptureRecord[]; warnings: string[] }> {
+  const out: CaptureRecord[] = [];
+  const warnings: string[] = [];
+  for await (const r of readCapture(createReadStream(path), path, (w) => warnings.push(w))) out.push(r);
+  return { records: out, warnings };
+}
+
+describe('CaptureWriter', () => {
+  it('creates the file mode 0600 and writes a header first', async () => {
+    const path = fresh();
+    const writer = await CaptureWriter.open(path, { toolVersion: '9.9.9', now });
+    await writer.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(JSON.parse(lines[0]!)).toEqual({
+      type: 'header',
+      format: 'pop3scope-capture',
+      version: 1,
+      createdAt: '2026-03-02T09:15:00.000Z',
+      tool: 'pop3scope 9.9.9',
+    });
+  });
+
+  it('writes records that read back exactly after close', async () => {
+    const path = fresh();
+    const writer = await CaptureWriter.open(path, { toolVersion: '1', now });
+    const data = [
+      dataRecord('s1', 2, 's2c', Buffer.from('+OK ready\r\n')),
+      dataRecord('s1', 3, 'c2s', Buffer.from([0, 1, 0xff])),
+    ];
+    for (const r of [open, ...data, close]) writer.write(r);
+    await writer.close();
+    const { records: back } = await records(path);
+    expect(back.slice(1)).toEqual([open, ...data, close]);
+  });
+
+  it('writes in the background without close (at least every FLUSH_INTERVAL_MS)', async () => {
+    const path = fresh();
+    const writer = await CaptureWriter.open(path, { toolVersion: '1', now });
+    writer.write(open);
+    await vi.waitFor(() => expect(readFileSync(path, 'utf8')).toContain('"type":"open"'), {
+      timeout: 3000,
+      interval: 50,
+    });
+    await writer.close();
+  });
+
+  it('appends to an existing capture without a second header', async () => {
+    const path = fresh();
+    const first = await CaptureWriter.open(path, { toolVersion: '1', now });
+    first.write(open);
+    await first.close();
+    const second = await CaptureWriter.open(path, { toolVersion: '2', now });
+    second.write(close);
+    await second.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text.match(/"type":"header"/g)).toHaveLength(1);
+    expect((await records(path)).records.map((r) => r.type)).toEqual(['header', 'open', 'close']);
+  });
+
+  it('refuses to append to a file that is not a capture, and leaves it untouched', async () => {
+    const path = fresh();
+    writeFileSync(path, 'my notes\n');
+    await expect(CaptureWriter.open(path, { toolVersion: '1', now })).rejects.toThrow(CaptureError);
+    await expect(CaptureWriter.open(path, { toolVersion: '1', now })).rejects.toThrow(
+      'is not a pop3scope capture; refusing to append',
+    );
+    expect(readFileSync(path, 'utf8')).toBe('my notes\n');
+  });
+
+  it('reports a file it cannot open as a CaptureError', async () => {
+    await expect(
+      CaptureWriter.open(join(dir, 'no-such-dir', 'x.jsonl'), { toolVersion: '1', now }),
+    ).rejects.toThrow(/cannot open capture .*ENOENT/);
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'reports a write error once through onError and never throws',
+    async () => {
+      const errors: Error[] = [];
+      const writer = await CaptureWriter.open('/dev/full', {
+        toolVersion: '1',
+        now,
+        onError: (e) => errors.push(e),
+      });
+      writer.write(open);
+      await expect(writer.flush()).resolves.toBeUndefined();
+      expect(() => writer.write(close)).not.toThrow();
+      await expect(writer.flush()).resolves.toBeUndefined();
+      await expect(writer.close()).resolves.toBeUndefined();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toBe('capture /dev/full: write failed: ENOSPC');
+    },
+  );
+
+  // BUG: after a crash left a cut-short last line, open() appends right after it (no newline first), so that line and the next record fuse into a bad line in the middle and readCapture then refuses the whole file.
+  it.fails('appends after a capture whose last line a crash cut short, and the file stays readable', async () => {
+    const path = fresh();
+    const first = await CaptureWriter.open(path, { toolVersion: '1', now });
+    first.write(open);
+    await first.close();
+    writeFileSync(path, `${readFileSync(path, 'utf8')}{"type":"data","session":"s1","t":2,"dir":"c2s","te`);
+    const second = await CaptureWriter.open(path, { toolVersion: '1', now });
+    second.write(close);
+    await second.close();
+    const { records: back } = await records(path);
+    expect(back.map((r) => r.type)).toEqual(['header', 'open', 'close']);
+  });
+});
