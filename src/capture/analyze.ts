@@ -28,8 +28,9 @@ export class CaptureAnalyzer {
       case 'data':
         return this.inspector(record.session, record.t).receive(record.dir, dataBytes(record), record.t);
       case 'tls': {
-        const { how, visibility } = record;
-        return this.inspector(record.session, record.t).tls({ ...record, how, visibility }, record.t);
+        // The record's own fields are not TLS facts: the live event never had them.
+        const { type: _type, session, t, ...info } = record;
+        return this.inspector(session, t).tls(info, t);
       }
       case 'close': {
         const inspector = this.inspector(record.session, record.t);
@@ -42,7 +43,7 @@ export class CaptureAnalyzer {
   /** Closes every session still open: the capture ended without their close records. */
   end(): EngineEvent[] {
     const out: EngineEvent[] = [];
-    for (const [id, inspector] of this.sessions) out.push(...inspector.close(this.lastT, null, 'the capture ends here'));
+    for (const inspector of this.sessions.values()) out.push(...inspector.close(this.lastT, null, 'the capture ends here'));
     this.sessions.clear();
     return out;
   }

@@ -58,6 +58,7 @@ export async function* readCapture(
   warn: (message: string) => void = () => {},
 ): AsyncGenerator<CaptureRecord> {
   let n = 0;
+  let headerSeen = false;
   for await (const { text, terminated } of lines(stream)) {
     n++;
     const line = text.endsWith('\r') ? text.slice(0, -1) : text;
@@ -66,23 +67,25 @@ export async function* readCapture(
     try {
       record = JSON.parse(line);
     } catch {
-      if (!terminated && n > 1) {
+      if (!terminated && headerSeen) {
         warn(`${name}: line ${n} is cut short (the capture was still being written, or the writer crashed); kept everything before it`);
         return;
       }
-      if (n === 1) throw new CaptureError(`${name}: not a pop3scope capture (line 1 is not JSON)`);
+      if (!headerSeen) throw new CaptureError(`${name}: not a pop3scope capture (line ${n} is not JSON)`);
       throw new CaptureError(`${name}: line ${n} is not valid JSON`);
     }
-    if (n === 1) {
+    // The first line that is not blank must be the header.
+    if (!headerSeen) {
       const h = record as Record<string, unknown>;
       if (h?.type !== 'header' || h.format !== CAPTURE_FORMAT) {
-        throw new CaptureError(`${name}: not a pop3scope capture (line 1 is not a "${CAPTURE_FORMAT}" header)`);
+        throw new CaptureError(`${name}: not a pop3scope capture (line ${n} is not a "${CAPTURE_FORMAT}" header)`);
       }
       if (typeof h.version !== 'number' || h.version > CAPTURE_VERSION) {
         throw new CaptureError(
           `${name}: capture format version ${String(h.version)} is newer than this pop3scope reads (${CAPTURE_VERSION}); upgrade pop3scope`,
         );
       }
+      headerSeen = true;
       yield record as CaptureRecord;
       continue;
     }
@@ -92,5 +95,5 @@ export async function* readCapture(
     if (type === 'header') continue; // appended runs may repeat the header
     if (KNOWN.has(type)) yield record as CaptureRecord;
   }
-  if (n === 0) throw new CaptureError(`${name}: empty file, not a pop3scope capture`);
+  if (!headerSeen) throw new CaptureError(`${name}: ${n === 0 ? 'empty file' : 'only blank lines'}, not a pop3scope capture`);
 }

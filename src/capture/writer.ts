@@ -44,7 +44,7 @@ export class CaptureWriter {
     } catch (error) {
       throw new CaptureError(`cannot open capture ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    const { size } = await file.stat();
+    let { size } = await file.stat();
     if (size > 0) {
       const head = Buffer.alloc(Math.min(size, 256));
       await file.read(head, 0, head.length, 0);
@@ -52,6 +52,7 @@ export class CaptureWriter {
         await file.close();
         throw new CaptureError(`${path} exists and is not a pop3scope capture; refusing to append to it`);
       }
+      size = await dropCutShortRecord(file, size);
     }
     const writer = new CaptureWriter(file, path, options.onError ?? (() => {}));
     if (size === 0) writer.write(headerRecord(options.toolVersion, (options.now ?? (() => new Date()))()));
@@ -62,12 +63,13 @@ export class CaptureWriter {
   write(record: CaptureRecord): void {
     if (this.failed) return;
     const line = `${JSON.stringify(record)}\n`;
-    if (this.pendingBytes + line.length > MAX_PENDING_BYTES) {
+    const bytes = Buffer.byteLength(line);
+    if (this.pendingBytes + bytes > MAX_PENDING_BYTES) {
       if (this.dropped++ === 0) this.fail(new Error(`capture ${this.path}: the disk is not keeping up; dropping records`));
       return;
     }
     this.pending.push(line);
-    this.pendingBytes += line.length;
+    this.pendingBytes += bytes;
   }
 
   /** Writes everything queued so far; resolves when it is on its way to the disk. */
@@ -106,4 +108,29 @@ export class CaptureWriter {
     this.pendingBytes = 0;
     this.onError(error);
   }
+}
+
+/**
+ * A crash can leave the last record cut short. Appending after it would fuse it with the next record and make
+ * the file unreadable from there on, so the cut-short tail is removed first (it could not be read anyway).
+ * Returns the new size.
+ */
+async function dropCutShortRecord(file: FileHandle, size: number): Promise<number> {
+  const block = 64 * 1024;
+  let end = size;
+  const last = Buffer.alloc(1);
+  await file.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return size;
+  while (end > 0) {
+    const start = Math.max(0, end - block);
+    const buf = Buffer.alloc(end - start);
+    await file.read(buf, 0, buf.length, start);
+    const nl = buf.lastIndexOf(0x0a);
+    if (nl !== -1) {
+      await file.truncate(start + nl + 1);
+      return start + nl + 1;
+    }
+    end = start;
+  }
+  return size;
 }

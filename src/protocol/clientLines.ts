@@ -21,9 +21,10 @@ function token(content: Uint8Array, from: number): [number, number] {
   return [start, end];
 }
 
+/** The first word, upper case; leading blanks are skipped (a line " PASS x" still hides x). */
 function verbOf(content: Uint8Array): string {
-  const [, end] = token(content, 0);
-  return Buffer.from(content.subarray(0, end)).toString('latin1').toUpperCase();
+  const [start, end] = token(content, 0);
+  return Buffer.from(content.subarray(start, end)).toString('latin1').toUpperCase();
 }
 
 /**
@@ -37,7 +38,7 @@ export function secretStart(content: Uint8Array): number {
   if (verb === 'PASS') return Math.min(verbEnd + 1, content.length);
   if (verb === 'APOP') return token(content, token(content, verbEnd)[1])[0];
   if (verb === 'AUTH') return token(content, token(content, verbEnd)[1])[0];
-  if (/^(PASS|APOP|AUTH)/.test(verb)) return 4;
+  if (/^(PASS|APOP|AUTH)/.test(verb)) return token(content, 0)[0] + 4;
   return -1;
 }
 
@@ -90,7 +91,8 @@ export function showSaslResponse(maskedBlob: Buffer, mechName: string, step: Sas
   const text = maskedBlob.toString('latin1');
   if (text === '*') return { text: '* (cancel)', badBase64: false };
   if (text === '=' || text === '') return { text: '(empty)', badBase64: false };
-  if (isMasked(maskedBlob)) return { text: `response ${describeRedacted(maskedBlob)}`, badBase64: false };
+  // Valid base64 stays valid base64 when masked; only a blob that was not base64 is masked whole.
+  if (isMasked(maskedBlob)) return { text: `not base64 ${describeRedacted(maskedBlob)}`, badBase64: true };
   const decoded = decodeBase64(text);
   if (!decoded) return { text: `not base64 ${describeRedacted(maskedBlob)}`, badBase64: true };
   const mech = mechanism(mechName);
@@ -113,25 +115,44 @@ export function showSaslChallenge(payload: string): { text: string; decoded: str
   };
 }
 
-/** Splits a masked command line for display: verb, raw arguments, shown arguments, shown line. */
+/** Splits bytes on single spaces, as RFC 1939 §3 separates arguments. */
+function splitSpaces(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (let i = bytes.indexOf(SPACE); i !== -1; i = bytes.indexOf(SPACE, from)) {
+    out.push(bytes.subarray(from, i));
+    from = i + 1;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+}
+
+/** A word for display: a masked value becomes its descriptor, anything else its text. */
+function shown(bytes: Buffer): string {
+  return isMasked(bytes) ? describeRedacted(bytes) : bytes.toString('utf8');
+}
+
+/**
+ * Splits a masked command line for display: verb, raw arguments (for the grammar check), shown arguments and
+ * the shown line. Works on bytes, so a masked non-ASCII secret is recognised before any text decoding.
+ */
 export function showCommand(masked: Buffer): { verb: string; rawArgs: string[]; args: string[]; line: string } {
-  const text = masked.toString('utf8');
   const verb = verbOf(masked);
-  const spaceAt = text.indexOf(' ');
-  const rest = spaceAt === -1 ? '' : text.slice(spaceAt + 1);
-  const head = spaceAt === -1 ? text : text.slice(0, spaceAt);
+  const spaceAt = masked.indexOf(SPACE);
+  const head = spaceAt === -1 ? masked : masked.subarray(0, spaceAt);
+  const rest = spaceAt === -1 ? Buffer.alloc(0) : masked.subarray(spaceAt + 1);
   // PASS takes the rest of the line as one argument (it may contain spaces, RFC 1939 §7).
-  const rawArgs = rest === '' ? [] : verb === 'PASS' ? [rest] : rest.split(' ');
+  const argBytes = rest.length === 0 ? [] : verb === 'PASS' ? [rest] : splitSpaces(rest);
+  const rawArgs = argBytes.map((a) => a.toString('latin1'));
+  const args = argBytes.map(shown);
   const secretFrom = secretStart(masked);
-  const args = rawArgs.map((a) => {
-    const bytes = Buffer.from(a, 'utf8');
-    return isMasked(bytes) ? describeRedacted(bytes) : a;
-  });
-  let line = [head, ...args].join(' ');
-  if (secretFrom === 4 && verb.length > 4) line = `${text.slice(0, 4)}${describeRedacted(masked.subarray(4))}`;
-  if (verb === 'AUTH' && args.length >= 2) {
-    args[1] = `<initial response, ${rawArgs[1]!.length} octets>`;
-    line = [head, ...args].join(' ');
+  let line = [shown(head), ...args].join(' ');
+  if (secretFrom >= 0 && verb.length > 4 && /^(PASS|APOP|AUTH)/.test(verb)) {
+    line = `${masked.subarray(0, secretFrom).toString('utf8')}${describeRedacted(masked.subarray(secretFrom))}`;
+  }
+  if (verb === 'AUTH' && args.length >= 2 && rawArgs[1] !== '=') {
+    args[1] = `<initial response, ${argBytes[1]!.length} octets>`;
+    line = [shown(head), ...args].join(' ');
   }
   return { verb, rawArgs, args, line };
 }

@@ -101,8 +101,8 @@ const ARG_PATTERNS: Record<ArgKind, RegExp> = {
   count: /^[0-9]+$/,
   word: /^\S+$/,
   // The digest is masked before it is checked (see redact.ts), so only its length is verifiable here.
-  digest: /^[0-9a-f*#]{32}$/,
-  sasl: /^(=|[A-Za-z0-9+/*#]+=*)$/,
+  digest: /^[0-9a-f*\xaa]{32}$/,
+  sasl: /^(=|[A-Za-z0-9+/*\xaa]+=*)$/,
 };
 
 /** Checks a command's arguments against its grammar; returns why they are wrong, or null when they fit. */

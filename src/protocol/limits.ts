@@ -53,3 +53,9 @@ export const SERVER_STREAM_CHUNK = 64 * 1024;
 
 /** How long a goodbye line (idle timeout, shutdown, too many sessions) may take to drain before the socket is destroyed. */
 export const SERVER_CLOSE_GRACE_MS = 1_000;
+
+/** How many octets of listing lines one response keeps; more lines are counted only. */
+export const MAX_LISTING_OCTETS = 4 * 1024 * 1024;
+
+/** How many characters of a command line or argument are kept for display (a real one is under 255). */
+export const MAX_SHOWN_COMMAND = 512;

@@ -1,16 +1,19 @@
 /**
- * Masking of secrets. A secret is replaced byte for byte — ASCII bytes by '*', other bytes by '#' — so a
+ * Masking of secrets. A secret is replaced byte for byte — ASCII bytes by '*', other bytes by 0xAA — so a
  * masked line keeps its length (chunk sizes and timing in captures stay true) and still tells whether the
- * secret held non-ASCII bytes, a common cause of failed logins. Masking is idempotent: the engine parses the
- * masked form only, so a live session and the replay of its capture show exactly the same thing.
+ * secret held non-ASCII bytes, a common cause of failed logins. The non-ASCII mask must itself be non-ASCII:
+ * then masking is idempotent (an ASCII '#' in a password can never be mistaken for a masked non-ASCII byte),
+ * and the engine, which parses the masked form only, shows a live session and the replay of its capture
+ * exactly alike.
  */
 
 const STAR = 0x2a;
-const HASH = 0x23;
+/** The mask of a non-ASCII byte. Not valid UTF-8 on its own, so a capture stores such chunks as base64. */
+export const NON_ASCII_MASK = 0xaa;
 
 /** Masks every byte of `bytes` in place. */
 export function maskInPlace(bytes: Uint8Array, from = 0, to = bytes.length): void {
-  for (let i = from; i < to; i++) bytes[i] = bytes[i]! < 0x80 ? STAR : HASH;
+  for (let i = from; i < to; i++) bytes[i] = bytes[i]! < 0x80 ? STAR : NON_ASCII_MASK;
 }
 
 /** A masked copy of `bytes`. */
@@ -23,13 +26,13 @@ export function masked(bytes: Uint8Array): Buffer {
 /** True when every byte is a mask byte: the value was redacted (here or before it was stored). */
 export function isMasked(bytes: Uint8Array): boolean {
   if (bytes.length === 0) return false;
-  for (const b of bytes) if (b !== STAR && b !== HASH) return false;
+  for (const b of bytes) if (b !== STAR && b !== NON_ASCII_MASK) return false;
   return true;
 }
 
 /** How a redacted value is shown: its length and whether it held non-ASCII bytes, never the value. */
 export function describeRedacted(maskedBytes: Uint8Array): string {
-  const nonAscii = maskedBytes.includes(HASH);
+  const nonAscii = maskedBytes.includes(NON_ASCII_MASK);
   return `<redacted ${maskedBytes.length} octet${maskedBytes.length === 1 ? '' : 's'}${nonAscii ? ', non-ASCII' : ''}>`;
 }
 
@@ -50,7 +53,8 @@ export function maskBase64Blob(blob: Buffer, maskDecoded: (decoded: Buffer) => v
   const text = blob.toString('latin1');
   if (text === '*' || text === '=' || text === '') return blob;
   const decoded = decodeBase64(text);
-  if (!decoded) return masked(blob);
+  // A one-byte blob masked to '*' would read as a cancel on replay: it gets the non-ASCII mask instead.
+  if (!decoded) return blob.length === 1 ? Buffer.from([NON_ASCII_MASK]) : masked(blob);
   maskDecoded(decoded);
   const again = Buffer.from(decoded.toString('base64'), 'latin1');
   return again.length === blob.length ? again : masked(blob);

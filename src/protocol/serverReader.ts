@@ -5,7 +5,7 @@
  * to a limit, because the mailbox model is built from them.
  */
 import { BodyScanner } from './bodyScanner.js';
-import { MAX_LISTING_LINES } from './limits.js';
+import { MAX_LISTING_LINES, MAX_LISTING_OCTETS } from './limits.js';
 import { type Line, LineBuffer } from './lineBuffer.js';
 import { parseStatusLine } from './response.js';
 import type { OpenTransaction, Pop3Session } from './session.js';
@@ -20,6 +20,8 @@ export class ServerReader {
   /** Stream offset where the unfinished line began. */
   private lineStart = 0;
   private listingBareLF = 0;
+  private listingKept = 0;
+  private injectionFlagged = false;
 
   constructor(private readonly session: Pop3Session) {}
 
@@ -35,6 +37,7 @@ export class ServerReader {
     this.mode = 'line';
     this.current = null;
     this.body = null;
+    this.injectionFlagged = false;
     this.lineStart = this.session.offset('s2c');
   }
 
@@ -42,8 +45,9 @@ export class ServerReader {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.mode === 'stls') {
-        const n = chunk.length - pos;
-        this.session.sessionViolation(t, 'POP3_STLS_INJECTION', `the server sent ${n} octet(s) after its +OK to STLS`);
+        // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
+        if (!this.injectionFlagged) this.session.sessionViolation(t, 'POP3_STLS_INJECTION', 'the server sent bytes after its +OK to STLS, before TLS began');
+        this.injectionFlagged = true;
         return;
       }
       if (this.mode === 'message') {
@@ -126,6 +130,7 @@ export class ServerReader {
       this.mode = 'listing';
       response.listing = [];
       this.listingBareLF = 0;
+      this.listingKept = 0;
     } else {
       response.complete = true;
       this.finish(t);
@@ -148,7 +153,11 @@ export class ServerReader {
     if (content[0] === 0x2e) content = content.subarray(1);
     response.bodyLines++;
     response.bodyOctets += content.length + 2;
-    if (response.listing!.length < MAX_LISTING_LINES) response.listing!.push(content.toString('utf8'));
+    // Bounded both ways: a server sending a million long garbage lines must not grow memory.
+    if (response.listing!.length < MAX_LISTING_LINES && this.listingKept + content.length <= MAX_LISTING_OCTETS) {
+      this.listingKept += content.length;
+      response.listing!.push(content.toString('utf8'));
+    }
   }
 
   private endMessage(t: number): void {

@@ -21,6 +21,7 @@ import {
   MAX_OUTSTANDING_COMMANDS,
   MAX_RESPONSE_LINE,
   MAX_SASL_STEPS,
+  MAX_SHOWN_COMMAND,
   MAX_VIOLATIONS_PER_TRANSACTION,
 } from './limits.js';
 import { ServerReader } from './serverReader.js';
@@ -37,6 +38,8 @@ export interface OpenTransaction extends RawTransaction {
   saslClientSteps: number;
 }
 
+const STAR_1 = Buffer.from('*');
+
 export class Pop3Session {
   private readonly events: ProtocolEvent[] = [];
   private readonly taps = { c2s: new RedactingTap(), s2c: new RedactingTap() };
@@ -46,6 +49,9 @@ export class Pop3Session {
   /** For an overflowing client line: stream offset from which it is masked, or -1. */
   private clientOverflowSecret = -1;
   private clientOverflowDecided = false;
+  /** In an overflowing secret line, a CR that ended the last chunk: masked or kept once the next byte shows. */
+  private clientPendingCR = -1;
+  private clientInjectionFlagged = false;
   private readonly server: ServerReader;
   /** Commands waiting for their response, oldest first. */
   readonly outstanding: OpenTransaction[] = [];
@@ -92,9 +98,17 @@ export class Pop3Session {
   /** TLS began (implicit or after STLS). Decrypted: parsing starts afresh; opaque: bytes are only counted. */
   tls(info: TlsInfo, t: number): ProtocolEvent[] {
     this.stlsPending = false;
+    this.clientInjectionFlagged = false;
     this.server.reset();
+    // An unfinished cleartext client line is never parsed; it is hidden, as it may hold a secret.
+    const unfinished = this.clientLines.pending;
+    if (unfinished > 0) this.taps.c2s.mask(this.taps.c2s.offset - unfinished, Buffer.alloc(unfinished, 0x2a));
     this.clientLines.flush();
+    this.clientPendingCR = -1;
+    this.clientOverflowDecided = false;
+    this.clientOverflowSecret = -1;
     this.clientLineStart = this.taps.c2s.offset;
+    this.releaseData('c2s', Number.POSITIVE_INFINITY);
     this.opaque = info.visibility === 'opaque';
     // RFC 2595 §4: after TLS both sides forget what CAPA said.
     this.capabilities = null;
@@ -128,7 +142,9 @@ export class Pop3Session {
     while (pos < chunk.length) {
       if (this.stlsPending) {
         const n = chunk.length - pos;
-        this.sessionViolation(t, 'POP3_STLS_INJECTION', `the client sent ${n} octet(s) after STLS before TLS began`);
+        // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
+        if (!this.clientInjectionFlagged) this.sessionViolation(t, 'POP3_STLS_INJECTION', 'the client sent bytes after STLS, before TLS began');
+        this.clientInjectionFlagged = true;
         // They are never parsed, and hidden: a broken client may have sent its password in them.
         this.taps.c2s.mask(base + pos, Buffer.alloc(n, 0x2a));
         this.clientLineStart = base + chunk.length;
@@ -142,30 +158,43 @@ export class Pop3Session {
         this.clientLineStart = base + end;
         this.clientOverflowSecret = -1;
         this.clientOverflowDecided = false;
+        this.clientPendingCR = -1;
       }
       pos = end;
     }
   }
 
-  /** A client line too long to keep: decide once what is secret, then mask every further byte as it comes. */
+  /**
+   * A client line too long to keep: decide once what is secret, then mask every further byte as it comes. A CR
+   * at the end of a chunk is held back: it is the line ending if an LF follows, and secret content if not.
+   */
   private overflowClient(wasOverflowing: boolean, from: number, to: number): void {
     if (!this.clientOverflowDecided) {
       this.clientOverflowDecided = true;
       const sasl = this.saslTransaction() !== undefined;
-      const prefix = this.clientLines.peek();
-      const start = sasl ? 0 : secretStart(prefix);
+      const start = sasl ? 0 : secretStart(this.clientLines.peek());
       this.clientOverflowSecret = start < 0 ? -1 : this.clientLineStart + start;
-      if (this.clientOverflowSecret >= 0) {
-        const len = this.taps.c2s.offset - this.clientOverflowSecret;
-        this.taps.c2s.mask(this.clientOverflowSecret, Buffer.alloc(len, 0x2a));
-      }
+      if (this.clientOverflowSecret >= 0) this.maskOverflow(this.clientOverflowSecret, this.taps.c2s.offset);
       return;
     }
-    if (wasOverflowing && this.clientOverflowSecret >= 0) this.taps.c2s.mask(from, Buffer.alloc(to - from, 0x2a));
+    if (wasOverflowing && this.clientOverflowSecret >= 0) this.maskOverflow(from, to);
+  }
+
+  private maskOverflow(from: number, to: number): void {
+    const tap = this.taps.c2s;
+    if (this.clientPendingCR >= 0) tap.mask(this.clientPendingCR, STAR_1);
+    this.clientPendingCR = -1;
+    let end = to;
+    if (end > from && tap.byteAt(end - 1) === 0x0d) {
+      end--;
+      this.clientPendingCR = end;
+    }
+    if (end > from) tap.mask(from, Buffer.alloc(end - from, 0x2a));
   }
 
   private clientUndecidedFrom(): number {
-    if (this.clientLines.pending === 0 || this.clientOverflowDecided) return Number.POSITIVE_INFINITY;
+    if (this.clientLines.pending === 0) return Number.POSITIVE_INFINITY;
+    if (this.clientOverflowDecided) return this.clientPendingCR >= 0 ? this.clientPendingCR : Number.POSITIVE_INFINITY;
     return this.clientLineStart;
   }
 
@@ -197,6 +226,11 @@ export class Pop3Session {
 
   private command(line: Line, masked: Buffer, t: number): void {
     const shown = showCommand(masked);
+    if (line.overflow) this.fullSecretLength(shown, masked, line);
+    shown.line = clip(shown.line);
+    shown.verb = clip(shown.verb, 40);
+    shown.args = shown.args.map(clip);
+    shown.rawArgs = shown.rawArgs.map(clip);
     const spec = lookupCommand(shown.verb);
     const pipelined = this.outstanding.length > 0 || !this.greeted;
     const command: CommandInfo = { verb: shown.verb, args: shown.args, line: shown.line, octets: line.octets, at: t, pipelined };
@@ -242,6 +276,16 @@ export class Pop3Session {
     this.pipeliningFlagged = true;
     const why = this.capabilities ? 'CAPA did not list PIPELINING' : 'the client never asked CAPA';
     this.addViolation(tx, 'POP3_PIPELINING_NOT_ADVERTISED', `${tx.command?.verb} was sent before earlier responses arrived; ${why}`);
+  }
+
+  /** For a line too long to keep, a redacted secret is described with its real length, not the kept one. */
+  private fullSecretLength(shown: { args: string[]; line: string }, masked: Buffer, line: Line): void {
+    const from = secretStart(masked);
+    if (from < 0) return;
+    const real = `<redacted ${line.octets - endingLength(line) - from} octets>`;
+    const kept = /<redacted \d+ octets?(, non-ASCII)?>/;
+    shown.line = shown.line.replace(kept, real);
+    shown.args = shown.args.map((a) => a.replace(kept, real));
   }
 
   /** The AUTH exchange in progress, if the client's next line belongs to it (RFC 5034: AUTH is lock-step). */
@@ -399,6 +443,14 @@ export class Pop3Session {
 function addTo(list: Violation[], v: Violation): void {
   // Bounded: a peer repeating one mistake a million times must not grow memory.
   if (list.length < MAX_VIOLATIONS_PER_TRANSACTION && !list.some((x) => x.code === v.code && x.message === v.message)) list.push(v);
+}
+
+/** Keeps what is shown of a command bounded (a legitimate one is under 255 octets). */
+function clip(text: string, max = MAX_SHOWN_COMMAND): string {
+  if (text.length <= max) return text;
+  // A fresh string: a plain slice would keep the whole long original alive inside V8.
+  const head = Buffer.from(text.slice(0, max), 'utf8').toString('utf8');
+  return `${head}… (${text.length} characters)`;
 }
 
 /** Octets of a line's ending on the wire. */

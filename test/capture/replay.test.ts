@@ -129,7 +129,7 @@ describe('live == replay through a capture', () => {
   });
 
   // BUG: CaptureAnalyzer passes the whole tls record as TlsInfo, so replayed tls events carry type/session/t that the live event had not.
-  it.fails('replays TLS facts exactly as they were live', async () => {
+  it('replays TLS facts exactly as they were live', async () => {
     const live = runDialogue(DIALOGUE, wholeChunks, 'test');
     const replayed = await analyze(
       Readable.from([Buffer.from(asJsonl(captureRecords(live, 'test')))], { objectMode: false }),

@@ -197,7 +197,7 @@ describe('no secret leaves the engine', () => {
   }
 
   // BUG: a client line longer than MAX_KEPT_LINE whose CR arrives in a chunk before its LF gets that CR masked to '*' (overflowClient masks the whole chunk), so the masked data depends on chunking and replay sees a bare LF.
-  it.fails('masks a line too long to keep the same way however it is chunked, and replays it the same', () => {
+  it('masks a line too long to keep the same way however it is chunked, and replays it the same', () => {
     expectSameEachWay([...user, c(`PASS ${longSecret}\r\n`), s('-ERR\r\n')], (r) => {
       expect(r.data.c2s.subarray(-2).toString('latin1')).toBe('\r\n');
       expectReplaySame(r);
@@ -205,7 +205,7 @@ describe('no secret leaves the engine', () => {
   });
 
   // BUG: maskInPlace turns '#' (0x23 < 0x80) into '*', so masking is not idempotent: replay loses "non-ASCII".
-  it.fails('replays a non-ASCII password exactly as the live session showed it', () => {
+  it('replays a non-ASCII password exactly as the live session showed it', () => {
     expectSameEachWay([...user, c(utf8('pass grüße\r\n')), s('-ERR\r\n')], (r) => {
       expect(r.transactions[2]!.command!.line).toBe('pass <redacted 7 octets, non-ASCII>');
       expectReplaySame(r);
@@ -257,7 +257,7 @@ describe('no secret leaves the engine', () => {
   });
 
   // BUG: a command line with leading blanks (" PASS secret") is not recognised as PASS (verbOf keeps the blank), so nothing is masked.
-  it.fails('hides the password of a PASS line that starts with a blank', () => {
+  it('hides the password of a PASS line that starts with a blank', () => {
     expectSameEachWay([...user, c(' PASS Zq9leading\r\n'), s('-ERR\r\n')], (r) =>
       expectNoSecret(r, forms('Zq9leading')),
     );
@@ -281,14 +281,14 @@ describe('how a redacted value is shown', () => {
         expect(first!.command!.line).toBe('pass <redacted 7 octets, non-ASCII>');
         expect(first!.command!.args).toEqual(['<redacted 7 octets, non-ASCII>']);
         expect(second!.command!.line).toBe('PASS <redacted 7 octets>');
-        expect(r.data.c2s.toString('latin1')).toContain('pass **####*\r\n');
+        expect(r.data.c2s.toString('latin1')).toContain('pass **\u00aa\u00aa\u00aa\u00aa*\r\n');
         expect(r.data.c2s.toString('latin1')).toContain('PASS *******\r\n');
       },
     );
   });
 
   // BUG: for a line too long to keep, the descriptor gives the kept length (8187 here), not the password's (16,895 octets).
-  it.fails('gives the real length of a password too long to keep', () => {
+  it('gives the real length of a password too long to keep', () => {
     expectSameEachWay(
       [...user, c(`PASS ${longSecret}\r\n`), s('-ERR\r\n')],
       (r) => expect(r.transactions[2]!.command!.line).toBe(`PASS <redacted ${longSecret.length} octets>`),
