@@ -229,8 +229,8 @@ export class Pop3Session {
     if (line.overflow) this.fullSecretLength(shown, masked, line);
     shown.line = clip(shown.line);
     shown.verb = clip(shown.verb, 40);
-    shown.args = shown.args.map(clip);
-    shown.rawArgs = shown.rawArgs.map(clip);
+    shown.args = shown.args.map((a) => clip(a));
+    shown.rawArgs = shown.rawArgs.map((a) => clip(a));
     const spec = lookupCommand(shown.verb);
     const pipelined = this.outstanding.length > 0 || !this.greeted;
     const command: CommandInfo = { verb: shown.verb, args: shown.args, line: shown.line, octets: line.octets, at: t, pipelined };
