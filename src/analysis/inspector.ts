@@ -6,7 +6,7 @@
  */
 import { Pop3Session } from '../protocol/session.js';
 import type { Direction, RawTransaction, TlsInfo } from '../protocol/types.js';
-import { violation } from '../protocol/violations.js';
+import { type ViolationCode, violation } from '../protocol/violations.js';
 import { explain } from './explain.js';
 import { Mailbox } from './mailbox.js';
 import { applyToMailbox } from './model.js';
@@ -38,6 +38,19 @@ export class Inspector {
   /** The phase the session is in now (null before the greeting). */
   get phase() {
     return this.protocol.phase;
+  }
+
+  /** The verb whose listing body the server is sending now (CAPA, LIST, ...), or null. */
+  listingOf(): string | null {
+    return this.protocol.listingOf();
+  }
+
+  /** Reports something the proxy itself did to the session (a session-level violation). */
+  report(code: ViolationCode, detail: string, t: number): EngineEvent[] {
+    if (this.ended) return [];
+    const v = violation(code, detail);
+    this.facts.count(v);
+    return [{ type: 'violation', session: this.session, t, violation: v }];
   }
 
   /** Feeds a received chunk. Never throws, whatever the bytes. */

@@ -85,7 +85,11 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
 async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
   const stls = (o.stls ?? 'intercept') as StlsMode;
   if (!['intercept', 'passthrough', 'strip'].includes(stls)) throw new CliError(`--stls must be intercept, passthrough or strip, not "${o.stls}"`);
-  if (stls === 'strip') throw new CliError('--stls strip is not implemented yet; use intercept or passthrough');
+  if (stls === 'strip') {
+    process.stderr.write(
+      'pop3scope: WARNING: --stls strip hides STLS from clients and refuses it, so passwords cross the network in cleartext; use it only to debug, on a network you trust\n',
+    );
+  }
   // The CA is loaded (or created, once) only when a session first needs a certificate; --listen-tls needs
   // one for every session, so it is loaded now and a broken CA is reported before anything listens.
   let loaded: Promise<CertificateAuthority> | null = null;
@@ -127,7 +131,7 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     .option('--upstream-ca <file>', "trust this CA file for the upstream's certificate instead of the system's")
     .option('--insecure-upstream', "do not verify the upstream's certificate (said in every session)")
     .addOption(
-      new Option('--stls <mode>', 'STLS: intercept (see inside), passthrough (relay TLS untouched)')
+      new Option('--stls <mode>', 'STLS: intercept (see inside), passthrough (relay TLS untouched), strip (keep cleartext; debugging only)')
         .choices(['intercept', 'passthrough', 'strip'])
         .default('intercept'),
     );

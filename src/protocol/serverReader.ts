@@ -31,6 +31,11 @@ export class ServerReader {
     return Number.POSITIVE_INFINITY;
   }
 
+  /** The verb whose listing body is being read now (CAPA, LIST, ...), or null. */
+  get listingOf(): string | null {
+    return this.mode === 'listing' ? (this.current?.command?.verb ?? null) : null;
+  }
+
   /** Forgets everything unfinished (TLS began). */
   reset(): void {
     this.lines = new LineBuffer();

@@ -416,6 +416,11 @@ export class Pop3Session {
     addTo(tx.violations, violation(code, detail));
   }
 
+  /** The verb whose listing body the server is sending now, or null (used by `--stls strip`). */
+  listingOf(): string | null {
+    return this.server.listingOf;
+  }
+
   /** The stream offset of the next client or server byte (where the current chunk ends). */
   offset(dir: Direction): number {
     return this.taps[dir].offset;

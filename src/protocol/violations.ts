@@ -6,7 +6,7 @@
 export type Severity = 'error' | 'warning' | 'info';
 
 /** Which peer broke the rule: the violation is data about them, never an exception in pop3scope. */
-export type Culprit = 'client' | 'server' | 'either';
+export type Culprit = 'client' | 'server' | 'either' | 'proxy';
 
 export interface ViolationSpec {
   readonly severity: Severity;
@@ -178,6 +178,12 @@ export const VIOLATIONS = {
     rfc: 'RFC 1939 §6',
     culprit: 'client',
     title: 'messages were marked for deletion but the session ended without a successful QUIT, so none were removed',
+  },
+  POP3_STLS_STRIPPED: {
+    severity: 'warning',
+    rfc: 'RFC 2595 §4',
+    culprit: 'proxy',
+    title: 'pop3scope --stls strip changed this session: STLS was hidden from CAPA or refused, so it stays in cleartext',
   },
   POP3_GREETING_REFUSED: {
     severity: 'info',

@@ -50,6 +50,8 @@ export class ProxySession {
   /** While STLS is negotiated: the server bytes held until its answer line is complete. */
   private stlsAnswer: Buffer | null = null;
   private clientFacts: Record<string, unknown> | null = null;
+  /** `--stls strip`: the unfinished server line, held until it can be checked. */
+  private stripHeld: Buffer = Buffer.alloc(0);
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -77,6 +79,10 @@ export class ProxySession {
     this.fromClient = handlers();
     this.fromUpstream = handlers();
     if (this.tlsOptions.stls === 'intercept' && implicit === 'none') this.fromClient.gate = (_from, chunk) => this.clientGate(chunk);
+    if (this.tlsOptions.stls === 'strip' && implicit === 'none') {
+      this.fromClient.gate = (_from, chunk) => this.stripClient(chunk);
+      this.fromUpstream.gate = (_from, chunk) => this.stripUpstream(chunk);
+    }
     // Nothing from the client is read until the upstream answers: no byte is lost or reordered.
     rawClient.pause();
     rawClient.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
@@ -195,6 +201,48 @@ export class ProxySession {
     if (!answer.toString('latin1').startsWith('+OK')) return Buffer.concat([answer, rest]);
     void this.upgrade(answer);
     return null;
+  }
+
+  /**
+   * `--stls strip`, client side: an STLS line is not forwarded; the proxy refuses it itself, so the session
+   * stays in cleartext. Everything else passes (inspected first).
+   */
+  private stripClient(chunk: Buffer): Buffer | null {
+    const sawStls = this.feed('c2s', chunk).some((e) => e.type === 'command' && e.command.verb === 'STLS');
+    if (!sawStls) return chunk;
+    const end = stlsLineEnd(chunk);
+    const start = Math.max(0, chunk.lastIndexOf(0x0a, end - 2) + 1);
+    const refusal = Buffer.from('-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n');
+    this.client.write(refusal);
+    this.feed('s2c', refusal);
+    this.emit(this.inspector.report('POP3_STLS_STRIPPED', 'the client asked for STLS and pop3scope refused it', this.o.now()));
+    return Buffer.concat([chunk.subarray(0, start), chunk.subarray(end)]);
+  }
+
+  /** `--stls strip`, server side: the STLS line of a CAPA listing is not forwarded. Lines are held until whole. */
+  private stripUpstream(chunk: Buffer): Buffer | null {
+    const data = this.stripHeld.length ? Buffer.concat([this.stripHeld, chunk]) : chunk;
+    const out: Buffer[] = [];
+    let pos = 0;
+    for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
+      const line = data.subarray(pos, lf + 1);
+      const inCapa = this.inspector.listingOf() === 'CAPA';
+      this.feed('s2c', line);
+      if (inCapa && /^stls\r?\n$/i.test(line.toString('latin1'))) {
+        this.emit(this.inspector.report('POP3_STLS_STRIPPED', 'pop3scope hid STLS from the CAPA listing', this.o.now()));
+      } else {
+        out.push(line);
+      }
+      pos = lf + 1;
+    }
+    this.stripHeld = data.subarray(pos);
+    // A line that never ends is passed on rather than held without bound.
+    if (this.stripHeld.length > 64 * 1024) {
+      this.feed('s2c', this.stripHeld);
+      out.push(this.stripHeld);
+      this.stripHeld = Buffer.alloc(0);
+    }
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
   private async upgrade(answer: Buffer): Promise<void> {
