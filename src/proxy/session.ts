@@ -52,6 +52,7 @@ export class ProxySession {
   private clientFacts: Record<string, unknown> | null = null;
   /** `--stls strip`: the unfinished server line, held until it can be checked. */
   private stripHeld: Buffer = Buffer.alloc(0);
+  private stripClientHeld: Buffer = Buffer.alloc(0);
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -208,15 +209,31 @@ export class ProxySession {
    * stays in cleartext. Everything else passes (inspected first).
    */
   private stripClient(chunk: Buffer): Buffer | null {
-    const sawStls = this.feed('c2s', chunk).some((e) => e.type === 'command' && e.command.verb === 'STLS');
-    if (!sawStls) return chunk;
-    const end = stlsLineEnd(chunk);
-    const start = Math.max(0, chunk.lastIndexOf(0x0a, end - 2) + 1);
-    const refusal = Buffer.from('-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n');
-    this.client.write(refusal);
-    this.feed('s2c', refusal);
-    this.emit(this.inspector.report('POP3_STLS_STRIPPED', 'the client asked for STLS and pop3scope refused it', this.o.now()));
-    return Buffer.concat([chunk.subarray(0, start), chunk.subarray(end)]);
+    // Whole lines only (an STLS split across chunks must not half reach the server), one at a time, so the
+    // engine sees the refusal right after the STLS line and before what follows it.
+    const data = this.stripClientHeld.length ? Buffer.concat([this.stripClientHeld, chunk]) : chunk;
+    const out: Buffer[] = [];
+    let pos = 0;
+    for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
+      const piece = data.subarray(pos, lf + 1);
+      pos = lf + 1;
+      const sawStls = this.feed('c2s', piece).some((e) => e.type === 'command' && e.command.verb === 'STLS');
+      if (!sawStls) {
+        out.push(piece);
+        continue;
+      }
+      const refusal = Buffer.from('-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n');
+      this.client.write(refusal);
+      this.feed('s2c', refusal);
+      this.emit(this.inspector.report('POP3_STLS_STRIPPED', 'the client asked for STLS and pop3scope refused it', this.o.now()));
+    }
+    this.stripClientHeld = data.subarray(pos);
+    if (this.stripClientHeld.length > 64 * 1024) {
+      this.feed('c2s', this.stripClientHeld);
+      out.push(this.stripClientHeld);
+      this.stripClientHeld = Buffer.alloc(0);
+    }
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
   /** `--stls strip`, server side: the STLS line of a CAPA listing is not forwarded. Lines are held until whole. */
