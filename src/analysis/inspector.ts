@@ -18,11 +18,13 @@ export interface SessionOpen {
   readonly upstream?: string | null;
   /** The session started in TLS (port 995): the decrypted stream is what the engine sees. */
   readonly tls?: 'none' | 'implicit';
+  /** Compute a SHA-256 of every RETR/TOP body (replay compares bodies by digest). */
+  readonly digests?: boolean;
 }
 
 export class Inspector {
   readonly mailbox = new Mailbox();
-  private readonly protocol = new Pop3Session();
+  private readonly protocol: Pop3Session;
   private readonly facts = new SummaryFacts();
   private ended = false;
 
@@ -31,6 +33,7 @@ export class Inspector {
     private readonly open: SessionOpen = {},
     t?: number,
   ) {
+    this.protocol = new Pop3Session(open.digests ?? false);
     if (t !== undefined) this.facts.seen(t);
     if (open.tls === 'implicit') this.facts.tls = 'implicit';
   }
@@ -140,7 +143,9 @@ export class Inspector {
         complete: r.complete,
         ...(r.preview ? { preview: r.preview.toString('utf8') } : {}),
         ...(r.listing ? { listing: r.listing } : {}),
+        ...(r.digest ? { digest: r.digest } : {}),
       },
+      wire: { ...raw.wire },
       ...(raw.sasl ? { sasl: raw.sasl } : {}),
       startedAt: raw.startedAt,
       endedAt: raw.endedAt,

@@ -1,9 +1,9 @@
 /** The annotated output of the engine: what every sink (screen, capture, log, JSON) receives. */
-import type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo } from '../protocol/types.js';
+import type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, WireSpan } from '../protocol/types.js';
 import type { Status } from '../protocol/response.js';
 import type { Violation, ViolationCode } from '../protocol/violations.js';
 
-export type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, Violation, ViolationCode };
+export type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, Violation, ViolationCode, WireSpan };
 
 export interface Response {
   readonly status: Status | null;
@@ -17,6 +17,8 @@ export interface Response {
   readonly preview?: string;
   /** Listings (LIST, UIDL, CAPA, ...): the lines, unstuffed, up to a limit. */
   readonly listing?: readonly string[];
+  /** RETR/TOP with digests on: SHA-256 of the body on the wire. */
+  readonly digest?: string;
 }
 
 export interface Transaction {
@@ -26,6 +28,8 @@ export interface Transaction {
   readonly command: CommandInfo | null;
   readonly response: Response;
   readonly sasl?: SaslInfo;
+  /** Where the command and the response sit in the session's byte streams (for replay). */
+  readonly wire: WireSpan;
   readonly startedAt: number;
   readonly endedAt: number;
   /** From the command to the end of its response; null for the greeting. */

@@ -4,6 +4,7 @@
  * CRLF endings (the size LIST and STAT promise, §11). It keeps a short preview, never the body, so a 1 GiB
  * message costs a few kilobytes.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { BODY_PREVIEW_OCTETS } from './limits.js';
 
 const LF = 0x0a;
@@ -29,6 +30,8 @@ export interface BodyStats {
   complete: boolean;
   /** How the body stopped short, when it did (for the truncation report). */
   tail: string;
+  /** SHA-256 of the body on the wire (terminator included), when asked for: compares bodies without showing them. */
+  digest?: string;
 }
 
 export class BodyScanner {
@@ -40,8 +43,10 @@ export class BodyScanner {
   private first = -1;
   private second = -1;
   private last = -1;
+  private readonly hash: Hash | null;
 
-  constructor() {
+  constructor(digest = false) {
+    this.hash = digest ? createHash('sha256') : null;
     this.stats = {
       octets: 0,
       lines: 0,
@@ -66,6 +71,7 @@ export class BodyScanner {
       const stop = lf === -1 ? chunk.length : lf;
       this.take(chunk, pos, stop);
       if (lf === -1) {
+        this.hash?.update(chunk.subarray(start));
         this.keepPreview(chunk, start, chunk.length);
         this.stats.wireOctets += chunk.length - start;
         return chunk.length;
@@ -75,9 +81,14 @@ export class BodyScanner {
         this.keepPreview(chunk, start, pos);
         this.stats.wireOctets += pos - start;
         this.finishPreview();
+        if (this.hash) {
+          this.hash.update(chunk.subarray(start, pos));
+          this.stats.digest = this.hash.digest('hex');
+        }
         return pos;
       }
     }
+    this.hash?.update(chunk.subarray(start));
     this.keepPreview(chunk, start, chunk.length);
     this.stats.wireOctets += chunk.length - start;
     return chunk.length;
@@ -86,6 +97,7 @@ export class BodyScanner {
   /** Called when the stream ends before the terminator. */
   close(): void {
     this.finishPreview();
+    if (this.hash) this.stats.digest = this.hash.digest('hex');
     if (this.lineLength === 2 && this.first === DOT && this.second === CR) this.stats.tail = 'ended with ".\\r" and no LF';
     else if (this.lineLength > 0) this.stats.tail = `ended inside a line of ${this.lineLength} octets`;
     else this.stats.tail = 'ended after a complete line, without the "." terminator';

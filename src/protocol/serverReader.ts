@@ -21,6 +21,8 @@ export class ServerReader {
   private lineStart = 0;
   private listingBareLF = 0;
   private listingKept = 0;
+  /** Stream offset just past the line (or body part) being handled: where a finished response ends. */
+  private lineEnd = 0;
   private injectionFlagged = false;
 
   constructor(private readonly session: Pop3Session) {}
@@ -57,12 +59,14 @@ export class ServerReader {
       }
       if (this.mode === 'message') {
         pos = this.body!.push(chunk, pos);
+        this.lineEnd = base + pos;
         if (this.body!.stats.complete) this.endMessage(t);
         this.lineStart = base + pos;
         continue;
       }
       const { end, line } = this.lines.push(chunk, pos);
       if (line) {
+        this.lineEnd = base + end;
         if (this.mode === 'listing') this.listingLine(line, t);
         else this.statusLine(line, t);
         this.lineStart = base + end;
@@ -72,6 +76,7 @@ export class ServerReader {
   }
 
   close(t: number): void {
+    this.lineEnd = this.session.offset('s2c');
     if (this.mode === 'message') {
       this.body!.close();
       const tx = this.current!;
@@ -106,6 +111,7 @@ export class ServerReader {
     const first = content[0];
     const isChallenge = tx.sasl?.outcome === null && first === 0x2b && (content.length === 1 || content[1] === 0x20);
     if (tx.response.at === null) tx.response.at = t;
+    if (tx.wire.s2cStart < 0) tx.wire.s2cStart = this.lineStart;
     session.lineViolations(tx, line, 'server');
     if (isChallenge) {
       session.serverChallenge(tx, content, t);
@@ -130,7 +136,7 @@ export class ServerReader {
       this.mode = 'stls';
     } else if (response.multiline && tx.spec?.messageBody) {
       this.mode = 'message';
-      this.body = new BodyScanner();
+      this.body = new BodyScanner(this.session.digests);
     } else if (response.multiline) {
       this.mode = 'listing';
       response.listing = [];
@@ -181,10 +187,12 @@ export class ServerReader {
     tx.response.bodyLines = stats.lines;
     tx.response.preview = stats.preview;
     tx.response.headerLines = stats.headerLines;
+    if (stats.digest) tx.response.digest = stats.digest;
   }
 
   private finish(t: number): void {
     const tx = this.current!;
+    tx.wire.s2cEnd = this.lineEnd;
     this.mode = 'line';
     this.current = null;
     this.body = null;

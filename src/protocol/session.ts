@@ -69,7 +69,8 @@ export class Pop3Session {
   private lastCompleted: RawTransaction | null = null;
   private pipeliningFlagged = false;
 
-  constructor() {
+  /** @param digests compute a SHA-256 of every RETR/TOP body (for replay comparisons; costs some speed). */
+  constructor(readonly digests = false) {
     this.server = new ServerReader(this);
   }
 
@@ -240,6 +241,7 @@ export class Pop3Session {
       command,
       spec,
       response: { status: null, code: null, text: '', multiline: false, bodyOctets: 0, bodyLines: 0, complete: false, at: null },
+      wire: { c2sStart: this.clientLineStart, c2sEnd: this.clientLineStart + line.octets, s2cStart: -1, s2cEnd: -1 },
       violations: [],
       startedAt: t,
       endedAt: t,
@@ -338,6 +340,7 @@ export class Pop3Session {
       phase: this.phase ?? 'AUTHORIZATION',
       command: null,
       response: { status: null, code: null, text: '', multiline: false, bodyOctets: 0, bodyLines: 0, complete: false, at: t },
+      wire: { c2sStart: -1, c2sEnd: -1, s2cStart: -1, s2cEnd: -1 },
       violations: [],
       startedAt: t,
       endedAt: t,

@@ -52,6 +52,19 @@ export interface ResponseInfo {
   headerLines?: number;
   /** For listings (LIST, UIDL, CAPA, ...): the unstuffed lines, up to a limit. */
   listing?: string[];
+  /** For RETR/TOP, when digests were asked for: SHA-256 of the body on the wire. */
+  digest?: string;
+}
+
+/**
+ * Where a transaction sits in each direction's byte stream (offsets from the start of the session; -1 when
+ * unknown). Replay uses them to cut the recorded server bytes into per-command responses.
+ */
+export interface WireSpan {
+  c2sStart: number;
+  c2sEnd: number;
+  s2cStart: number;
+  s2cEnd: number;
 }
 
 export interface RawTransaction {
@@ -63,6 +76,7 @@ export interface RawTransaction {
   /** The command's table entry, when the verb is known. */
   readonly spec?: CommandSpec;
   readonly response: ResponseInfo;
+  readonly wire: WireSpan;
   sasl?: SaslInfo;
   readonly violations: Violation[];
   readonly startedAt: number;

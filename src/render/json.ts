@@ -23,6 +23,7 @@ function transactionRecord(tx: Transaction): Record<string, unknown> {
       bodyLines: r.bodyLines,
       complete: r.complete,
       ...(r.listing ? { listing: r.listing } : {}),
+      ...(r.digest ? { digest: r.digest } : {}),
     },
     ...(tx.sasl
       ? { sasl: { mechanism: tx.sasl.mechanism, outcome: tx.sasl.outcome, steps: tx.sasl.steps.map(({ from, text }) => ({ from, text })) } }
