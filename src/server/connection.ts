@@ -1,24 +1,39 @@
 /**
- * The thin glue between one net.Socket and one Pop3Session: frame incoming bytes into lines, queue them,
- * hand them to the session one at a time, write each reply before taking the next line (so pipelined
- * commands are answered strictly in order), and respect backpressure: a message body is written only as
- * fast as the client reads it, and reading stops while too many commands are queued.
+ * The thin glue between one socket and one Pop3Session: frame incoming bytes into lines, queue them, hand
+ * them to the session one at a time, write each reply before taking the next line (so pipelined commands are
+ * answered strictly in order), and respect backpressure: a message body is written only as fast as the client
+ * reads it, and reading stops while too many commands are queued.
  *
- * When STLS is added, it goes here: after its +OK the queue and framer must be emptied before the TLS
- * handshake, because bytes sent in cleartext after STLS must never be read as commands (CVE-2011-0411).
+ * TLS happens here too. With implicit TLS the socket is wrapped at once and the greeting waits for the
+ * handshake. After STLS's +OK (RFC 2595 §4) the cleartext socket is wrapped in place; before that, everything
+ * the client sent behind the STLS line is thrown away: the lines queued after it, the unfinished line in the
+ * framer and whatever the socket buffered. Those bytes were sent in cleartext, where anyone on the path could
+ * have added them, so they must never be read as commands of the TLS session (CVE-2011-0411).
  */
 import type { Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { SERVER_CLOSE_GRACE_MS, SERVER_MAX_QUEUED_COMMANDS } from '../protocol/limits.js';
 import { CommandFramer, type CommandLine } from './framer.js';
 import { err, type Reply } from './reply.js';
 import type { Pop3Session } from './session.js';
 
+export interface ConnectionOptions {
+  /** Idle time before the session is closed without UPDATE. */
+  readonly idleTimeoutMs: number;
+  /** The server's certificate and key; STLS and implicit TLS need it. */
+  readonly secureContext?: SecureContext;
+  /** TLS from the first byte (POP3S): the greeting is sent once the handshake is done. */
+  readonly implicitTls?: boolean;
+}
+
 export class Connection {
   /** Resolves once the socket is closed and the session has ended (lock released or UPDATE finished). */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
-  private readonly framer = new CommandFramer();
+  /** The socket commands are read from: the accepted one, or the TLS socket around it. */
+  private socket: Socket;
+  private framer = new CommandFramer();
   private readonly queue: CommandLine[] = [];
   /** A command is being handled or its reply written; the next line waits. */
   private busy = false;
@@ -27,42 +42,105 @@ export class Connection {
   private closed = false;
   private inputEnded = false;
   private finished = false;
+  /** A TLS handshake is in progress: there is nowhere to write a goodbye line. */
+  private handshaking = false;
+
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onEnd = () => {
+    // The client half-closed: answer what it already sent, then close our side.
+    this.inputEnded = true;
+    void this.pump();
+  };
+  private readonly onTimeout = () => this.onIdle();
+  private readonly onError = (e: Error) => {
+    if (this.handshaking) this.logger.info({ err: e.message }, 'TLS handshake failed');
+    else this.logger.debug({ err: e }, 'socket error');
+  };
+  private readonly onClose = () => {
+    this.closed = true;
+    this.finish();
+  };
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly session: Pop3Session,
     private readonly logger: Logger,
-    idleTimeoutMs: number,
+    private readonly options: ConnectionOptions,
   ) {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
-    socket.setTimeout(idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => {
-      // The client half-closed: answer what it already sent, then close our side.
-      this.inputEnded = true;
-      void this.pump();
-    });
-    socket.on('timeout', () => this.onIdle());
-    socket.on('error', (e) => logger.debug({ err: e }, 'socket error'));
-    socket.on('close', () => {
-      this.closed = true;
-      this.finish();
-    });
-    void this.write(session.greeting());
+    this.socket = socket;
+    this.attach(socket);
+    if (options.implicitTls) this.upgrade(() => void this.write(session.greeting()));
+    else void this.write(session.greeting());
   }
 
   /** Server shutdown: end the session without UPDATE. */
   shutdown(): void {
     if (this.closed) return;
     this.stopping = true;
-    // Mid-reply there is no room for a goodbye line without corrupting the body.
-    if (this.busy) this.socket.destroy();
+    // Mid-reply there is no room for a goodbye line without corrupting the body; mid-handshake, no channel.
+    if (this.busy || this.handshaking) this.socket.destroy();
     else this.goodbye(err('server shutting down', 'SYS/TEMP').head);
   }
 
-  private onData(chunk: Buffer): void {
+  private attach(socket: Socket): void {
+    socket.setTimeout(this.options.idleTimeoutMs);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('timeout', this.onTimeout);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  /**
+   * Wraps the current socket in TLS as the server. The cleartext socket keeps only an error listener: from
+   * now on the TLS socket is read, written, timed and closed (closing it closes the one beneath).
+   */
+  private upgrade(onSecure?: () => void): void {
+    const { secureContext } = this.options;
+    if (!secureContext) throw new Error('TLS requested without a certificate');
+    const raw = this.socket;
+    raw.setTimeout(0);
+    raw.off('data', this.onData);
+    raw.off('end', this.onEnd);
+    raw.off('timeout', this.onTimeout);
+    raw.off('close', this.onClose);
+    const secure = new TLSSocket(raw, { isServer: true, secureContext });
+    this.socket = secure;
+    this.handshaking = true;
+    this.attach(secure);
+    secure.once('secure', () => {
+      this.handshaking = false;
+      this.logger.info(
+        { protocol: secure.getProtocol(), cipher: secure.getCipher()?.name },
+        'TLS established',
+      );
+      if (!this.stopping) onSecure?.();
+    });
+  }
+
+  /**
+   * STLS was accepted: forget every cleartext byte received after its line, send the +OK, and once it has
+   * left, start the handshake. Bytes that arrive after the +OK belong to the handshake and go to TLS.
+   */
+  private async startTls(reply: Reply): Promise<void> {
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    raw.pause();
+    let discarded = this.framer.pending;
+    for (const line of this.queue) discarded += line.octets;
+    for (let chunk: Buffer | null = raw.read(); chunk !== null; chunk = raw.read()) discarded += chunk.length;
+    this.queue.length = 0;
+    this.framer = new CommandFramer();
+    if (discarded > 0)
+      this.logger.warn({ octets: discarded }, 'STLS: discarded cleartext sent after the command');
+    if (!(await this.flush(reply.head))) return;
+    this.upgrade();
+  }
+
+  private receive(chunk: Buffer): void {
     if (this.stopping) return;
     for (const line of this.framer.push(chunk)) this.queue.push(line);
     if (this.queue.length >= SERVER_MAX_QUEUED_COMMANDS) this.socket.pause();
@@ -70,7 +148,9 @@ export class Connection {
   }
 
   private onIdle(): void {
-    if (this.stopping) {
+    if (this.stopping || this.handshaking) {
+      if (this.handshaking) this.logger.info('idle timeout during the TLS handshake');
+      this.stopping = true;
       this.socket.destroy();
       return;
     }
@@ -91,6 +171,11 @@ export class Connection {
           this.socket.resume();
         const reply = await this.session.handle(line);
         if (!reply) break;
+        if (reply.startTls) {
+          // Empties the queue: the loop ends here, and the next line comes from the TLS socket.
+          await this.startTls(reply);
+          continue;
+        }
         await this.send(reply);
         if (reply.close) {
           this.stopping = true;
@@ -124,23 +209,39 @@ export class Connection {
     if (this.closed || this.socket.destroyed) return false;
     if (this.socket.write(bytes)) return true;
     await new Promise<void>((resolve) => {
+      const socket = this.socket;
       const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
+        socket.off('drain', done);
+        socket.off('close', done);
         resolve();
       };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
+      socket.on('drain', done);
+      socket.on('close', done);
     });
     return !this.closed;
   }
 
+  /** Writes and waits until the bytes have been handed to the operating system; false once the socket is closed. */
+  private flush(bytes: Buffer): Promise<boolean> {
+    const socket = this.socket;
+    if (this.closed || socket.destroyed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const gone = () => resolve(false);
+      socket.once('close', gone);
+      socket.write(bytes, (e) => {
+        socket.off('close', gone);
+        resolve(!e && !this.closed && !socket.destroyed);
+      });
+    });
+  }
+
   /** Sends a last line, if any, and closes; a peer that does not finish closing is cut off after a grace period. */
   private goodbye(line?: Buffer): void {
-    if (line) this.socket.end(line);
-    else this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), SERVER_CLOSE_GRACE_MS);
-    this.socket.once('close', () => clearTimeout(timer));
+    const socket = this.socket;
+    if (line) socket.end(line);
+    else socket.end();
+    const timer = setTimeout(() => socket.destroy(), SERVER_CLOSE_GRACE_MS);
+    socket.once('close', () => clearTimeout(timer));
   }
 
   private finish(): void {

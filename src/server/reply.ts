@@ -15,6 +15,11 @@ export interface Reply {
   readonly body?: AsyncIterable<Buffer>;
   /** True when the connection ends after this reply (QUIT). */
   readonly close?: boolean;
+  /**
+   * STLS (RFC 2595 §4): once this reply is sent, the connection starts TLS. Every byte the client sent after
+   * the command line is discarded, never read as a command (CVE-2011-0411).
+   */
+  readonly startTls?: boolean;
 }
 
 function status(indicator: '+OK' | '-ERR', text: string, code?: ResponseCode): Buffer {

@@ -1,11 +1,12 @@
 /**
  * The embedded POP3 server: a TCP listener that gives each connection a Pop3Session and a Connection.
  * Everything protocol-shaped is in the session; this file owns the listener, the session limit, the APOP
- * timestamps and shutdown.
+ * timestamps, the TLS certificate (STLS and implicit TLS happen in connection.ts) and shutdown.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { type Logger, pino } from 'pino';
 import { SERVER_CLOSE_GRACE_MS, SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../protocol/limits.js';
 import { Connection } from './connection.js';
@@ -30,12 +31,46 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** The host part of APOP timestamps and CRAM-MD5 challenges; default the machine's host name. */
   readonly hostname?: string;
-  // TLS (STLS, RFC 2595; and implicit TLS) is not implemented yet. It will arrive as a `tls` option here:
-  // the session then advertises STLS (commands/common.ts) and connection.ts upgrades the socket.
+  /**
+   * The server's certificate (chain) and private key, PEM. With it the server offers STLS (RFC 2595 §4) in
+   * AUTHORIZATION, or with `implicitTls` speaks TLS from the first byte.
+   */
+  readonly tls?: ServerTls;
+  /** With `tls`: TLS from the first byte (POP3S, RFC 8314 §3.3); STLS is then neither offered nor accepted. */
+  readonly implicitTls?: boolean;
+}
+
+export interface ServerTls {
+  /** PEM certificate, optionally followed by its intermediates. */
+  readonly cert: string;
+  /** PEM private key of that certificate. */
+  readonly key: string;
+}
+
+/** How a running server offers TLS: 'stls', 'implicit', or 'none'. */
+export type TlsMode = 'stls' | 'implicit' | 'none';
+
+/** Checks the options' TLS and builds the context once, so a bad certificate fails at start, not per client. */
+function secureContextOf(options: ServerOptions): SecureContext | undefined {
+  if (options.implicitTls && !options.tls) throw new Error('implicitTls needs tls (a certificate and key)');
+  if (!options.tls) return undefined;
+  try {
+    // createSecureContext accepts an empty certificate; every handshake would then fail.
+    new X509Certificate(options.tls.cert);
+  } catch (e) {
+    throw new Error(`unusable TLS certificate: ${(e as Error).message}`);
+  }
+  try {
+    return createSecureContext({ cert: options.tls.cert, key: options.tls.key });
+  } catch (e) {
+    throw new Error(`unusable TLS certificate or key: ${(e as Error).message}`);
+  }
 }
 
 export interface RunningServer {
   readonly store: MailStore;
+  /** Whether clients get STLS, implicit TLS, or no TLS. */
+  readonly tls: TlsMode;
   /** Where the server listens. */
   address(): { host: string; port: number };
   /** Sessions currently open. */
@@ -60,6 +95,8 @@ function cramChallenge(host: string): string {
 /** Starts the server and resolves once it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   if (options.store && options.demo) throw new Error('give either a store or demo, not both');
+  const secureContext = secureContextOf(options);
+  const tlsMode: TlsMode = !secureContext ? 'none' : options.implicitTls ? 'implicit' : 'stls';
   const store = options.store ?? demoStore();
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'pop3-server' });
   const idleTimeoutMs = options.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS;
@@ -78,8 +115,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       refused.add(socket);
       socket.on('error', () => {});
       socket.on('close', () => refused.delete(socket));
-      socket.end(err('too many sessions', 'SYS/TEMP').head);
       setTimeout(() => socket.destroy(), SERVER_CLOSE_GRACE_MS).unref();
+      if (tlsMode !== 'implicit') {
+        socket.end(err('too many sessions', 'SYS/TEMP').head);
+        return;
+      }
+      // A POP3S client can only read the refusal inside TLS; the grace timer bounds the handshake.
+      const secure = new TLSSocket(socket, { isServer: true, secureContext });
+      secure.on('error', () => socket.destroy());
+      secure.once('secure', () => secure.end(err('too many sessions', 'SYS/TEMP').head));
       return;
     }
     const connLogger = logger.child({ conn: id });
@@ -89,8 +133,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       timestamp: apopTimestamp(host),
       newChallenge: () => cramChallenge(host),
       logger: connLogger,
+      ...(tlsMode === 'none' ? {} : { tls: tlsMode }),
     });
-    const connection = new Connection(socket, session, connLogger, idleTimeoutMs);
+    const connection = new Connection(socket, session, connLogger, {
+      idleTimeoutMs,
+      secureContext,
+      implicitTls: tlsMode === 'implicit',
+    });
     connections.add(connection);
     void connection.done.then(() => {
       connections.delete(connection);
@@ -107,11 +156,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   server.on('error', (e) => logger.error({ err: e }, 'listener error'));
   const bound = server.address() as AddressInfo;
-  logger.info({ host: bound.address, port: bound.port, store: store.description }, 'listening');
+  logger.info({ host: bound.address, port: bound.port, store: store.description, tls: tlsMode }, 'listening');
 
   let closing: Promise<void> | undefined;
   return {
     store,
+    tls: tlsMode,
     address: () => ({ host: bound.address, port: bound.port }),
     sessionCount: () => connections.size,
     close() {

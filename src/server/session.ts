@@ -9,6 +9,7 @@
 import { MAX_COMMAND_LINE } from '../protocol/limits.js';
 import { authCommands, saslResponse } from './commands/auth.js';
 import { commonCommands } from './commands/common.js';
+import { tlsCommands } from './commands/tls.js';
 import { transactionCommands } from './commands/transaction.js';
 import type { CommandTable, Phase, SessionContext, SessionDeps } from './commands/types.js';
 import type { CommandLine } from './framer.js';
@@ -16,7 +17,12 @@ import { err, isOk, type Reply } from './reply.js';
 
 export type { Phase, SessionDeps } from './commands/types.js';
 
-const COMMANDS: CommandTable = { ...authCommands, ...transactionCommands, ...commonCommands };
+const COMMANDS: CommandTable = {
+  ...authCommands,
+  ...tlsCommands,
+  ...transactionCommands,
+  ...commonCommands,
+};
 
 /** How a wrong-phase -ERR names the phase. */
 const PHASE_NAMES: Record<Phase, string> = {
@@ -29,7 +35,7 @@ export class Pop3Session {
   private readonly ctx: SessionContext;
 
   constructor(deps: SessionDeps) {
-    this.ctx = { deps, phase: 'AUTHORIZATION', deleted: new Set() };
+    this.ctx = { deps, phase: 'AUTHORIZATION', secure: deps.tls === 'implicit', deleted: new Set() };
   }
 
   /** The greeting, with the APOP timestamp (RFC 1939 §7). */
@@ -39,6 +45,11 @@ export class Pop3Session {
 
   get phase(): Phase {
     return this.ctx.phase;
+  }
+
+  /** True once the connection is TLS (implicit TLS, or after STLS was accepted). */
+  get secure(): boolean {
+    return this.ctx.secure;
   }
 
   /** True while an AUTH exchange waits for the client's next SASL response. */

@@ -1,5 +1,6 @@
 /** Test helpers for the embedded server: a raw-socket POP3 client and a reader for sans-IO replies. */
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { demoUsers } from '../../src/server/demoMailbox.js';
@@ -7,7 +8,7 @@ import type { CommandLine } from '../../src/server/framer.js';
 import { MemoryStore } from '../../src/server/memoryStore.js';
 import type { Reply } from '../../src/server/reply.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server/server.js';
-import { Pop3Session } from '../../src/server/session.js';
+import { Pop3Session, type SessionDeps } from '../../src/server/session.js';
 import type { MailStore } from '../../src/server/store.js';
 
 const WAIT_MS = 5_000;
@@ -45,6 +46,27 @@ export class RawClient {
       });
     });
     socket.on('error', () => {});
+  }
+
+  /** Connects with TLS from the first byte (implicit TLS) and waits for the handshake. */
+  static async connectTls(port: number, options: ConnectionOptions): Promise<RawClient> {
+    return new RawClient(await handshake(tlsConnect({ host: '127.0.0.1', port, ...options })));
+  }
+
+  /**
+   * Starts TLS as a client on this connection's socket, as after STLS's +OK, and returns a client reading the
+   * TLS socket. Fails when the server sent anything after the +OK that was not TLS.
+   */
+  async startTls(options: ConnectionOptions): Promise<RawClient> {
+    if (this.data.length > 0)
+      throw new Error(`cleartext bytes before TLS: ${JSON.stringify(this.data.toString('latin1'))}`);
+    return new RawClient(await handshake(tlsConnect({ ...options, socket: this.socket })));
+  }
+
+  /** The TLS socket's details, for a client made by connectTls or startTls. */
+  get tls(): TLSSocket {
+    if (!('encrypted' in this.socket)) throw new Error('not a TLS client');
+    return this.socket as TLSSocket;
   }
 
   static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
@@ -185,6 +207,17 @@ export class RawClient {
   }
 }
 
+/** Resolves once the client's handshake is done; rejects with its error (e.g. an untrusted certificate). */
+function handshake(socket: TLSSocket): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    socket.once('secureConnect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
 /** Feeds one line to a sans-IO session and returns its whole reply (body included) as text. */
 export async function feed(session: Pop3Session, text: string): Promise<string> {
   const line: CommandLine = {
@@ -220,12 +253,16 @@ export const TIMESTAMP = '<4242.1.1700000000000@test.example>';
 export const CHALLENGE = '<123.456@test.example>';
 
 /** A sans-IO session on the demo maildrops (or `store`), with a fixed timestamp and challenge. */
-export function newSession(store: MailStore = new MemoryStore(demoUsers())): Pop3Session {
+export function newSession(
+  store: MailStore = new MemoryStore(demoUsers()),
+  extra: Partial<Pick<SessionDeps, 'tls'>> = {},
+): Pop3Session {
   return new Pop3Session({
     store,
     timestamp: TIMESTAMP,
     newChallenge: () => CHALLENGE,
     logger: pino({ level: 'silent' }),
+    ...extra,
   });
 }
 
@@ -246,6 +283,20 @@ export class Harness {
     const s = await startServer({ host: '127.0.0.1', port: 0, ...options });
     this.servers.push(s);
     return { server: s, port: s.address().port };
+  }
+
+  /** STLS's +OK was read on `client`: the TLS client on the same connection (closed by cleanup()). */
+  async startTls(client: RawClient, options: ConnectionOptions): Promise<RawClient> {
+    const secure = await client.startTls(options);
+    this.clients.push(secure);
+    return secure;
+  }
+
+  /** Connects with implicit TLS and reads the greeting. */
+  async openTls(port: number, options: ConnectionOptions): Promise<{ client: RawClient; greeting: string }> {
+    const client = await RawClient.connectTls(port, options);
+    this.clients.push(client);
+    return { client, greeting: await client.line() };
   }
 
   /** Connects without reading anything. */

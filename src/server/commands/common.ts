@@ -4,13 +4,19 @@
  */
 import { err, listing, ok } from '../reply.js';
 import { MECHANISMS } from './sasl.js';
-import { AUTHORIZATION, BOTH, type CommandTable, type Phase } from './types.js';
+import { AUTHORIZATION, BOTH, type CommandTable, type Phase, type SessionContext } from './types.js';
 
 /**
- * What CAPA advertises, by phase: exactly what is implemented. STLS (RFC 2595 §4) belongs here, in
- * AUTHORIZATION only and only while the connection is not yet TLS, once the server has a `tls` option.
+ * What CAPA advertises, by phase: exactly what is implemented. STLS (RFC 2595 §4) is listed in AUTHORIZATION
+ * only, only when the server has a certificate, and only while the connection is not yet TLS: never after a
+ * successful STLS, never with implicit TLS.
  */
-const CAPABILITIES: ReadonlyArray<{ readonly tag: string; readonly phases: readonly Phase[] }> = [
+const CAPABILITIES: ReadonlyArray<{
+  readonly tag: string;
+  readonly phases: readonly Phase[];
+  readonly when?: (ctx: SessionContext) => boolean;
+}> = [
+  { tag: 'STLS', phases: AUTHORIZATION, when: (ctx) => ctx.deps.tls === 'stls' && !ctx.secure },
   { tag: 'TOP', phases: BOTH },
   { tag: 'UIDL', phases: BOTH },
   { tag: 'USER', phases: AUTHORIZATION },
@@ -28,7 +34,7 @@ export const commonCommands: CommandTable = {
     run: (ctx) =>
       listing(
         'capability list follows',
-        CAPABILITIES.filter((c) => c.phases.includes(ctx.phase)).map((c) => c.tag),
+        CAPABILITIES.filter((c) => c.phases.includes(ctx.phase) && (c.when?.(ctx) ?? true)).map((c) => c.tag),
       ),
   },
   QUIT: {

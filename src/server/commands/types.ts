@@ -17,11 +17,18 @@ export interface SessionDeps {
   /** A fresh CRAM-MD5 challenge, unique per AUTH (RFC 2195 §2). */
   readonly newChallenge: () => string;
   readonly logger: Logger;
+  /**
+   * The TLS this connection can have: 'stls' offers STLS (RFC 2595 §4) until it is used, 'implicit' is TLS
+   * from the first byte (POP3S, RFC 8314); absent means the server has no certificate and there is no TLS.
+   */
+  readonly tls?: 'stls' | 'implicit';
 }
 
 export interface SessionContext {
   readonly deps: SessionDeps;
   phase: Phase;
+  /** True once the connection is TLS: from the start with implicit TLS, from a successful STLS otherwise. */
+  secure: boolean;
   /** The name from a USER that was the previous command; PASS may only follow it (RFC 1939 §7). */
   pendingUser?: string;
   /** An AUTH exchange in progress: every line is a SASL response until it ends (RFC 5034 §4). */
