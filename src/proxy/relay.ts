@@ -16,6 +16,8 @@ export interface RelayHandlers {
    * returns what to forward: the proxy then takes part in the protocol instead of only watching it.
    */
   gate?(from: Side, chunk: Buffer): Buffer | null;
+  /** Set by a gate that let a chunk through untouched and wants it inspected after the write, as usual. */
+  forwardThenInspect?: boolean;
   /** The sender half-closed (FIN); the end was passed on. */
   ended(from: Side): void;
 }
@@ -35,7 +37,10 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
       from.pause();
       to.once('drain', resume);
     }
-    if (!gate) handlers.inspect(fromSide, chunk);
+    if (!gate || handlers.forwardThenInspect) {
+      handlers.forwardThenInspect = false;
+      handlers.inspect(fromSide, chunk);
+    }
   };
   const onEnd = () => {
     if (!to.destroyed && !to.writableEnded) to.end();

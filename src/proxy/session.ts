@@ -52,6 +52,8 @@ export class ProxySession {
   private clientFacts: Record<string, unknown> | null = null;
   /** `--stls strip`: the unfinished server line, held until it can be checked. */
   private stripHeld: Buffer = Buffer.alloc(0);
+  /** Whether the client's last chunk ended a line (so the next one starts a new command). */
+  private clientAtLineStart = true;
   private stripClientHeld: Buffer = Buffer.alloc(0);
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -181,6 +183,14 @@ export class ProxySession {
     if (this.stlsAnswer) {
       this.feed('c2s', chunk);
       return null;
+    }
+    // The common case costs nothing extra: a chunk that starts a fresh line and holds no "STLS" cannot start
+    // TLS, so it is forwarded first and inspected after, like any relayed chunk.
+    const freshLine = this.clientAtLineStart;
+    this.clientAtLineStart = chunk[chunk.length - 1] === 0x0a;
+    if (freshLine && !/stls/i.test(chunk.toString('latin1'))) {
+      this.fromClient.forwardThenInspect = true;
+      return chunk;
     }
     const sawStls = this.feed('c2s', chunk).some((e) => e.type === 'command' && e.command.verb === 'STLS');
     if (!sawStls) return chunk;

@@ -1,0 +1,260 @@
+/**
+ * pop3scope's benchmark suite (docs/benchmarks.md). Everything runs on loopback, side by side in one run, and
+ * every figure that matters is a ratio to a baseline measured in the same run: the machine is shared and
+ * noisy, so absolute numbers from different runs are not compared.
+ *   npm run bench                full run (a few minutes)
+ *   npm run bench -- --quick     small sizes, seconds (the test suite's smoke run)
+ *   npm run bench -- --json      machine-readable results after the table
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Inspector } from '../src/analysis/inspector.js';
+import { concurrentSessions, noopRoundTrips, retrieveAll } from './client.js';
+import { watchPeakRss } from './rss.js';
+import { makeMessage } from './messages.js';
+import { median, percentile, summary } from './stats.js';
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const SIZE = QUICK
+  ? { messages: 4, mib: 1, repeats: 2, noops: 300, bigMib: 32, sessions: 50, engineMib: 16 }
+  : { messages: 20, mib: 10, repeats: 3, noops: 10_000, bigMib: 1024, sessions: 1000, engineMib: 200 };
+const ROOT = new URL('..', import.meta.url).pathname;
+const CLI = join(ROOT, 'dist/cli/main.js');
+const work = mkdtempSync(join(tmpdir(), 'pop3scope-bench-'));
+const children: ChildProcess[] = [];
+
+/** Starts a child that prints its port on the first line of stdout. */
+function startChild(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (c) => {
+      err += c;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /^(\d+)\n/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.slice(0, 300)}`)));
+  });
+}
+
+const tsx = (script: string, ...rest: string[]) => startChild(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...rest]);
+const proxy = (upstream: number, extra: string[] = []) =>
+  startChild(process.execPath, [CLI, 'proxy', '--upstream', `127.0.0.1:${upstream}`, '--listen', '127.0.0.1:0', '--quiet', '--log-level', 'silent', ...extra]);
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+function haveSocat(): boolean {
+  return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as import('node:net').AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function socat(upstream: number): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `TCP:127.0.0.1:${upstream}`], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise((r) => setTimeout(r, 300));
+  return { child, port };
+}
+
+interface PathResult {
+  path: string;
+  mbps: { median: number; spread: number; runs: number };
+  rttMedianUs: number;
+  rttP99Us: number;
+  addedMedianUs: number;
+  addedP99Us: number;
+  ratio?: number;
+}
+
+const results: Record<string, unknown> = { quick: QUICK, machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version } };
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+async function throughputAndLatency(server: number): Promise<PathResult[]> {
+  const paths: { name: string; start: () => Promise<{ child?: ChildProcess; port: number }> }[] = [
+    { name: 'direct (no proxy)', start: async () => ({ port: server }) },
+    ...(haveSocat() ? [{ name: 'socat', start: () => socat(server) }] : []),
+    { name: 'plain Node pipe relay', start: () => tsx('relay.ts', String(server)) },
+    { name: 'pop3scope proxy', start: () => proxy(server) },
+    { name: 'pop3scope proxy + capture', start: () => proxy(server, ['--capture', join(work, `bench-${Date.now()}.jsonl`)]) },
+  ];
+  if (!haveSocat()) log('socat is not installed (apt-get install socat): its row is left out');
+  const out: PathResult[] = [];
+  let directRtt: number[] = [];
+  for (const p of paths) {
+    const { child, port } = await p.start();
+    await retrieveAll(port, 'bench', 'bench'); // warm-up
+    const mbps: number[] = [];
+    for (let i = 0; i < SIZE.repeats; i++) {
+      const { bytes, ms } = await retrieveAll(port, 'bench', 'bench');
+      mbps.push(bytes / 1e6 / (ms / 1000));
+    }
+    const rtt = await noopRoundTrips(port, 'bench', 'bench', SIZE.noops);
+    if (p.name.startsWith('direct')) directRtt = rtt;
+    const added = (q: number) => percentile(rtt, q) - percentile(directRtt, q);
+    out.push({ path: p.name, mbps: summary(mbps), rttMedianUs: median(rtt), rttP99Us: percentile(rtt, 99), addedMedianUs: added(50), addedP99Us: added(99) });
+    if (child) await stop(child);
+  }
+  const relay = out.find((r) => r.path === 'plain Node pipe relay')!;
+  for (const r of out) r.ratio = r.mbps.median / relay.mbps.median;
+  return out;
+}
+
+async function proxyMemory(): Promise<number> {
+  const server = await tsx('server.ts', 'large', '1', String(SIZE.bigMib));
+  const p = await proxy(server.port);
+  const watch = watchPeakRss(p.child.pid!);
+  await retrieveAll(p.port, 'bench', 'bench');
+  const peak = watch.stop();
+  await stop(p.child);
+  await stop(server.child);
+  return peak;
+}
+
+/** A capture of one session retrieving a SIZE.bigMib message, written in 64 KiB data records. */
+async function bigCapture(): Promise<string> {
+  const file = join(work, 'big.jsonl');
+  const out = createWriteStream(file);
+  const write = (o: object) => (out.write(`${JSON.stringify(o)}\n`) ? Promise.resolve() : new Promise((r) => out.once('drain', r)));
+  const t = Date.now();
+  await write({ type: 'header', format: 'pop3scope-capture', version: 1, createdAt: new Date(t).toISOString(), tool: 'pop3scope bench' });
+  await write({ type: 'open', session: 's1', t, client: '127.0.0.1:1', upstream: '127.0.0.1:2', tls: 'none' });
+  for (const text of ['+OK\r\n', 'USER bench\r\n', '+OK\r\n', 'PASS *****\r\n', '+OK\r\n', 'RETR 1\r\n']) {
+    await write({ type: 'data', session: 's1', t, dir: text.startsWith('+') ? 's2c' : 'c2s', text });
+  }
+  const body = makeMessage(SIZE.bigMib * 1024 * 1024);
+  await write({ type: 'data', session: 's1', t, dir: 's2c', text: `+OK ${body.length} octets\r\n` });
+  for (let at = 0; at < body.length; at += 65536) {
+    await write({ type: 'data', session: 's1', t, dir: 's2c', text: body.subarray(at, at + 65536).toString('latin1').replace(/^\./gm, '..') });
+  }
+  await write({ type: 'data', session: 's1', t, dir: 's2c', text: '.\r\n' });
+  await write({ type: 'close', session: 's1', t, by: 'client', reason: 'bench' });
+  await new Promise((r) => out.end(r));
+  return file;
+}
+
+async function showMemory(file: string): Promise<{ peak: number; ms: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, 'show', file, '--format', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const watch = watchPeakRss(child.pid!);
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  if (code !== 0) throw new Error(`show exited ${code}`);
+  return { peak: watch.stop(), ms: performance.now() - started };
+}
+
+async function scale(): Promise<{ errors: number; ms: number; peak: number; firstError?: string }> {
+  const server = await tsx('server.ts', 'many', String(SIZE.sessions));
+  const p = await proxy(server.port);
+  const watch = watchPeakRss(p.child.pid!);
+  const r = await concurrentSessions(p.port, SIZE.sessions);
+  const peak = watch.stop();
+  await stop(p.child);
+  await stop(server.child);
+  return { ...r, peak };
+}
+
+/** The engine alone: a recorded RETR-heavy session fed from memory in 64 KiB chunks. */
+function engineAlone(): { median: number; spread: number; runs: number } {
+  const body = Buffer.from(makeMessage(10 * 1024 * 1024).toString('latin1').replace(/^\./gm, '..'), 'latin1');
+  const count = Math.max(1, Math.round(SIZE.engineMib / 10));
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const engine = new Inspector('bench');
+    let t = 0;
+    engine.receive('s2c', Buffer.from('+OK\r\n'), t++);
+    engine.receive('c2s', Buffer.from('USER a\r\nPASS b\r\n'), t++);
+    engine.receive('s2c', Buffer.from('+OK\r\n+OK\r\n'), t++);
+    const started = performance.now();
+    let bytes = 0;
+    for (let m = 0; m < count; m++) {
+      engine.receive('c2s', Buffer.from(`RETR ${m + 1}\r\n`), t++);
+      engine.receive('s2c', Buffer.from(`+OK ${body.length}\r\n`), t++);
+      for (let at = 0; at < body.length; at += 65536) engine.receive('s2c', body.subarray(at, at + 65536), t++);
+      engine.receive('s2c', Buffer.from('.\r\n'), t++);
+      bytes += body.length;
+    }
+    runs.push(bytes / 1e6 / ((performance.now() - started) / 1000));
+  }
+  return summary(runs);
+}
+
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—');
+const mb = (b: number) => `${fmt(b / 2 ** 20, 0)} MiB`;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+async function main(): Promise<void> {
+  log(`pop3scope benchmark${QUICK ? ' (quick smoke run: sizes too small for the targets)' : ''} — ${cpus().length} cores, ${(results.machine as { model: string }).model}, Node ${process.version}`);
+  const server = await tsx('server.ts', 'large', String(SIZE.messages), String(SIZE.mib));
+  const paths = await throughputAndLatency(server.port);
+  await stop(server.child);
+  results.paths = paths;
+  log(`\n1–2. Throughput (${SIZE.messages} × ${SIZE.mib} MiB, median of ${SIZE.repeats}) and NOOP latency (${SIZE.noops} round trips)`);
+  log('| path | MB/s | spread | × Node relay | RTT median µs | RTT p99 µs | added median µs | added p99 µs |');
+  log('|---|---|---|---|---|---|---|---|');
+  for (const r of paths) {
+    log(`| ${r.path} | ${fmt(r.mbps.median)} | ${fmt(r.mbps.spread * 100, 0)}% | ${fmt(r.ratio!, 2)} | ${fmt(r.rttMedianUs, 0)} | ${fmt(r.rttP99Us, 0)} | ${fmt(r.addedMedianUs, 0)} | ${fmt(r.addedP99Us, 0)} |`);
+  }
+  const proxyMem = await proxyMemory();
+  const captureFile = await bigCapture();
+  const show = await showMemory(captureFile);
+  rmSync(captureFile, { force: true });
+  const sc = await scale();
+  const engine = engineAlone();
+  results.memory = { proxyPeakRss: proxyMem, showPeakRss: show.peak, showMs: show.ms, messageMiB: SIZE.bigMib };
+  results.scale = { sessions: SIZE.sessions, ...sc };
+  results.engine = engine;
+  log(`\n3. Memory: peak RSS of the proxy while one ${SIZE.bigMib} MiB message passes: ${mb(proxyMem)}; of show on a ${SIZE.bigMib} MiB capture: ${mb(show.peak)} (${fmt(show.ms / 1000)} s)`);
+  log(`4. Scale: ${SIZE.sessions} concurrent sessions through the proxy: ${sc.errors} error(s)${sc.firstError ? ` (first: ${sc.firstError})` : ''}, ${fmt(sc.ms / 1000, 2)} s, proxy peak RSS ${mb(sc.peak)}`);
+  log(`5. Engine alone: ${fmt(engine.median, 0)} MB/s on multi-line bodies (spread ${fmt(engine.spread * 100, 0)}%)`);
+  const get = (name: string) => paths.find((p) => p.path === name);
+  const plain = get('pop3scope proxy')!;
+  const captured = get('pop3scope proxy + capture')!;
+  const relay = get('plain Node pipe relay')!;
+  const sock = get('socat');
+  const targets = [
+    [`proxy ≥ 0.9 × Node relay (${fmt(plain.ratio!, 2)})`, plain.ratio! >= 0.9],
+    ...(sock ? [[`proxy ≥ socat (${fmt(plain.mbps.median)} vs ${fmt(sock.mbps.median)} MB/s)`, plain.mbps.median >= sock.mbps.median] as const] : []),
+    [`proxy + capture ≥ 0.75 × Node relay (${fmt(captured.ratio!, 2)})`, captured.ratio! >= 0.75],
+    [`added NOOP latency ≤ 1.1 × Node relay's (${fmt(plain.addedMedianUs, 0)} vs ${fmt(relay.addedMedianUs, 0)} µs)`, plain.addedMedianUs <= 1.1 * Math.max(relay.addedMedianUs, 1)],
+    [`proxy peak RSS ≤ 150 MB with a ${SIZE.bigMib} MiB message (${mb(proxyMem)})`, proxyMem <= 150e6],
+    [`show peak RSS ≤ 150 MB on a ${SIZE.bigMib} MiB capture (${mb(show.peak)})`, show.peak <= 150e6],
+    [`${SIZE.sessions} sessions: zero errors, peak RSS ≤ 300 MB (${sc.errors}, ${mb(sc.peak)})`, sc.errors === 0 && sc.peak <= 300e6],
+    [`engine ≥ 500 MB/s (${fmt(engine.median, 0)})`, engine.median >= 500],
+  ] as const;
+  results.targets = targets.map(([what, ok]) => ({ what, met: ok }));
+  log('\nTargets (ratios from this run):');
+  for (const [what, ok] of targets) log(`- ${verdict(ok)}: ${what}`);
+  if (args.has('--json')) log(`\n${JSON.stringify(results)}`);
+}
+
+try {
+  await main();
+} finally {
+  await Promise.all(children.map(stop));
+  rmSync(work, { recursive: true, force: true });
+}
