@@ -12,6 +12,7 @@ import { startServer } from '../server/server.js';
 import { showHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { type ProxyCliOptions, startProxy } from './proxy.js';
+import { localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
 
 interface DemoOptions {
@@ -22,6 +23,7 @@ interface DemoOptions {
   capture?: string;
   format: string;
   color?: boolean;
+  tls?: boolean;
 }
 
 /** The first port from `start` on that can be bound on 127.0.0.1 (tries 20). */
@@ -65,6 +67,7 @@ export function registerDemo(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'))
     .option('--color', 'colour the transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the transcript')
+    .option('--tls', "let the demo server offer STLS (certificate from pop3scope's local CA) so the class can watch an upgrade")
     .addHelpText(
       'after',
       `
@@ -72,14 +75,17 @@ Examples:
   npm start                                   the same as: pop3scope demo
   pop3scope demo --play download-and-delete   LIST, RETR, DELE each, QUIT: the server removes both messages
   pop3scope demo --play download-and-keep     UIDL, RETR each, QUIT: the messages stay on the server
-  pop3scope demo --port 2525 --capture class.jsonl`,
+  pop3scope demo --port 2525 --capture class.jsonl
+  pop3scope demo --tls                        the server offers STLS; watch the upgrade decrypted`,
     )
     .action(async (o: DemoOptions) => {
       const wanted = Number(o.port);
       if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535) throw new CliError(`--port must be 1 to 65535, not "${o.port}"`);
       const pace = Number(o.pace);
       if (!(pace >= 0)) throw new CliError(`--pace must be a number of milliseconds, not "${o.pace}"`);
-      const server = await startServer({ host: '127.0.0.1', port: 0, demo: true });
+      // With --tls the demo server offers STLS; the proxy intercepts it and verifies the server with the same CA.
+      const local = o.tls ? await localCertificate() : null;
+      const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
       const port = await freePortFrom(wanted);
       const upstream = showHostPort(server.address());
       const proxyOptions: ProxyCliOptions = {
@@ -90,6 +96,7 @@ Examples:
         logLevel: 'warn',
         connectTimeout: '5',
         color: o.color,
+        upstreamCa: local?.caPath,
       };
       const { proxy } = await startProxy(proxyOptions);
       const moved = port === wanted ? '' : ` (port ${wanted} was busy)`;
@@ -106,6 +113,11 @@ Examples:
           }
         } else {
           process.stderr.write(instructions(port));
+          if (local) {
+            process.stderr.write(
+              `  STLS: curl --ssl-reqd --cacert ${local.caPath} pop3://bob:hungry@127.0.0.1:${port}/\n  (pop3scope intercepts the upgrade and shows the decrypted session)\n\n`,
+            );
+          }
           await untilSignal();
         }
       } finally {

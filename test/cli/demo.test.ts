@@ -1,8 +1,13 @@
 /** `pop3scope demo`, the main job: the played modes and the by-hand instructions, as a user meets them. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { curlPop3 } from '../helpers/clients.js';
+import { itWithPeers } from '../helpers/peers.js';
 
 function records(stdout: string): Record<string, any>[] {
   return stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -57,6 +62,37 @@ describe('pop3scope demo', () => {
       await expect.poll(() => stdout, { timeout: 5000 }).toContain('"type":"summary"');
       const summary = records(stdout).find((x) => x.type === 'summary')!;
       expect(summary).toMatchObject({ user: 'bob', retrieved: [1], marked: [1], removed: [1] });
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('pop3scope demo --tls', () => {
+  itWithPeers(['curl'], 'lets curl upgrade with STLS through the proxy, and the transcript shows the decrypted session', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'pop3scope-demo-tls-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--tls', '--port', '33110', '--format', 'json'], {
+      cwd: ROOT,
+      env: { ...process.env, POP3SCOPE_HOME: home },
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.on('data', (c) => (stdout += c));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    try {
+      await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/STLS: curl --ssl-reqd --cacert (\S+) pop3:\/\/bob:hungry@127\.0\.0\.1:(\d+)\//);
+      const [, ca, port] = /STLS: curl --ssl-reqd --cacert (\S+) pop3:\/\/bob:hungry@127\.0\.0\.1:(\d+)\//.exec(stderr)!;
+      const r = await curlPop3(`pop3://bob:hungry@127.0.0.1:${port}/`, ['--ssl-reqd', '--cacert', ca!]);
+      expect(r.stdout).toBe('1 498\r\n2 912\r\n');
+      await expect.poll(() => stdout, { timeout: 5000 }).toContain('"type":"summary"');
+      const records = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const tls = records.find((x) => x.type === 'tls');
+      expect(tls).toMatchObject({ how: 'stls', visibility: 'decrypted', upstream: { verified: true } });
+      const list = records.find((x) => x.type === 'transaction' && x.command?.verb === 'LIST');
+      expect(list.response.listing).toEqual(['1 498', '2 912']);
+      expect(records.find((x) => x.type === 'summary').tls).toBe('stls');
     } finally {
       child.kill('SIGINT');
     }
