@@ -1,0 +1,28 @@
+/**
+ * The benchmark's smoke run: the whole suite at tiny sizes, so it cannot rot. It checks that every figure is
+ * produced, never how fast anything is (timing belongs to `npm run bench`, not to tests).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+
+describe('npm run bench -- --quick', () => {
+  it('measures every path and figure and reports each target as met or not', { timeout: 240_000 }, () => {
+    // The suite runs the built CLI; `npm test` builds first.
+    expect(existsSync(`${ROOT}/dist/cli/main.js`)).toBe(true);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 230_000 });
+    expect(r.status, r.stderr).toBe(0);
+    for (const row of ['direct (no proxy)', 'plain Node pipe relay', 'pop3scope proxy', 'pop3scope proxy + capture']) {
+      expect(r.stdout).toContain(`| ${row} |`);
+    }
+    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(json.quick).toBe(true);
+    expect(json.paths.every((p: { mbps: { median: number } }) => p.mbps.median > 0)).toBe(true);
+    expect(json.scale.errors).toBe(0);
+    expect(json.memory.proxyPeakRss).toBeGreaterThan(0);
+    expect(json.memory.showPeakRss).toBeGreaterThan(0);
+    expect(json.engine.median).toBeGreaterThan(0);
+    expect(json.targets.length).toBeGreaterThanOrEqual(7);
+  });
+});
