@@ -20,7 +20,7 @@ const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SIZE = QUICK
   ? { messages: 4, mib: 1, repeats: 2, noops: 300, bigMib: 32, sessions: 50, engineMib: 16 }
-  : { messages: 20, mib: 10, repeats: 3, noops: 10_000, bigMib: 1024, sessions: 1000, engineMib: 200 };
+  : { messages: 20, mib: 10, repeats: 7, noops: 10_000, bigMib: 1024, sessions: 1000, engineMib: 200 };
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli/main.js');
 const work = mkdtempSync(join(tmpdir(), 'pop3scope-bench-'));
@@ -53,7 +53,7 @@ const proxy = (upstream: number, extra: string[] = []) =>
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
@@ -104,22 +104,28 @@ async function throughputAndLatency(server: number): Promise<PathResult[]> {
     { name: 'pop3scope proxy + capture', start: () => proxy(server, ['--capture', join(work, `bench-${Date.now()}.jsonl`)]) },
   ];
   if (!haveSocat()) log('socat is not installed (apt-get install socat): its row is left out');
-  const out: PathResult[] = [];
-  let directRtt: number[] = [];
-  for (const p of paths) {
-    const { child, port } = await p.start();
-    await retrieveAll(port, 'bench', 'bench'); // warm-up
-    const mbps: number[] = [];
-    for (let i = 0; i < SIZE.repeats; i++) {
-      const { bytes, ms } = await retrieveAll(port, 'bench', 'bench');
-      mbps.push(bytes / 1e6 / (ms / 1000));
+  // All paths run at once and are measured in turns (round-robin), so a slow phase of the shared machine
+  // lands on every path alike instead of on whichever happened to run then.
+  const started = [];
+  for (const p of paths) started.push({ name: p.name, ...(await p.start()) });
+  for (const p of started) await retrieveAll(p.port, 'bench', 'bench'); // warm-up
+  const mbps = new Map<string, number[]>(started.map((p) => [p.name, []]));
+  const rtts = new Map<string, number[]>(started.map((p) => [p.name, []]));
+  for (let i = 0; i < SIZE.repeats; i++) {
+    for (const p of started) {
+      const { bytes, ms } = await retrieveAll(p.port, 'bench', 'bench');
+      mbps.get(p.name)!.push(bytes / 1e6 / (ms / 1000));
     }
-    const rtt = await noopRoundTrips(port, 'bench', 'bench', SIZE.noops);
-    if (p.name.startsWith('direct')) directRtt = rtt;
-    const added = (q: number) => percentile(rtt, q) - percentile(directRtt, q);
-    out.push({ path: p.name, mbps: summary(mbps), rttMedianUs: median(rtt), rttP99Us: percentile(rtt, 99), addedMedianUs: added(50), addedP99Us: added(99) });
-    if (child) await stop(child);
   }
+  const slice = Math.ceil(SIZE.noops / 4);
+  for (let i = 0; i < 4; i++) for (const p of started) rtts.get(p.name)!.push(...(await noopRoundTrips(p.port, 'bench', 'bench', slice)));
+  const directRtt = rtts.get('direct (no proxy)')!;
+  const out: PathResult[] = started.map((p) => {
+    const rtt = rtts.get(p.name)!;
+    const added = (q: number) => percentile(rtt, q) - percentile(directRtt, q);
+    return { path: p.name, mbps: summary(mbps.get(p.name)!), rttMedianUs: median(rtt), rttP99Us: percentile(rtt, 99), addedMedianUs: added(50), addedP99Us: added(99) };
+  });
+  for (const p of started) if (p.child) await stop(p.child);
   const relay = out.find((r) => r.path === 'plain Node pipe relay')!;
   for (const r of out) r.ratio = r.mbps.median / relay.mbps.median;
   return out;
