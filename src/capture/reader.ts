@@ -39,7 +39,7 @@ async function* lines(stream: Readable): AsyncGenerator<{ text: string; terminat
     yield { text: rest + chunk.slice(0, nl), terminated: true };
     rest = '';
     start = nl + 1;
-    while ((nl = chunk.indexOf('\n', start)) !== -1) {
+    for (nl = chunk.indexOf('\n', start); nl !== -1; nl = chunk.indexOf('\n', start)) {
       yield { text: chunk.slice(start, nl), terminated: true };
       start = nl + 1;
     }

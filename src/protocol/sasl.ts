@@ -41,8 +41,7 @@ function showValue(bytes: Buffer): string {
 function maskFields(decoded: Buffer, keys: readonly string[], sep: number): void {
   const text = decoded.toString('latin1');
   for (const key of keys) {
-    let at = 0;
-    while ((at = text.indexOf(key, at)) !== -1) {
+    for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at)) {
       const fieldStart = at === 0 || decoded[at - 1] === sep || decoded[at - 1] === 0x20;
       const start = at + key.length;
       at = start;
