@@ -145,6 +145,10 @@ export class ProxySession {
     this.rawClient.setNoDelay(true);
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), connectTimeoutMs);
     let connected = false;
+    let reached = false;
+    socket.once('connect', () => {
+      reached = true;
+    });
     socket.once(t.upstreamTls && !this.o.dial ? 'secureConnect' : 'connect', () => {
       connected = true;
       clearTimeout(timer);
@@ -153,7 +157,7 @@ export class ProxySession {
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
-      if (!connected && !this.ended) this.unreachable(error);
+      if (!connected && !this.ended) this.unreachable(error, reached);
       else this.finish('server', `server error: ${errorText(error)}`, true);
     });
   }
@@ -199,19 +203,44 @@ export class ProxySession {
     return chunk.subarray(0, stlsLineEnd(chunk));
   }
 
-  /** Only while STLS waits for its answer: the answer line is held; on +OK the proxy upgrades both sides. */
+  /**
+   * Only while STLS waits for its answer. Answers to commands pipelined before STLS still come first, so the
+   * server stream is taken line by line and passed on until the engine pairs a response with STLS: that line
+   * is held, and on +OK the proxy upgrades both sides; what follows it is never forwarded.
+   */
   private upstreamGate(chunk: Buffer): Buffer | null {
-    this.feed('s2c', chunk);
-    this.stlsAnswer = Buffer.concat([this.stlsAnswer ?? Buffer.alloc(0), chunk]);
-    const lf = this.stlsAnswer.indexOf(0x0a);
-    if (lf === -1) return null;
-    const answer = this.stlsAnswer.subarray(0, lf + 1);
-    const rest = this.stlsAnswer.subarray(lf + 1);
-    this.stlsAnswer = null;
-    this.fromUpstream.gate = undefined;
-    if (!answer.toString('latin1').startsWith('+OK')) return Buffer.concat([answer, rest]);
-    void this.upgrade(answer);
-    return null;
+    const data = this.stlsAnswer?.length ? Buffer.concat([this.stlsAnswer, chunk]) : chunk;
+    const out: Buffer[] = [];
+    let pos = 0;
+    for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
+      const line = data.subarray(pos, lf + 1);
+      pos = lf + 1;
+      const answer = this.feed('s2c', line).find((e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS');
+      if (!answer) {
+        out.push(line);
+        continue;
+      }
+      this.stlsAnswer = null;
+      this.fromUpstream.gate = undefined;
+      const rest = data.subarray(pos);
+      if (answer.type === 'transaction' && answer.tx.response.status === '+OK') {
+        // Bytes after the +OK are fed (the engine flags them) but never reach the client.
+        if (rest.length) this.feed('s2c', rest);
+        void this.upgrade(line, Buffer.concat(out));
+        return null;
+      }
+      if (rest.length) this.feed('s2c', rest);
+      out.push(line, rest);
+      return Buffer.concat(out);
+    }
+    this.stlsAnswer = data.subarray(pos);
+    if (this.stlsAnswer.length > 64 * 1024) {
+      // A line that never ends is no STLS answer: pass it on rather than hold it without bound.
+      this.feed('s2c', this.stlsAnswer);
+      out.push(this.stlsAnswer);
+      this.stlsAnswer = Buffer.alloc(0);
+    }
+    return out.length ? Buffer.concat(out) : null;
   }
 
   /**
@@ -272,7 +301,9 @@ export class ProxySession {
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
-  private async upgrade(answer: Buffer): Promise<void> {
+  private async upgrade(answer: Buffer, before: Buffer = Buffer.alloc(0)): Promise<void> {
+    // Responses to commands sent before STLS go out now, in order, before anything else.
+    if (before.length) this.client.write(before);
     for (const stop of this.stops.splice(0)) stop();
     const upstreamRaw = this.upstreamSocket!;
     this.client.pause();
@@ -286,7 +317,7 @@ export class ProxySession {
         s.once('error', reject);
       });
     } catch (error) {
-      const reason = `TLS with the server failed (${errorText(error as Error)})`;
+      const reason = `TLS with the server failed (${formatAddress(host, port)}: ${errorText(error as Error)})`;
       this.client.write(`-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`);
       this.finish('proxy', reason);
       return;
@@ -309,9 +340,11 @@ export class ProxySession {
     upstream.resume();
   }
 
-  private unreachable(error: Error): void {
+  /** The upstream could not be used: not reached at all, or reached but its TLS handshake failed. */
+  private unreachable(error: Error, reached = false): void {
     const { host, port } = this.o.upstream;
-    const reason = `cannot reach ${formatAddress(host, port)} (${errorText(error)})`;
+    const where = formatAddress(host, port);
+    const reason = reached ? `TLS with the server failed (${where}: ${errorText(error)})` : `cannot reach ${where} (${errorText(error)})`;
     const line = Buffer.from(`-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`);
     // What the client receives is recorded as the server side of the session, and the close says why.
     this.feed('s2c', line);
@@ -356,11 +389,21 @@ export class ProxySession {
   }
 }
 
+/** One short line for a socket or TLS error: never OpenSSL's multi-line internals, never a line break. */
 function errorText(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
-  // OpenSSL's messages are long; the alert name is what a person needs ("tlsv1 alert unknown ca").
-  const alert = /(tlsv1 alert [a-z ]+|certificate [a-z ]+|self[- ]signed certificate[a-z ]*|unable to [a-z ]+)/i.exec(error.message)?.[1];
-  if (code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS') || alert) return `${code ?? 'TLS'}: ${alert ?? error.message}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: host name not found`;
-  return code ? `${code}${error.message && !error.message.includes(code) ? `: ${error.message}` : ''}` : error.message;
+  const message = error.message ?? '';
+  // OpenSSL: "...:SSL routines:<function>:<reason>:<file>:<line>:" — the reason is what a person needs.
+  const reason =
+    /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ??
+    /(tlsv1 alert [a-z ]+|certificate [a-z ]+|self[- ]signed certificate[a-z ]*|unable to [a-z ]+)/i.exec(message)?.[1];
+  const text = code
+    ? reason
+      ? `${code}: ${reason}`
+      : message && !message.includes(code)
+        ? `${code}: ${message}`
+        : code
+    : (reason ?? message);
+  return text.replace(/[\r\n]+/g, ' ').trim().slice(0, 200);
 }

@@ -425,7 +425,7 @@ describe('STLS intercept against scripted upstreams', () => {
   // SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n)\r\n"
   // — a bare LF inside a POP3 response line (a client reads a stray ")" line after it). Expected: one line, no
   // CR/LF inside, e.g. "(ERR_SSL_WRONG_VERSION_NUMBER: wrong version number)".
-  it.fails('that -ERR is one clean status line (no CR or LF inside, no OpenSSL source paths)', async () => {
+  it('that -ERR is one clean status line (no CR or LF inside, no OpenSSL source paths)', async () => {
     const up = await scriptedUpstream(['+OK go\r\n', '-ERR injected\r\n']);
     const { sink, port } = await startProxy(up.port);
     const client = await Wire.connect(port);
@@ -447,7 +447,7 @@ describe('STLS intercept against scripted upstreams', () => {
   // instead of its CAPA listing; when it comes in the same chunk, the client gets a lone "+OK\r\n" and hangs.
   // Expected: the whole CAPA response, then "+OK go\r\n", then TLS (the engine itself pairs them correctly;
   // the gate should wait for the STLS transaction, not for the first line).
-  it.fails('pipelined "CAPA\\r\\nSTLS\\r\\n" in one chunk: the client gets all of CAPA, then STLS’s +OK, then TLS', async () => {
+  it('pipelined "CAPA\\r\\nSTLS\\r\\n" in one chunk: the client gets all of CAPA, then STLS’s +OK, then TLS', async () => {
     const up = await scriptedUpstream('+OK go\r\n');
     const { sink, port } = await startProxy(up.port);
     const client = await Wire.connect(port);
