@@ -122,11 +122,16 @@ export class ProxySession {
       .then(
       (socket) =>
         new Promise<tls.TLSSocket>((resolve, reject) => {
+          const timer = this.handshakeTimer(socket);
           socket.once('secure', () => {
+            clearTimeout(timer);
             this.clientFacts = tlsFacts(socket, 'client');
             resolve(socket);
           });
-          socket.once('error', reject);
+          socket.once('error', (error) => {
+            clearTimeout(timer);
+            reject(error);
+          });
           raw.resume();
         }),
     );
@@ -313,8 +318,15 @@ export class ProxySession {
     try {
       upstream = await new Promise<tls.TLSSocket>((resolve, reject) => {
         const s = connectTls(this.tlsOptions, host, port, upstreamRaw);
-        s.once('secureConnect', () => resolve(s));
-        s.once('error', reject);
+        const timer = this.handshakeTimer(s);
+        s.once('secureConnect', () => {
+          clearTimeout(timer);
+          resolve(s);
+        });
+        s.once('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
       });
     } catch (error) {
       const reason = `TLS with the server failed (${formatAddress(host, port)}: ${errorText(error as Error)})`;
@@ -338,6 +350,12 @@ export class ProxySession {
     this.stops = [pipeSide('client', client, upstream, this.fromClient), pipeSide('upstream', upstream, client, this.fromUpstream)];
     client.resume();
     upstream.resume();
+  }
+
+  /** A peer that never completes its TLS handshake must not hold the session forever. */
+  private handshakeTimer(socket: net.Socket): NodeJS.Timeout {
+    const ms = this.o.connectTimeoutMs;
+    return setTimeout(() => socket.destroy(Object.assign(new Error(`no TLS handshake within ${ms / 1000} s`), { code: 'ETIMEDOUT' })), ms);
   }
 
   /** The upstream could not be used: not reached at all, or reached but its TLS handshake failed. */
