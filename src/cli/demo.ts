@@ -9,6 +9,7 @@ import { play } from '../demo/player.js';
 import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
 import { demoUsers } from '../server/demoMailbox.js';
 import { startServer } from '../server/server.js';
+import { liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { showHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { type ProxyCliOptions, startProxy } from './proxy.js';
@@ -17,7 +18,8 @@ import { untilSignal } from './signals.js';
 
 interface DemoOptions {
   port: string;
-  ui: boolean;
+  /** --ui / --no-ui; by default the dashboard shows when stdout is a terminal. */
+  ui?: boolean;
   play?: string;
   pace: string;
   capture?: string;
@@ -60,8 +62,9 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('run the embedded POP3 server with the proxy in front and show sessions live (npm start)')
     .option('-p, --port <n>', 'where the proxy listens (the next free port is taken if it is busy)', '1110')
-    .option('--no-ui', 'print the text transcript (the only view until the dashboard lands)')
-    .addOption(new Option('--play <mode>', 'play a client mode through the proxy, then exit').choices([...SCENARIOS, 'both']))
+    .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')
+    .option('--no-ui', 'print the text transcript instead of the dashboard')
+    .addOption(new Option('--play <mode>', 'play a client mode through the proxy, then exit (the dashboard stays until q)').choices([...SCENARIOS, 'both']))
     .option('--pace <ms>', 'pause between the played commands', '400')
     .option('-c, --capture <file>', 'also record the sessions to this capture file')
     .addOption(new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'))
@@ -88,29 +91,38 @@ Examples:
       const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
       const port = await freePortFrom(wanted);
       const upstream = showHostPort(server.address());
+      const dashboard = wantsDashboard(o) ? liveDashboard({ capture: o.capture ?? null, logs: 'logs off', hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry` }) : null;
       const proxyOptions: ProxyCliOptions = {
         upstream,
         listen: `127.0.0.1:${port}`,
         capture: o.capture,
         format: o.format,
-        logLevel: 'warn',
+        logLevel: dashboard ? 'silent' : 'warn',
+        quiet: dashboard !== null,
         connectTimeout: '5',
         color: o.color,
         upstreamCa: local?.caPath,
       };
-      const { proxy } = await startProxy(proxyOptions);
+      const { proxy } = await startProxy(proxyOptions, dashboard ? [dashboard] : []);
       const moved = port === wanted ? '' : ` (port ${wanted} was busy)`;
       process.stderr.write(
         `pop3scope demo: the demo POP3 server runs on ${upstream}; the proxy listens on 127.0.0.1:${port}${moved}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
       );
+      const playModes = async () => {
+        const bob = demoUsers()[0]!;
+        // Keep first: it leaves the maildrop whole for the delete run that follows it.
+        const modes: ScenarioName[] = o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play as ScenarioName];
+        for (const scenario of modes) {
+          await play({ host: '127.0.0.1', port, scenario, user: bob.name, password: bob.password, messages: bob.messages.length, paceMs: pace });
+        }
+      };
       try {
-        if (o.play) {
-          const bob = demoUsers()[0]!;
-          // Keep first: it leaves the maildrop whole for the delete run that follows it.
-          const modes: ScenarioName[] = o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play as ScenarioName];
-          for (const scenario of modes) {
-            await play({ host: '127.0.0.1', port, scenario, user: bob.name, password: bob.password, messages: bob.messages.length, paceMs: pace });
-          }
+        if (dashboard) {
+          // Printed before the screen is taken, so they are there again after q.
+          if (!o.play) process.stderr.write(instructions(port));
+          await runDashboard(dashboard, { signal: untilSignal(), stop: () => proxy.stop(1000), work: o.play ? playModes() : undefined });
+        } else if (o.play) {
+          await playModes();
         } else {
           process.stderr.write(instructions(port));
           if (local) {

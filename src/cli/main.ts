@@ -7,6 +7,7 @@ import { registerCheck } from './check.js';
 import { CliError } from './errors.js';
 import { registerDemo } from './demo.js';
 import { registerProxy } from './proxy.js';
+import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 import { VERSION } from './version.js';
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerProxy(program);
   registerServe(program);
   registerShow(program);
+  registerReplay(program);
   registerCheck(program);
   registerCa(program);
   program.addHelpText(

@@ -11,6 +11,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { logSink } from '../proxy/sinks/log.js';
+import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { untilSignal } from './signals.js';
@@ -26,6 +27,8 @@ export interface ProxyCliOptions {
   connectTimeout: string;
   color?: boolean;
   quiet?: boolean;
+  /** --ui / --no-ui: the dashboard (default: when stdout is a terminal and the format is text). */
+  ui?: boolean;
   listenTls?: boolean;
   upstreamTls?: boolean;
   upstreamCa?: string;
@@ -126,6 +129,8 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     .option('--color', 'colour the live transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the live transcript')
     .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)')
+    .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')
+    .option('--no-ui', 'print the live transcript instead of the dashboard')
     .option('--listen-tls', "offer implicit TLS to clients (POP3S) with a certificate from pop3scope's CA")
     .option('--upstream-tls', 'connect to the upstream with implicit TLS (POP3S), verifying its certificate')
     .option('--upstream-ca <file>', "trust this CA file for the upstream's certificate instead of the system's")
@@ -162,6 +167,7 @@ Stop with Ctrl-C: sessions in flight get a short grace period, captures and logs
 A second Ctrl-C exits at once.`,
     )
     .action(async (o: ProxyCliOptions) => {
+      if (wantsDashboard({ ui: o.ui ?? (o.quiet ? false : undefined), format: o.format })) return proxyWithDashboard(o);
       const { proxy, listen, logger } = await startProxy(o);
       const where = o.capture ? `recording to ${o.capture}` : 'not recording (add --capture FILE)';
       process.stderr.write(`pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}\n`);
@@ -171,4 +177,18 @@ A second Ctrl-C exits at once.`,
       await proxy.stop(2000);
       logger.info('proxy stopped');
     });
+}
+
+/**
+ * `proxy` with the dashboard: no live text on stdout, logs to --log-file or nowhere (never over the screen),
+ * and `q` (or Ctrl-C) stops the proxy cleanly before the terminal is given back.
+ */
+async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
+  const logging = dashboardLogging(o.logFile, o.logLevel);
+  const dashboard = liveDashboard({ capture: o.capture ?? null, logs: logging.note, hint: `clients connect to ${o.listen}, relayed to ${o.upstream}` });
+  const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [dashboard]);
+  process.stderr.write(`pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${o.capture ? `, recording to ${o.capture}` : ''}\n`);
+  logger.info({ listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null }, 'proxy started');
+  await runDashboard(dashboard, { signal: untilSignal(), stop: () => proxy.stop(2000) });
+  logger.info('proxy stopped');
 }

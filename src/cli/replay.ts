@@ -1,0 +1,173 @@
+/**
+ * `pop3scope replay CAPTURE [--speed X] [--step] [--session ID] [--ui|--no-ui]`: plays a capture with its
+ * original timing (scaled by X; 0 = as fast as possible) or step by step, in the dashboard — or, with
+ * --no-ui or without a terminal, as the text transcript of the live proxy, for a projector or a pipe.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import type { CaptureRecord } from '../capture/format.js';
+import { readCapture } from '../capture/reader.js';
+import { type Clock, ReplayPlayer } from '../replay/timeline.js';
+import { Dashboard } from '../ui/dashboard.js';
+import { runDashboard, wantsDashboard } from '../ui/live.js';
+import { textSink } from '../ui/printer.js';
+import { CliError } from './errors.js';
+import { Output } from './output.js';
+import { untilSignal } from './signals.js';
+
+interface ReplayOptions {
+  speed: string;
+  step?: boolean;
+  session?: string;
+  ui?: boolean;
+  color?: boolean;
+}
+
+/** Real timers for the player. */
+const WALL_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => {}),
+};
+
+async function openCapture(file: string): Promise<Readable> {
+  if (file === '-') return process.stdin;
+  try {
+    if ((await stat(file)).isDirectory()) throw new CliError(`${file} is a directory, not a capture file`);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+    );
+  }
+  return createReadStream(file);
+}
+
+/**
+ * The capture's records, its header read already: a file that is no capture at all fails here, before any
+ * screen is taken over.
+ */
+async function records(file: string, warn: (m: string) => void): Promise<AsyncIterable<CaptureRecord>> {
+  const it = readCapture(await openCapture(file), file === '-' ? 'stdin' : file, warn);
+  const first = await it.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (!first.done) yield first.value;
+      yield* it;
+    },
+  };
+}
+
+function parseSpeed(text: string): number {
+  const speed = Number(text);
+  if (text.trim() === '' || !Number.isFinite(speed) || speed < 0)
+    throw new CliError(`--speed must be a number from 0 up (0 plays as fast as possible), not "${text}"`);
+  return speed;
+}
+
+async function replayInDashboard(file: string, o: ReplayOptions, speed: number): Promise<void> {
+  if (file === '-')
+    throw new CliError('replaying stdin needs --no-ui: the dashboard reads its keys from stdin');
+  const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
+  const source = await records(file, warn);
+  let player: ReplayPlayer | null = null;
+  const dashboard = new Dashboard({
+    mode: 'replay',
+    replay: { file, speed, step: Boolean(o.step) },
+    hint: o.step ? 'press space for the first step' : 'the first session is on its way',
+    clock: () => player?.virtualNow() ?? Date.now(),
+    onAction: (action, state) => {
+      if (action.type === 'pause') player?.setPaused(state.paused);
+      if (action.type === 'step') player?.step();
+      if (action.type === 'speed' && state.replay) player?.setSpeed(state.replay.speed);
+    },
+  });
+  player = new ReplayPlayer(
+    source,
+    dashboard,
+    WALL_CLOCK,
+    { speed, step: Boolean(o.step), session: o.session },
+    (status) => {
+      dashboard.dispatch({ type: 'replay', status });
+      if (status.at !== null) dashboard.dispatch({ type: 'tick', now: player?.virtualNow() ?? status.at });
+      if (status.done && o.session !== undefined && status.sessions === 0)
+        warn(`no session "${o.session}" in ${file}`);
+    },
+  );
+  const work = player.run();
+  const p = player;
+  await runDashboard(dashboard, {
+    signal: untilSignal(),
+    work,
+    stop: async () => {
+      p.stop();
+      await work.catch(() => {});
+    },
+  });
+}
+
+async function replayAsText(file: string, o: ReplayOptions, speed: number): Promise<void> {
+  const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
+  const source = await records(file, warn);
+  const out = new Output();
+  const player = new ReplayPlayer(source, textSink(out, o.color ?? out.isTTY), WALL_CLOCK, {
+    speed,
+    step: Boolean(o.step),
+    session: o.session,
+  });
+  let lines: ReturnType<typeof createInterface> | null = null;
+  if (o.step) {
+    if (file === '-')
+      throw new CliError('--step reads Enter from stdin, so the capture cannot come from stdin');
+    process.stderr.write(
+      'pop3scope replay: step by step: press Enter for the next transaction (Ctrl-D plays the rest in time)\n',
+    );
+    lines = createInterface({ input: process.stdin });
+    lines.on('line', () => player.step());
+    lines.on('close', () => player.setStepMode(false));
+  }
+  void untilSignal().then(() => player.stop());
+  try {
+    const status = await player.run();
+    if (o.session !== undefined && status.sessions === 0)
+      throw new CliError(`no session "${o.session}" in ${file}`);
+  } finally {
+    lines?.close();
+    if (lines) process.stdin.pause();
+  }
+}
+
+export function registerReplay(program: Command): void {
+  const command = program
+    .command('replay')
+    .description('play a capture file with its original timing (or step by step) in the dashboard or as text')
+    .argument('<capture>', 'the capture file ("-" reads stdin, with --no-ui)')
+    .option('--speed <x>', 'timing scale: 2 twice as fast, 0.5 half; 0 as fast as possible', '1')
+    .option('--step', 'one transaction at a time: space in the dashboard, Enter with --no-ui')
+    .option('-s, --session <id>', 'only this session')
+    .option('--ui', 'show the dashboard even when stdout is not a terminal')
+    .option('--no-ui', 'print the text transcript (like the live proxy) instead of the dashboard')
+    .option('--color', 'colour the text transcript even when stdout is not a terminal')
+    .option('--no-color', 'never colour the text transcript')
+    .addHelpText(
+      'after',
+      `
+Keys in the dashboard: space pauses (or plays the next step with --step), + and - change the speed,
+/ filters, ? shows every key, q quits.
+
+Examples:
+  pop3scope replay captures/seed-download-and-delete.jsonl
+  pop3scope replay class.jsonl --speed 4 --session s2
+  pop3scope replay class.jsonl --step
+  pop3scope replay class.jsonl --no-ui --speed 0 | less -R`,
+    );
+  command.action(async (file: string, o: ReplayOptions) => {
+    const speed = parseSpeed(o.speed);
+    if (wantsDashboard({ ui: o.ui })) await replayInDashboard(file, o, speed);
+    else await replayAsText(file, o, speed);
+  });
+}

@@ -1,0 +1,182 @@
+/**
+ * The dashboard: a proxy sink that reduces every event into the screen state at once (cheap, bounded) and
+ * draws it at most MAX_FPS times a second. The same object serves the live proxy and the replay of a
+ * capture. The screen is opened by `takeTerminal()` and closed by `release()`; the terminal is also restored on
+ * process exit, whatever caused it.
+ *
+ * Hooks are called on the relay path: `open`, `event` and `close` only reduce and ask for a frame.
+ */
+import blessed from 'blessed';
+import type { EngineEvent } from '../analysis/types.js';
+import type { ProxySink, SessionEnd, SessionStart } from '../proxy/hooks.js';
+import { FrameScheduler, REAL_TIMERS, type Timers } from './frames.js';
+import { keyToAction } from './keys.js';
+import { reduce } from './reducer.js';
+import { type Action, type DashboardSetup, type DashboardState, initialState } from './state.js';
+import { captureStrayOutput, TerminalOutput } from './terminal.js';
+import { Widgets } from './widgets.js';
+
+export interface DashboardOptions extends Omit<DashboardSetup, 'now'> {
+  /** The clock durations are measured with: the wall clock live, the capture's clock in replay. */
+  readonly clock?: () => number;
+  /** Told of every action after it is reduced: the replay player listens for pause, step and speed. */
+  readonly onAction?: (action: Action, state: DashboardState) => void;
+  readonly timers?: Timers;
+}
+
+/** Why the dashboard asks to end: the user quit, or drawing failed (a bug: the error is kept). */
+export type DashboardEnd =
+  | { readonly reason: 'quit' }
+  | { readonly reason: 'error'; readonly error: unknown };
+
+export class Dashboard implements ProxySink {
+  private state: DashboardState;
+  private screen: blessed.Widgets.Screen | null = null;
+  private widgets: Widgets | null = null;
+  private output: TerminalOutput | null = null;
+  private restoreOutput: (() => void) | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly frames: FrameScheduler;
+  private readonly clock: () => number;
+  private quits = 0;
+  private forceQuit: () => void = () => {};
+  private endWith!: (end: DashboardEnd) => void;
+  private readonly onExit = () => this.restoreSync();
+  /** Resolves when the user quits (q, Ctrl-C) or the screen fails. */
+  readonly ended: Promise<DashboardEnd>;
+
+  constructor(private readonly o: DashboardOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.state = initialState({ ...o, now: this.clock() });
+    this.ended = new Promise((resolve) => (this.endWith = resolve));
+    this.frames = new FrameScheduler(
+      () => this.draw(),
+      () => this.output?.busy ?? false,
+      o.timers ?? REAL_TIMERS,
+    );
+  }
+
+  /** Called on a second `q` (the first one asked for a clean stop, which is taking too long). */
+  onForceQuit(fn: () => void): void {
+    this.forceQuit = fn;
+  }
+
+  get current(): DashboardState {
+    return this.state;
+  }
+
+  get isShown(): boolean {
+    return this.screen !== null;
+  }
+
+  open(start: SessionStart): void {
+    this.dispatch({ type: 'open', start });
+  }
+
+  event(e: EngineEvent): void {
+    this.dispatch({ type: 'event', event: e });
+  }
+
+  close(end: SessionEnd): void {
+    this.dispatch({ type: 'close', end });
+  }
+
+  dispatch(action: Action): void {
+    const before = this.state;
+    this.state = reduce(this.state, action);
+    if (action.type === 'quit') {
+      // A second quit while stopping means "now": the caller decides how (runDashboard exits).
+      if (++this.quits === 1) {
+        this.endWith({ reason: 'quit' });
+        this.o.onAction?.(action, this.state);
+      } else this.forceQuit();
+    } else if (this.o.onAction) this.o.onAction(action, this.state);
+    if (this.state !== before) this.frames.request();
+  }
+
+  /** Takes over the terminal (stdin keys, stdout screen). */
+  takeTerminal(): void {
+    if (this.screen) return;
+    const output = new TerminalOutput(1, process.stdout);
+    output.on('gone', () => this.frames.stop());
+    this.output = output;
+    this.restoreOutput = captureStrayOutput((text) =>
+      this.dispatch({ type: 'message', t: Date.now(), text }),
+    );
+    process.on('exit', this.onExit);
+    const screen = blessed.screen({
+      input: process.stdin,
+      output,
+      smartCSR: true,
+      fullUnicode: true,
+      warnings: false,
+      title: 'pop3scope',
+      autoPadding: false,
+      terminal: process.env.TERM ?? 'xterm',
+    } as unknown as blessed.Widgets.IScreenOptions);
+    this.screen = screen;
+    this.widgets = new Widgets(screen);
+    screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string } | undefined) => {
+      const action = keyToAction(this.state, { ch, name: key?.name, full: key?.full });
+      if (action) this.dispatch(action);
+    });
+    screen.on('resize', () => {
+      this.widgets?.place();
+      this.frames.request();
+    });
+    this.ticker = setInterval(() => this.dispatch({ type: 'tick', now: this.clock() }), 1000);
+    this.ticker.unref();
+    this.dispatch({ type: 'tick', now: this.clock() });
+    this.frames.request();
+  }
+
+  /** Gives the terminal back: the normal screen, the cursor, cooked mode; then prints what was said meanwhile. */
+  async release(): Promise<void> {
+    if (!this.screen) return;
+    this.frames.stop();
+    await this.output?.drained(500);
+    this.restoreSync();
+  }
+
+  private restoreSync(): void {
+    const screen = this.screen;
+    if (!screen) return;
+    this.screen = null;
+    this.widgets = null;
+    if (this.ticker) clearInterval(this.ticker);
+    this.frames.stop();
+    process.off('exit', this.onExit);
+    this.output?.goSync();
+    try {
+      screen.destroy();
+    } catch {
+      // The terminal may be gone; there is nothing left to restore then.
+    }
+    this.output?.close();
+    this.restoreOutput?.();
+    this.restoreOutput = null;
+    const said = this.state.messages;
+    if (said.length > 0) {
+      process.stderr.write(
+        `pop3scope: while the dashboard was up:\n${said.map((m) => `  ${m.text}`).join('\n')}\n`,
+      );
+    }
+  }
+
+  private draw(): void {
+    const screen = this.screen;
+    const widgets = this.widgets;
+    if (!screen || !widgets) return;
+    try {
+      if (this.output?.lost) {
+        this.output.lost = false;
+        screen.alloc();
+      }
+      widgets.draw(this.state, Date.now());
+      screen.render();
+    } catch (error) {
+      this.frames.stop();
+      this.endWith({ reason: 'error', error });
+    }
+  }
+}

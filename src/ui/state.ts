@@ -1,0 +1,233 @@
+/**
+ * The dashboard's screen state: what the reducer (reducer.ts) builds from engine events and keys, and what
+ * the views (view.ts) turn into lines. Plain immutable data: no blessed, no I/O, no clock. Bodies are never
+ * held, only previews; every list is capped (limits.ts).
+ */
+import type { ClientMode, EngineEvent, Phase, Violation } from '../analysis/types.js';
+import type { SessionEnd, SessionStart } from '../proxy/hooks.js';
+
+export type PaneId = 'sessions' | 'transcript' | 'mailbox' | 'detail';
+
+/** Tab order. */
+export const PANES: readonly PaneId[] = ['sessions', 'transcript', 'mailbox', 'detail'];
+
+export const PHASES: readonly Phase[] = ['AUTHORIZATION', 'TRANSACTION', 'UPDATE'];
+
+/** A transaction as the dashboard keeps it: previews instead of bodies, capped lists. */
+export interface TxView {
+  readonly seq: number;
+  readonly phase: Phase;
+  readonly command: {
+    readonly verb: string;
+    readonly line: string;
+    readonly pipelined: boolean;
+    readonly octets: number;
+  } | null;
+  readonly status: '+OK' | '-ERR' | null;
+  readonly code: string | null;
+  readonly text: string;
+  readonly multiline: boolean;
+  readonly bodyOctets: number;
+  readonly bodyLines: number;
+  readonly complete: boolean;
+  /** RETR/TOP: the first lines of the body. */
+  readonly preview?: readonly string[];
+  /** Listings: the first lines, and how many there were. */
+  readonly listing?: readonly string[];
+  readonly listingTotal?: number;
+  readonly sasl?: {
+    readonly mechanism: string;
+    readonly outcome: string | null;
+    readonly user?: string;
+    readonly steps: readonly { readonly from: 'client' | 'server'; readonly text: string }[];
+    readonly stepsTotal: number;
+  };
+  readonly latencyMs: number | null;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly explain: string;
+  readonly rfc: string;
+  readonly violations: readonly Violation[];
+  readonly violationsTotal: number;
+}
+
+/** One line of a session's story, in order. `id` is stable: the cursor and expansion refer to it. */
+export type Entry =
+  | { readonly kind: 'tx'; readonly id: number; readonly tx: TxView }
+  | {
+      readonly kind: 'phase';
+      readonly id: number;
+      readonly to: Phase;
+      readonly at: number;
+      readonly reason: string;
+    }
+  | { readonly kind: 'violation'; readonly id: number; readonly t: number; readonly violation: Violation }
+  | {
+      readonly kind: 'tls';
+      readonly id: number;
+      readonly t: number;
+      readonly how: string;
+      readonly visibility: string;
+    }
+  | { readonly kind: 'end'; readonly id: number; readonly t: number; readonly reason: string };
+
+/** A message of the maildrop as the dashboard derived it from the transactions (and the summary at the end). */
+export interface MessageRow {
+  readonly n: number;
+  readonly size?: number;
+  readonly uid?: string;
+  readonly retrieved: boolean;
+  readonly marked: boolean;
+  readonly removed: boolean;
+}
+
+export interface SessionView {
+  readonly id: string;
+  readonly client: string | null;
+  readonly upstream: string | null;
+  /** The user name (never a password): from USER, APOP, a SASL exchange, or the summary. */
+  readonly user: string | null;
+  readonly auth: string | null;
+  readonly tls: string;
+  readonly phases: readonly { readonly phase: Phase; readonly at: number }[];
+  readonly commands: number;
+  readonly bytes: { readonly c2s: number; readonly s2c: number };
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  readonly live: boolean;
+  readonly closeReason: string | null;
+  readonly mode: ClientMode | null;
+  readonly violations: number;
+  readonly codes: Readonly<Record<string, number>>;
+  readonly verbs: Readonly<Record<string, number>>;
+  readonly entries: readonly Entry[];
+  /** Entries dropped from the front (MAX_ENTRIES_PER_SESSION). */
+  readonly droppedEntries: number;
+  readonly nextId: number;
+  /** Commands sent whose response has not completed. */
+  readonly pending: readonly { readonly seq: number; readonly line: string; readonly at: number }[];
+  readonly mailbox: readonly MessageRow[];
+  /** Messages beyond MAX_MAILBOX_ROWS, not shown. */
+  readonly mailboxCut: number;
+  /** The last STAT: count and octets. */
+  readonly stat: { readonly count: number; readonly octets: number } | null;
+}
+
+export interface ReplayView {
+  readonly file: string;
+  /** Playback speed; 0 plays as fast as possible. */
+  readonly speed: number;
+  readonly step: boolean;
+  readonly paused: boolean;
+  readonly done: boolean;
+  /** Records played so far. */
+  readonly records: number;
+  /** The capture's clock: the time of the last record played. */
+  readonly at: number | null;
+}
+
+/** The session data, apart from how it is looked at (so a live pause can freeze it cheaply). */
+export interface SessionsData {
+  readonly sessions: readonly SessionView[];
+  /** Ended sessions dropped (MAX_ENDED_SESSIONS). */
+  readonly hidden: number;
+}
+
+export interface DashboardState {
+  readonly mode: 'live' | 'replay';
+  readonly data: SessionsData;
+  /** Live pause: the data as it was when paused (the live data keeps flowing underneath). */
+  readonly frozen: SessionsData | null;
+  readonly selected: string | null;
+  /** The transcript entry under the cursor, or null to track the newest entry. */
+  readonly cursor: number | null;
+  /** Expanded entries, as "session#id". */
+  readonly expanded: readonly string[];
+  readonly focus: PaneId;
+  /** Follow the newest session and its newest entry. */
+  readonly follow: boolean;
+  readonly paused: boolean;
+  /** The applied filter ('' for none). */
+  readonly filter: string;
+  /** The filter being typed after `/`, or null. */
+  readonly editing: string | null;
+  readonly help: boolean;
+  readonly scroll: { readonly mailbox: number; readonly detail: number };
+  /** The clock the durations and the throughput are measured with (the capture's clock in replay). */
+  readonly now: number;
+  readonly totals: { readonly c2s: number; readonly s2c: number };
+  readonly samples: readonly { readonly t: number; readonly bytes: number }[];
+  readonly capture: string | null;
+  /** Where the logs go, for the status line. */
+  readonly logs: string | null;
+  /** Shown while there is no session yet: where clients should connect. */
+  readonly hint: string | null;
+  /** Lines others wrote to stdout/stderr while the screen was up. */
+  readonly messages: readonly { readonly t: number; readonly text: string }[];
+  readonly replay: ReplayView | null;
+  readonly quitting: boolean;
+}
+
+export interface DashboardSetup {
+  readonly mode: 'live' | 'replay';
+  readonly now: number;
+  readonly capture?: string | null;
+  readonly logs?: string | null;
+  readonly hint?: string | null;
+  readonly replay?: { readonly file: string; readonly speed: number; readonly step: boolean };
+}
+
+export function initialState(o: DashboardSetup): DashboardState {
+  return {
+    mode: o.mode,
+    data: { sessions: [], hidden: 0 },
+    frozen: null,
+    selected: null,
+    cursor: null,
+    expanded: [],
+    focus: 'sessions',
+    follow: true,
+    paused: false,
+    filter: '',
+    editing: null,
+    help: false,
+    scroll: { mailbox: 0, detail: 0 },
+    now: o.now,
+    totals: { c2s: 0, s2c: 0 },
+    samples: [],
+    capture: o.capture ?? null,
+    logs: o.logs ?? null,
+    hint: o.hint ?? null,
+    messages: [],
+    replay: o.replay ? { ...o.replay, paused: false, done: false, records: 0, at: null } : null,
+    quitting: false,
+  };
+}
+
+/** Everything that changes the screen state. */
+export type Action =
+  | { readonly type: 'open'; readonly start: SessionStart }
+  | { readonly type: 'event'; readonly event: EngineEvent }
+  | { readonly type: 'close'; readonly end: SessionEnd }
+  | { readonly type: 'tick'; readonly now: number }
+  /** Move in the focused pane: ±1 a row, ±page, or ±Infinity to either end. */
+  | { readonly type: 'move'; readonly delta: number }
+  | { readonly type: 'focus'; readonly delta: 1 | -1 }
+  | { readonly type: 'expand' }
+  | { readonly type: 'filterStart' }
+  | { readonly type: 'filterInput'; readonly text: string }
+  | { readonly type: 'filterCommit' }
+  | { readonly type: 'filterCancel' }
+  | { readonly type: 'follow' }
+  | { readonly type: 'pause' }
+  | { readonly type: 'step' }
+  | { readonly type: 'speed'; readonly faster: boolean }
+  | { readonly type: 'help' }
+  | { readonly type: 'quit' }
+  | { readonly type: 'replay'; readonly status: Partial<Omit<ReplayView, 'file'>> }
+  | { readonly type: 'message'; readonly t: number; readonly text: string };
+
+/** The data the screen shows: frozen while paused live. */
+export function shown(s: DashboardState): SessionsData {
+  return s.frozen ?? s.data;
+}

@@ -1,0 +1,63 @@
+/** `pop3scope replay --no-ui` as a user meets it: the transcript of `show`, prefixed like the live proxy, in time. */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const SEED = 'captures/seed-download-and-delete.jsonl';
+
+describe('pop3scope replay --no-ui', () => {
+  it('prints the same transcript as show, each line prefixed by its session', () => {
+    const show = runCli(['show', SEED]);
+    const replay = runCli(['replay', SEED, '--no-ui', '--speed', '0']);
+    expect(replay.code).toBe(0);
+    expect(replay.stderr).toBe('');
+    const expected = show.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => `[s1] ${l}`);
+    expect(replay.stdout.trimEnd().split('\n')).toEqual(expected);
+  });
+
+  it('interleaves several sessions as they happened, like the live proxy', () => {
+    const r = runCli(['replay', 'captures/dovecot-mpop-pipelined.jsonl', '--no-ui', '--speed', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[s\d+\] ━━ session/m);
+    expect(r.stdout).toMatch(/── summary of session/);
+  });
+
+  it('keeps the original timing, scaled by --speed', () => {
+    const started = Date.now();
+    const r = runCli(['replay', SEED, '--no-ui', '--speed', '10']);
+    const elapsed = Date.now() - started;
+    expect(r.code).toBe(0);
+    expect(elapsed).toBeGreaterThanOrEqual(7265 / 10);
+    expect(r.stdout).toContain('[s1] ── UPDATE ──');
+  });
+
+  it('--session plays only that session; naming none is an error', () => {
+    expect(runCli(['replay', SEED, '--no-ui', '--speed', '0', '--session', 's1']).code).toBe(0);
+    const r = runCli(['replay', SEED, '--no-ui', '--speed', '0', '--session', 's7']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`pop3scope: no session "s7" in ${SEED}\n`);
+  });
+
+  it('--step with --no-ui plays a transaction per Enter, and the rest in time once stdin ends', () => {
+    const r = runCli(['replay', SEED, '--no-ui', '--step', '--speed', '0'], '\n\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('press Enter for the next transaction');
+    expect(r.stdout).toContain('[s1] ── summary of session s1 ──');
+  });
+
+  it('refuses a bad speed or a file that is not a capture, in one line', () => {
+    for (const speed of ['-1', 'fast', '']) {
+      const r = runCli(['replay', SEED, '--no-ui', '--speed', speed]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^pop3scope: --speed must be a number from 0 up .*\n$/);
+    }
+    const r = runCli(['replay', 'README.md', '--no-ui']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('pop3scope: README.md: not a pop3scope capture (line 1 is not JSON)\n');
+    expect(runCli(['replay', 'nope.jsonl', '--no-ui']).stderr).toBe(
+      'pop3scope: cannot read nope.jsonl: no such file\n',
+    );
+  });
+});
