@@ -81,9 +81,15 @@ function client(socket: net.Socket) {
 
 describe.skipIf(!PYTHON)('a frozen terminal', () => {
   let pty: ChildProcess | null = null;
-  afterEach(() => {
-    pty?.kill('SIGKILL');
+  afterEach(async () => {
+    // SIGTERM: the wrapper kills pop3scope's process group, even when the test failed half-way.
+    const child = pty;
     pty = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    child.kill('SIGKILL');
   });
 
   it("does not stall relaying: 10 × alice's 180 KB maildrop through the proxy while the screen cannot be written", {
