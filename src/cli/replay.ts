@@ -17,6 +17,7 @@ import { runDashboard, wantsDashboard } from '../ui/live.js';
 import { textSink } from '../ui/printer.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
+import { addReplayModeOptions, runReplayMode } from './replayModes.js';
 import { untilSignal } from './signals.js';
 
 interface ReplayOptions {
@@ -165,7 +166,13 @@ Examples:
   pop3scope replay class.jsonl --step
   pop3scope replay class.jsonl --no-ui --speed 0 | less -R`,
     );
-  command.action(async (file: string, o: ReplayOptions) => {
+  addReplayModeOptions(command).action(async (file: string, o: ReplayOptions) => {
+    // --serve / --against (replayModes.ts) replay to or against a real peer instead of the timeline.
+    const code = await runReplayMode(file, o);
+    if (code !== null) {
+      if (code) throw new CliError('', code);
+      return;
+    }
     const speed = parseSpeed(o.speed);
     if (wantsDashboard({ ui: o.ui })) await replayInDashboard(file, o, speed);
     else await replayAsText(file, o, speed);

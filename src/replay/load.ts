@@ -1,0 +1,50 @@
+/**
+ * Reading the sessions to replay from a capture file, with one-line errors. Unlike `show`, replay keeps the
+ * chosen sessions' bytes in memory (it must send them again), so `--session` also keeps memory small.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { readCapture } from '../capture/reader.js';
+import { type RecordedSession, recordedSessions } from './script.js';
+
+/** A problem that stops a replay before it starts: the message is one line; the CLI exits 2 with it. */
+export class ReplayError extends Error {}
+
+async function openCapture(file: string): Promise<Readable> {
+  if (file === '-') return process.stdin;
+  try {
+    if ((await stat(file)).isDirectory()) throw new ReplayError(`${file} is a directory, not a capture file`);
+  } catch (error) {
+    if (error instanceof ReplayError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ReplayError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+    );
+  }
+  return createReadStream(file);
+}
+
+/**
+ * The sessions of `file` to replay: the one named `session` (every session that had that id), or all of them
+ * in the order they opened. Refuses, in one line, a capture without sessions and sessions replay cannot
+ * reproduce (STLS, opaque TLS).
+ */
+export async function loadSessions(
+  file: string,
+  session: string | undefined,
+  warn: (m: string) => void,
+): Promise<RecordedSession[]> {
+  const name = file === '-' ? 'stdin' : file;
+  const wanted = session === undefined ? undefined : (id: string) => id === session;
+  const sessions = await recordedSessions(readCapture(await openCapture(file), name, warn), wanted);
+  if (sessions.length === 0) {
+    throw new ReplayError(
+      session === undefined ? `${name} holds no session to replay` : `no session "${session}" in ${name}`,
+    );
+  }
+  for (const s of sessions) {
+    if (s.unsupported) throw new ReplayError(`cannot replay session ${s.id} of ${name}: ${s.unsupported}`);
+  }
+  return sessions;
+}

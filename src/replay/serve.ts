@@ -1,0 +1,255 @@
+/**
+ * Server replay on a socket: the thin glue around ServeMatcher. Each connection gets the next recorded
+ * session (in recorded order, starting over after the last) and its own Inspector, so the live transcript
+ * shows the replayed session like any proxied one; divergences from the recording are printed as transcript
+ * lines beside it. Recorded pieces are written one write each, with the recorded delays between them unless
+ * timing is 'fast', so chunk boundaries and timing reach the client as they reached the recorded one.
+ */
+import net from 'node:net';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inspector } from '../analysis/inspector.js';
+import type { EngineEvent } from '../analysis/types.js';
+import { LineBuffer } from '../protocol/lineBuffer.js';
+import type { ProxySink } from '../proxy/hooks.js';
+import { formatAddress } from '../proxy/session.js';
+import { liveSink } from '../proxy/sinks/live.js';
+import { COLOUR, PLAIN, type Style } from '../render/style.js';
+import { type Divergence, type MismatchPolicy, ServeMatcher } from './matcher.js';
+import type { Piece, RecordedSession } from './script.js';
+
+export type Timing = 'recorded' | 'fast';
+
+export interface ServeOptions {
+  /** Served one per connection, in this order, over and over. */
+  readonly sessions: readonly RecordedSession[];
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly timing: Timing;
+  readonly onMismatch: MismatchPolicy;
+  /** The capture file, named in the transcript. */
+  readonly source: string;
+  readonly out: Writable;
+  readonly colour: boolean;
+  /** Serve one connection only: later ones are turned away (for `--once`). */
+  readonly once?: boolean;
+  readonly now?: () => number;
+}
+
+export interface ServedResult {
+  /** The id of the replayed connection (r1, r2, ...). */
+  readonly id: string;
+  /** The recorded session it replayed. */
+  readonly recorded: string;
+  readonly followed: boolean;
+  readonly divergences: readonly Divergence[];
+}
+
+export class ReplayServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<ServedConnection>();
+  private readonly sink: ProxySink;
+  private counter = 0;
+  private stopping: Promise<void> | null = null;
+  /** Called once per finished connection. */
+  onServed: (result: ServedResult) => void = () => {};
+
+  private constructor(private readonly o: ServeOptions) {
+    this.sink = liveSink({ format: 'text', colour: o.colour, out: o.out });
+    // Half-open: a client that shuts down its side after QUIT still gets the recorded answer.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+  }
+
+  /** Listens; rejects with the OS error when the address cannot be bound. */
+  static async start(o: ServeOptions): Promise<ReplayServer> {
+    if (o.sessions.length === 0) throw new Error('no session to serve');
+    const replay = new ReplayServer(o);
+    await new Promise<void>((resolve, reject) => {
+      replay.server.once('error', reject);
+      replay.server.listen(o.listen.port, o.listen.host, () => {
+        replay.server.off('error', reject);
+        resolve();
+      });
+    });
+    return replay;
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server.address() as net.AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  /** Stops accepting and closes the connections still open. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const c of this.connections) c.abort();
+      await Promise.all([...this.connections].map((c) => c.done));
+      await closed;
+    })();
+    return this.stopping;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping || (this.o.once && this.counter > 0)) {
+      socket.destroy();
+      return;
+    }
+    const session = this.o.sessions[this.counter % this.o.sessions.length]!;
+    const connection = new ServedConnection(socket, `r${++this.counter}`, session, this.o, this.sink);
+    this.connections.add(connection);
+    void connection.done.then((result) => {
+      this.connections.delete(connection);
+      this.onServed(result);
+    });
+  }
+}
+
+/** One replayed connection. Sends are queued so that responses keep their order and their delays. */
+class ServedConnection {
+  private readonly matcher: ServeMatcher;
+  private readonly inspector: Inspector;
+  private readonly lines = new LineBuffer();
+  private readonly style: Style;
+  private chain: Promise<void> = Promise.resolve();
+  private gone = false;
+  /** A hang-up is queued: the recording ended with the server closing, or a mismatch under `close`. */
+  private closing = false;
+  /** Who ended the connection first: the replay (as recorded, or on a mismatch, or at shutdown) or the client. */
+  private endedBy: 'server' | 'client' | null = null;
+  readonly done: Promise<ServedResult>;
+  private resolveDone!: (r: ServedResult) => void;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly id: string,
+    private readonly session: RecordedSession,
+    private readonly o: ServeOptions,
+    private readonly sink: ProxySink,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    this.style = o.colour ? COLOUR : PLAIN;
+    this.matcher = new ServeMatcher(session, o.onMismatch);
+    const t = this.now();
+    const client = formatAddress(socket.remoteAddress, socket.remotePort);
+    const upstream = `replay of ${session.id} in ${o.source}`;
+    this.inspector = new Inspector(id, { client, upstream }, t);
+    this.sink.open?.({ session: id, t, client, upstream, tls: 'none' });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('end', () => {
+      // A last line without its ending is still a line: the engine reads it so too.
+      const rest = this.lines.flush();
+      if (rest) this.decide(rest.content);
+      this.endedBy ??= 'client';
+      this.queue(async () => this.hangUp());
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.closed());
+    const greeting = this.matcher.greeting();
+    this.closing = greeting.close;
+    this.send(greeting.pieces, greeting.close);
+  }
+
+  abort(): void {
+    this.endedBy ??= 'server';
+    this.socket.destroy();
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  private emit(events: EngineEvent[]): void {
+    for (const e of events) this.sink.event?.(e);
+  }
+
+  private received(chunk: Buffer): void {
+    this.emit(this.inspector.receive('c2s', chunk, this.now()));
+    let pos = 0;
+    while (pos < chunk.length) {
+      const { end, line } = this.lines.push(chunk, pos);
+      pos = end;
+      if (line) this.decide(line.content);
+    }
+  }
+
+  private decide(line: Buffer): void {
+    // Once a hang-up is decided, what the client sends after it is never answered (nor judged).
+    if (this.closing) return;
+    const decision = this.matcher.line(line);
+    if (decision.close) this.closing = true;
+    if (decision.kind === 'answer') this.send(decision.pieces, decision.close, decision.divergence);
+    else this.send([{ bytes: decision.reply, delayMs: 0 }], decision.close, decision.divergence);
+  }
+
+  private queue(task: () => Promise<void>): void {
+    this.chain = this.chain.then(task).catch(() => {
+      this.socket.destroy();
+    });
+  }
+
+  /** Queues recorded pieces (with their delays), then the divergence report, then the hang-up if due. */
+  private send(pieces: readonly Piece[], close: boolean, divergence?: Divergence): void {
+    this.queue(async () => {
+      for (const piece of pieces) {
+        if (this.o.timing === 'recorded' && piece.delayMs > 0) await sleep(piece.delayMs);
+        if (this.gone) return;
+        await this.write(piece.bytes);
+      }
+      if (divergence) this.report(divergence);
+      if (close) this.hangUp();
+    });
+  }
+
+  private async write(bytes: Buffer): Promise<void> {
+    const drained = this.socket.write(bytes);
+    this.emit(this.inspector.receive('s2c', bytes, this.now()));
+    if (!drained && !this.gone) {
+      await new Promise<void>((resolve) => {
+        this.socket.once('drain', resolve);
+        this.socket.once('close', resolve);
+      });
+    }
+  }
+
+  private report(d: Divergence): void {
+    this.o.out.write(
+      `[${this.id}]    ${this.style.error(`! REPLAY_DIVERGENCE (pop3scope replay): ${d.message}`)}\n`,
+    );
+  }
+
+  private hangUp(): void {
+    if (this.gone) return;
+    this.endedBy ??= 'server';
+    this.socket.end();
+  }
+
+  private closed(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const t = this.now();
+    const by = this.endedBy ?? 'client';
+    if (by === 'client') {
+      const early = this.matcher.clientClosed();
+      if (early) this.report(early);
+    }
+    const reason = by === 'server' ? 'the replay closed the connection' : 'client closed the connection';
+    this.emit(this.inspector.close(t, by, reason));
+    this.sink.close?.({ session: this.id, t, by, reason });
+    const followed = this.matcher.followed;
+    const verdict = followed
+      ? this.style.bold(`the client followed the recording of ${this.session.id} to the end`)
+      : this.style.error(
+          `the client did NOT follow the recording of ${this.session.id} (${this.matcher.divergenceList.length} divergence(s))`,
+        );
+    this.o.out.write(`[${this.id}] replay: ${verdict}\n`);
+    this.resolveDone({
+      id: this.id,
+      recorded: this.session.id,
+      followed,
+      divergences: this.matcher.divergenceList,
+    });
+  }
+}
