@@ -26,7 +26,8 @@ describeWithTmux('the dashboard in a terminal', () => {
     expect(t.property('alternate_on')).toBe('0');
     expect(t.property('cursor_flag')).toBe('1');
     t.type('stty -a | tr " " "\\n" | grep -xE -- "-?(icanon|echo)" | tr "\\n" " "; echo');
-    const after = await t.waitFor((s) => /(^|\n)-?icanon -?echo\s*\n/.test(s));
+    // The shell prints the answer, then its prompt: wait for both (the prompt can lag the output).
+    const after = await t.waitFor((s) => /(^|\n)-?icanon -?echo\s*\n/.test(s) && /READY\$\s*$/.test(s));
     expect(after).toMatch(/(^|\n)icanon echo\s*\n/);
     expect(after).toMatch(/READY\$\s*$/);
   }
