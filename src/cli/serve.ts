@@ -15,6 +15,7 @@ import type { MailStore } from '../server/store.js';
 import { loadUsers } from '../server/usersFile.js';
 import { CertificateAuthority, caFiles } from '../tls/ca.js';
 import { CliError } from './errors.js';
+import { untilSignal } from './signals.js';
 
 /** Where `serve` listens by default; the proxy's default is 1110, so the two can run side by side. */
 export const DEFAULT_SERVE_LISTEN = '127.0.0.1:2110';
@@ -195,19 +196,6 @@ export async function startServe(
     `pop3scope serve: listening on ${shown}, ${store.description}, users: ${store.userNames().join(', ')}${describe}\n`,
   );
   return server;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export function registerServe(program: Command): void {
