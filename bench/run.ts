@@ -27,7 +27,7 @@ const work = mkdtempSync(join(tmpdir(), 'pop3scope-bench-'));
 const children: ChildProcess[] = [];
 
 /** Starts a child that prints its port on the first line of stdout. */
-function startChild(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number }> {
+function startChild(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -36,12 +36,12 @@ function startChild(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): P
     child.stderr!.on('data', (c) => {
       err += c;
       const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) resolve({ child, port: Number(m[1]) });
+      if (m) resolve({ child, port: Number(m[1]), stderr: () => err });
     });
     child.stdout!.on('data', (c) => {
       out += c;
       const m = /^(\d+)\n/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
+      if (m) resolve({ child, port: Number(m[1]), stderr: () => err });
     });
     child.on('exit', (code) => reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.slice(0, 300)}`)));
   });
@@ -54,7 +54,7 @@ const proxy = (upstream: number, extra: string[] = []) =>
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
+    child.once('close', () => resolve()); // after its output was read, unlike 'exit'
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
   });
@@ -82,6 +82,8 @@ async function socat(upstream: number): Promise<{ child: ChildProcess; port: num
   return { child, port };
 }
 
+const HEADLESS = 'pop3scope proxy + headless dashboard';
+
 interface PathResult {
   path: string;
   mbps: { median: number; spread: number; runs: number };
@@ -96,12 +98,13 @@ const results: Record<string, unknown> = { quick: QUICK, machine: { cpus: cpus()
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 async function throughputAndLatency(server: number): Promise<PathResult[]> {
-  const paths: { name: string; start: () => Promise<{ child?: ChildProcess; port: number }> }[] = [
+  const paths: { name: string; start: () => Promise<{ child?: ChildProcess; port: number; stderr?: () => string }> }[] = [
     { name: 'direct (no proxy)', start: async () => ({ port: server }) },
     ...(haveSocat() ? [{ name: 'socat', start: () => socat(server) }] : []),
     { name: 'plain Node pipe relay', start: () => tsx('relay.ts', String(server)) },
     { name: 'pop3scope proxy', start: () => proxy(server) },
     { name: 'pop3scope proxy + capture', start: () => proxy(server, ['--capture', join(work, `bench-${Date.now()}.jsonl`)]) },
+    { name: HEADLESS, start: () => tsx('headless.ts', String(server)) },
   ];
   if (!haveSocat()) log('socat is not installed (apt-get install socat): its row is left out');
   // All paths run at once and are measured in turns (round-robin), so a slow phase of the shared machine
@@ -126,6 +129,11 @@ async function throughputAndLatency(server: number): Promise<PathResult[]> {
     return { path: p.name, mbps: summary(mbps.get(p.name)!), rttMedianUs: median(rtt), rttP99Us: percentile(rtt, 99), addedMedianUs: added(50), addedP99Us: added(99) };
   });
   for (const p of started) if (p.child) await stop(p.child);
+  // The dashboard path must really have computed frames, or its row would measure a plain proxy.
+  const headless = started.find((p) => p.name === HEADLESS);
+  const frames = Number(/(\d+) frames computed/.exec(headless?.stderr?.() ?? '')?.[1] ?? 0);
+  if (!(frames > 0)) throw new Error('the headless dashboard computed no frame');
+  results.headlessFrames = frames;
   const relay = out.find((r) => r.path === 'plain Node pipe relay')!;
   for (const r of out) r.ratio = r.mbps.median / relay.mbps.median;
   return out;

@@ -1,6 +1,7 @@
 /** `pop3scope ca init | show | path`: the local certificate authority that lets pop3scope see inside TLS. */
 import type { Command } from 'commander';
-import { CertificateAuthority, caFiles } from '../tls/ca.js';
+import type { CertificateAuthority } from '../tls/ca.js';
+import { caFiles } from '../tls/caFiles.js';
 import { CliError } from './errors.js';
 
 function trustHelp(certPath: string): string {
@@ -15,6 +16,7 @@ function trustHelp(certPath: string): string {
 
 async function load(create: boolean): Promise<{ ca: CertificateAuthority; created: boolean }> {
   const files = caFiles();
+  const { CertificateAuthority } = await import('../tls/ca.js');
   try {
     if (create) return await CertificateAuthority.loadOrCreate(files);
     const { readFile } = await import('node:fs/promises');

@@ -91,7 +91,7 @@ Examples:
       const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
       const port = await freePortFrom(wanted);
       const upstream = showHostPort(server.address());
-      const dashboard = wantsDashboard(o) ? liveDashboard({ capture: o.capture ?? null, logs: 'logs off', hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry` }) : null;
+      const dashboard = wantsDashboard(o) ? await liveDashboard({ capture: o.capture ?? null, logs: 'logs off', hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry` }) : null;
       const proxyOptions: ProxyCliOptions = {
         upstream,
         listen: `127.0.0.1:${port}`,

@@ -6,7 +6,8 @@ import { createLogger, LOG_LEVELS, type Logger } from '../log/logger.js';
 import type { ProxySink } from '../proxy/hooks.js';
 import { ProxyServer } from '../proxy/server.js';
 import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
-import { CertificateAuthority, caFiles } from '../tls/ca.js';
+import type { CertificateAuthority } from '../tls/ca.js';
+import { caFiles } from '../tls/caFiles.js';
 import { appendFile, readFile } from 'node:fs/promises';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
@@ -97,7 +98,8 @@ async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
   // one for every session, so it is loaded now and a broken CA is reported before anything listens.
   let loaded: Promise<CertificateAuthority> | null = null;
   const ca = () => {
-    loaded ??= CertificateAuthority.loadOrCreate().then(({ ca: authority }) => authority);
+    // Imported here, not at the top: the X.509 library is big, and most proxies never make a certificate.
+    loaded ??= import('../tls/ca.js').then(({ CertificateAuthority }) => CertificateAuthority.loadOrCreate()).then(({ ca: authority }) => authority);
     return loaded;
   };
   if (o.listenTls) {
@@ -185,7 +187,7 @@ A second Ctrl-C exits at once.`,
  */
 async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
   const logging = dashboardLogging(o.logFile, o.logLevel);
-  const dashboard = liveDashboard({ capture: o.capture ?? null, logs: logging.note, hint: `clients connect to ${o.listen}, relayed to ${o.upstream}` });
+  const dashboard = await liveDashboard({ capture: o.capture ?? null, logs: logging.note, hint: `clients connect to ${o.listen}, relayed to ${o.upstream}` });
   const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [dashboard]);
   process.stderr.write(`pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${o.capture ? `, recording to ${o.capture}` : ''}\n`);
   logger.info({ listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null }, 'proxy started');

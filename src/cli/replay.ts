@@ -12,7 +12,6 @@ import type { Command } from 'commander';
 import type { CaptureRecord } from '../capture/format.js';
 import { readCapture } from '../capture/reader.js';
 import { type Clock, ReplayPlayer } from '../replay/timeline.js';
-import { Dashboard } from '../ui/dashboard.js';
 import { runDashboard, wantsDashboard } from '../ui/live.js';
 import { textSink } from '../ui/printer.js';
 import { CliError } from './errors.js';
@@ -76,6 +75,7 @@ async function replayInDashboard(file: string, o: ReplayOptions, speed: number):
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
   const source = await records(file, warn);
   let player: ReplayPlayer | null = null;
+  const { Dashboard } = await import('../ui/dashboard.js');
   const dashboard = new Dashboard({
     mode: 'replay',
     replay: { file, speed, step: Boolean(o.step) },

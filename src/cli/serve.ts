@@ -13,7 +13,7 @@ import { demoStore } from '../server/memoryStore.js';
 import { type RunningServer, type ServerTls, startServer } from '../server/server.js';
 import type { MailStore } from '../server/store.js';
 import { loadUsers } from '../server/usersFile.js';
-import { CertificateAuthority, caFiles } from '../tls/ca.js';
+import { caFiles } from '../tls/caFiles.js';
 import { CliError } from './errors.js';
 import { untilSignal } from './signals.js';
 
@@ -48,6 +48,7 @@ export async function localCertificate(
 ): Promise<{ tls: ServerTls; caPath: string }> {
   const files = caFiles(env);
   try {
+    const { CertificateAuthority } = await import('../tls/ca.js');
     const { ca } = await CertificateAuthority.loadOrCreate(files);
     const leaf = await ca.leaf(names);
     return { tls: { cert: leaf.certPem, key: leaf.keyPem }, caPath: files.certPath };

@@ -8,9 +8,10 @@ import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { type CaFiles, caFiles } from './caFiles.js';
+
+export { type CaFiles, caFiles };
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -19,21 +20,9 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
-export interface CaFiles {
-  readonly dir: string;
-  readonly certPath: string;
-  readonly keyPath: string;
-}
-
 export interface Leaf {
   readonly certPem: string;
   readonly keyPem: string;
-}
-
-/** Where the CA lives: $POP3SCOPE_HOME, else $XDG_CONFIG_HOME/pop3scope, else ~/.config/pop3scope. */
-export function caFiles(env: NodeJS.ProcessEnv = process.env): CaFiles {
-  const dir = env.POP3SCOPE_HOME ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'pop3scope');
-  return { dir, certPath: join(dir, 'ca.pem'), keyPath: join(dir, 'ca-key.pem') };
 }
 
 function pem(label: string, der: ArrayBuffer): string {

@@ -9,6 +9,7 @@
 import blessed from 'blessed';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink, SessionEnd, SessionStart } from '../proxy/hooks.js';
+import { HeadlessFrames } from './frame.js';
 import { FrameScheduler, REAL_TIMERS, type Timers } from './frames.js';
 import { keyToAction } from './keys.js';
 import { reduce } from './reducer.js';
@@ -33,6 +34,7 @@ export class Dashboard implements ProxySink {
   private state: DashboardState;
   private screen: blessed.Widgets.Screen | null = null;
   private widgets: Widgets | null = null;
+  private headless: HeadlessFrames | null = null;
   private output: TerminalOutput | null = null;
   private restoreOutput: (() => void) | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -94,6 +96,17 @@ export class Dashboard implements ProxySink {
     if (this.state !== before) this.frames.request();
   }
 
+  /**
+   * Runs without a terminal: every frame is computed (the whole view model, at the same pace) but drawn
+   * nowhere. For the benchmark's "dashboard" path and for tests; returns the frames for inspection.
+   */
+  runHeadless(cols = 160, rows = 48): HeadlessFrames {
+    if (this.screen) throw new Error('the dashboard is on the terminal already');
+    this.headless ??= new HeadlessFrames(cols, rows);
+    this.startTicking();
+    return this.headless;
+  }
+
   /** Takes over the terminal (stdin keys, stdout screen). */
   takeTerminal(): void {
     if (this.screen) return;
@@ -124,6 +137,11 @@ export class Dashboard implements ProxySink {
       this.widgets?.place();
       this.frames.request();
     });
+    this.startTicking();
+  }
+
+  private startTicking(): void {
+    if (this.ticker) clearInterval(this.ticker);
     this.ticker = setInterval(() => this.dispatch({ type: 'tick', now: this.clock() }), 1000);
     this.ticker.unref();
     this.dispatch({ type: 'tick', now: this.clock() });
@@ -132,6 +150,11 @@ export class Dashboard implements ProxySink {
 
   /** Gives the terminal back: the normal screen, the cursor, cooked mode; then prints what was said meanwhile. */
   async release(): Promise<void> {
+    if (this.headless) {
+      this.frames.stop();
+      if (this.ticker) clearInterval(this.ticker);
+      return;
+    }
     if (!this.screen) return;
     this.frames.stop();
     await this.output?.drained(500);
@@ -164,6 +187,10 @@ export class Dashboard implements ProxySink {
   }
 
   private draw(): void {
+    if (this.headless) {
+      this.headless.draw(this.state, Date.now());
+      return;
+    }
     const screen = this.screen;
     const widgets = this.widgets;
     if (!screen || !widgets) return;

@@ -3,7 +3,7 @@
  * go meanwhile, and the lifecycle — take the terminal, wait for `q` or a signal, stop the work cleanly, give
  * the terminal back (also on errors; a second `q` exits at once).
  */
-import { Dashboard, type DashboardOptions } from './dashboard.js';
+import type { Dashboard, DashboardOptions } from './dashboard.js';
 
 /** `--ui` forces the dashboard, `--no-ui` refuses it; by default it shows when both ends are a terminal. */
 export function wantsDashboard(o: { ui?: boolean; format?: string }): boolean {
@@ -23,8 +23,12 @@ export function dashboardLogging(
   return { logLevel: 'silent', note: 'logs off (--log-file FILE)' };
 }
 
-/** A dashboard for the live proxy (not yet on screen: sessions may arrive before it is). */
-export function liveDashboard(o: Omit<DashboardOptions, 'mode'>): Dashboard {
+/**
+ * A dashboard for the live proxy (not yet on screen: sessions may arrive before it is). The dashboard and
+ * blessed are imported only now: a proxy without a screen never loads them (less startup, a smaller heap).
+ */
+export async function liveDashboard(o: Omit<DashboardOptions, 'mode'>): Promise<Dashboard> {
+  const { Dashboard } = await import('./dashboard.js');
   return new Dashboard({ ...o, mode: 'live' });
 }
 

@@ -5,7 +5,7 @@ import { layoutFor } from '../../src/ui/layout.js';
 import { helpRows, mailboxPane, phaseStrip, sessionsPane, statusLine } from '../../src/ui/panes.js';
 import { reduce } from '../../src/ui/reducer.js';
 import { detailPane, transcriptPane } from '../../src/ui/transcript.js';
-import { tagged } from '../../src/ui/widgets.js';
+import { tagged } from '../../src/ui/frame.js';
 import { afterCapture, apply, ev, live, txEvent } from './helpers.js';
 
 const text = (r: Row) => r.spans.map((s) => s.text).join('');
