@@ -1,6 +1,7 @@
 /**
  * Streaming capture writer: records are appended as data flows, written in the background at least every
- * FLUSH_INTERVAL_MS and on close, never with a synchronous write on the relay's path. The file is created
+ * FLUSH_INTERVAL_MS, whenever FLUSH_AT_BYTES are waiting, and on close, never with a synchronous write on the
+ * relay's path. The file is created
  * mode 0600 (captures describe private mail). A write error is reported once, loudly, through `onError`,
  * and the writer then drops records instead of throwing: the relay must keep carrying mail.
  */
@@ -10,7 +11,12 @@ import { CaptureError } from './reader.js';
 
 /** Records waiting longer than this are written even if few: a crash loses at most this much. */
 export const FLUSH_INTERVAL_MS = 250;
-/** If the disk cannot keep up, at most this many bytes wait in memory; beyond it records are dropped. */
+/** Written at once when this much waits: a fast session must not pile up 250 ms of mail in one string. */
+export const FLUSH_AT_BYTES = 1024 * 1024;
+/**
+ * If the disk cannot keep up, at most this much waits in memory, queued or being written; beyond it records
+ * are dropped. Counted in characters of the JSON lines (= bytes for the ASCII that captures mostly are).
+ */
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 export interface CaptureWriterOptions {
@@ -22,6 +28,8 @@ export interface CaptureWriterOptions {
 export class CaptureWriter {
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** Handed to the file and not yet written. */
+  private inFlightBytes = 0;
   private writing: Promise<void> = Promise.resolve();
   private failed = false;
   private dropped = 0;
@@ -63,27 +71,32 @@ export class CaptureWriter {
   write(record: CaptureRecord): void {
     if (this.failed) return;
     const line = `${JSON.stringify(record)}\n`;
-    const bytes = Buffer.byteLength(line);
-    if (this.pendingBytes + bytes > MAX_PENDING_BYTES) {
+    // The string's length, not Buffer.byteLength: that would read every body a second time.
+    const size = line.length;
+    if (this.pendingBytes + this.inFlightBytes + size > MAX_PENDING_BYTES) {
       if (this.dropped++ === 0) this.fail(new Error(`capture ${this.path}: the disk is not keeping up; dropping records`));
       return;
     }
     this.pending.push(line);
-    this.pendingBytes += bytes;
+    this.pendingBytes += size;
+    if (this.pendingBytes >= FLUSH_AT_BYTES) void this.flush();
   }
 
   /** Writes everything queued so far; resolves when it is on its way to the disk. */
   flush(): Promise<void> {
     if (this.pending.length === 0 || this.failed) return this.writing;
     const data = this.pending.join('');
+    const size = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
+    this.inFlightBytes += size;
     this.writing = this.writing.then(async () => {
-      if (this.failed) return;
       try {
-        await this.file.write(data);
+        if (!this.failed) await this.file.write(data);
       } catch (error) {
         this.fail(new Error(`capture ${this.path}: write failed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`));
+      } finally {
+        this.inFlightBytes -= size;
       }
     });
     return this.writing;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { type CaptureRecord, dataRecord } from '../../src/capture/format.js';
 import { CaptureError, readCapture } from '../../src/capture/reader.js';
-import { CaptureWriter } from '../../src/capture/writer.js';
+import { CaptureWriter, FLUSH_AT_BYTES, MAX_PENDING_BYTES } from '../../src/capture/writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pop3scope-writer-'));
 let n = 0;
@@ -69,6 +69,30 @@ describe('CaptureWriter', () => {
       timeout: 3000,
       interval: 50,
     });
+    await writer.close();
+  });
+
+  it('writes at once when FLUSH_AT_BYTES wait, without waiting for the timer', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval'] }); // the background timer never fires in this test
+    try {
+      const path = fresh();
+      const writer = await CaptureWriter.open(path, { toolVersion: '1', now });
+      const body = Buffer.alloc(64 * 1024, 'x');
+      for (let i = 0; i * body.length <= FLUSH_AT_BYTES; i++) writer.write(dataRecord('s1', i, 's2c', body));
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(FLUSH_AT_BYTES), { timeout: 3000, interval: 20 });
+      await writer.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('bounds what waits for a disk that does not keep up: data being written counts too', async () => {
+    const errors: Error[] = [];
+    const writer = await CaptureWriter.open(fresh(), { toolVersion: '1', now, onError: (e) => errors.push(e) });
+    // Records are handed to the file in FLUSH_AT_BYTES batches; none is written before this loop yields.
+    const body = Buffer.alloc(1024 * 1024, 'y');
+    for (let i = 0; i <= MAX_PENDING_BYTES / body.length; i++) writer.write(dataRecord('s1', i, 's2c', body));
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/the disk is not keeping up; dropping records/)]);
     await writer.close();
   });
 
