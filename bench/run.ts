@@ -12,7 +12,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Inspector } from '../src/analysis/inspector.js';
 import { concurrentSessions, noopRoundTrips, retrieveAll } from './client.js';
-import { watchPeakRss } from './rss.js';
+import { cpuMs, watchPeakRss } from './proc.js';
 import { makeMessage } from './messages.js';
 import { median, percentile, summary } from './stats.js';
 
@@ -20,7 +20,7 @@ const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SIZE = QUICK
   ? { messages: 4, mib: 1, repeats: 2, noops: 300, bigMib: 32, sessions: 50, engineMib: 16 }
-  : { messages: 20, mib: 10, repeats: 7, noops: 10_000, bigMib: 1024, sessions: 1000, engineMib: 200 };
+  : { messages: 20, mib: 10, repeats: 11, noops: 10_000, bigMib: 1024, sessions: 1000, engineMib: 200 };
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli/main.js');
 const work = mkdtempSync(join(tmpdir(), 'pop3scope-bench-'));
@@ -91,6 +91,9 @@ interface PathResult {
   rttP99Us: number;
   addedMedianUs: number;
   addedP99Us: number;
+  /** CPU the relaying process used per MB retrieved, and per NOOP round trip (not for "direct"). */
+  cpuMsPerMB: number;
+  cpuUsPerNoop: number;
   ratio?: number;
 }
 
@@ -114,19 +117,47 @@ async function throughputAndLatency(server: number): Promise<PathResult[]> {
   for (const p of started) await retrieveAll(p.port, 'bench', 'bench'); // warm-up
   const mbps = new Map<string, number[]>(started.map((p) => [p.name, []]));
   const rtts = new Map<string, number[]>(started.map((p) => [p.name, []]));
+  const cpu = new Map(started.map((p) => [p.name, { retrieve: 0, megabytes: 0, noop: 0, noops: 0 }]));
+  // socat's per-connection child is counted once reaped, a moment after the client is done: wait for it.
+  const settled = () => new Promise((r) => setTimeout(r, 100));
+  const cpuOf = (p: (typeof started)[number]) => (p.child?.pid ? cpuMs(p.child.pid) : Number.NaN);
   for (let i = 0; i < SIZE.repeats; i++) {
     for (const p of started) {
+      const before = cpuOf(p);
       const { bytes, ms } = await retrieveAll(p.port, 'bench', 'bench');
       mbps.get(p.name)!.push(bytes / 1e6 / (ms / 1000));
+      await settled();
+      const c = cpu.get(p.name)!;
+      c.retrieve += cpuOf(p) - before;
+      c.megabytes += bytes / 1e6;
     }
   }
   const slice = Math.ceil(SIZE.noops / 4);
-  for (let i = 0; i < 4; i++) for (const p of started) rtts.get(p.name)!.push(...(await noopRoundTrips(p.port, 'bench', 'bench', slice)));
+  for (let i = 0; i < 4; i++) {
+    for (const p of started) {
+      const before = cpuOf(p);
+      rtts.get(p.name)!.push(...(await noopRoundTrips(p.port, 'bench', 'bench', slice)));
+      await settled();
+      const c = cpu.get(p.name)!;
+      c.noop += cpuOf(p) - before;
+      c.noops += slice;
+    }
+  }
   const directRtt = rtts.get('direct (no proxy)')!;
   const out: PathResult[] = started.map((p) => {
     const rtt = rtts.get(p.name)!;
     const added = (q: number) => percentile(rtt, q) - percentile(directRtt, q);
-    return { path: p.name, mbps: summary(mbps.get(p.name)!), rttMedianUs: median(rtt), rttP99Us: percentile(rtt, 99), addedMedianUs: added(50), addedP99Us: added(99) };
+    const c = cpu.get(p.name)!;
+    return {
+      path: p.name,
+      mbps: summary(mbps.get(p.name)!),
+      rttMedianUs: median(rtt),
+      rttP99Us: percentile(rtt, 99),
+      addedMedianUs: added(50),
+      addedP99Us: added(99),
+      cpuMsPerMB: c.retrieve / c.megabytes,
+      cpuUsPerNoop: (c.noop * 1000) / c.noops,
+    };
   });
   for (const p of started) if (p.child) await stop(p.child);
   // The dashboard path must really have computed frames, or its row would measure a plain proxy.
@@ -228,10 +259,12 @@ async function main(): Promise<void> {
   await stop(server.child);
   results.paths = paths;
   log(`\n1–2. Throughput (${SIZE.messages} × ${SIZE.mib} MiB, median of ${SIZE.repeats}) and NOOP latency (${SIZE.noops} round trips)`);
-  log('| path | MB/s | spread | × Node relay | RTT median µs | RTT p99 µs | added median µs | added p99 µs |');
-  log('|---|---|---|---|---|---|---|---|');
+  log('| path | MB/s | IQR | × Node relay | relay CPU ms/MB | RTT median µs | RTT p99 µs | added median µs | added p99 µs | relay CPU µs/NOOP |');
+  log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of paths) {
-    log(`| ${r.path} | ${fmt(r.mbps.median)} | ${fmt(r.mbps.spread * 100, 0)}% | ${fmt(r.ratio!, 2)} | ${fmt(r.rttMedianUs, 0)} | ${fmt(r.rttP99Us, 0)} | ${fmt(r.addedMedianUs, 0)} | ${fmt(r.addedP99Us, 0)} |`);
+    log(
+      `| ${r.path} | ${fmt(r.mbps.median)} | ${fmt(r.mbps.spread * 100, 0)}% | ${fmt(r.ratio!, 2)} | ${fmt(r.cpuMsPerMB, 2)} | ${fmt(r.rttMedianUs, 0)} | ${fmt(r.rttP99Us, 0)} | ${fmt(r.addedMedianUs, 0)} | ${fmt(r.addedP99Us, 0)} | ${fmt(r.cpuUsPerNoop, 0)} |`,
+    );
   }
   const proxyMem = await proxyMemory();
   const captureFile = await bigCapture();
@@ -244,7 +277,7 @@ async function main(): Promise<void> {
   results.engine = engine;
   log(`\n3. Memory: peak RSS of the proxy while one ${SIZE.bigMib} MiB message passes: ${mb(proxyMem)}; of show on a ${SIZE.bigMib} MiB capture: ${mb(show.peak)} (${fmt(show.ms / 1000)} s)`);
   log(`4. Scale: ${SIZE.sessions} concurrent sessions through the proxy: ${sc.errors} error(s)${sc.firstError ? ` (first: ${sc.firstError})` : ''}, ${fmt(sc.ms / 1000, 2)} s, proxy peak RSS ${mb(sc.peak)}`);
-  log(`5. Engine alone: ${fmt(engine.median, 0)} MB/s on multi-line bodies (spread ${fmt(engine.spread * 100, 0)}%)`);
+  log(`5. Engine alone: ${fmt(engine.median, 0)} MB/s on multi-line bodies (IQR ${fmt(engine.spread * 100, 0)}%)`);
   const get = (name: string) => paths.find((p) => p.path === name);
   const plain = get('pop3scope proxy')!;
   const captured = get('pop3scope proxy + capture')!;

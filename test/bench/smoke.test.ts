@@ -13,12 +13,16 @@ describe('npm run bench -- --quick', () => {
     expect(existsSync(`${ROOT}/dist/cli/main.js`)).toBe(true);
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 230_000 });
     expect(r.status, r.stderr).toBe(0);
-    for (const row of ['direct (no proxy)', 'plain Node pipe relay', 'pop3scope proxy', 'pop3scope proxy + capture']) {
+    for (const row of ['direct (no proxy)', 'plain Node pipe relay', 'pop3scope proxy', 'pop3scope proxy + capture', 'pop3scope proxy + headless dashboard']) {
       expect(r.stdout).toContain(`| ${row} |`);
     }
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(json.quick).toBe(true);
     expect(json.paths.every((p: { mbps: { median: number } }) => p.mbps.median > 0)).toBe(true);
+    // Every relaying path (all but "direct") reports the CPU it used; the dashboard path really drew frames.
+    const relaying = json.paths.filter((p: { path: string }) => p.path !== 'direct (no proxy)');
+    expect(relaying.every((p: { cpuMsPerMB: number }) => p.cpuMsPerMB >= 0)).toBe(true);
+    expect(json.headlessFrames).toBeGreaterThan(0);
     expect(json.scale.errors).toBe(0);
     expect(json.memory.proxyPeakRss).toBeGreaterThan(0);
     expect(json.memory.showPeakRss).toBeGreaterThan(0);
