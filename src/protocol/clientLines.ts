@@ -24,7 +24,8 @@ function token(content: Uint8Array, from: number): [number, number] {
 /** The first word, upper case; leading blanks are skipped (a line " PASS x" still hides x). */
 function verbOf(content: Uint8Array): string {
   const [start, end] = token(content, 0);
-  return Buffer.from(content.subarray(start, end)).toString('latin1').toUpperCase();
+  // Decoded in place (no copy): this runs for every command, several times.
+  return Buffer.from(content.buffer, content.byteOffset + start, end - start).toString('latin1').toUpperCase();
 }
 
 /**
