@@ -67,6 +67,10 @@ export class BodyScanner {
   push(chunk: Buffer, start: number): number {
     let pos = start;
     while (pos < chunk.length) {
+      // Lines wholly inside the chunk take the fast path; a line begun in an earlier chunk, or still
+      // unfinished at the end of this one, is tracked through take() and endLine().
+      if (this.lineLength === 0) pos = this.wholeLines(chunk, pos);
+      if (pos >= chunk.length || this.stats.complete) break;
       const lf = chunk.indexOf(LF, pos);
       const stop = lf === -1 ? chunk.length : lf;
       this.take(chunk, pos, stop);
@@ -88,10 +92,58 @@ export class BodyScanner {
         return pos;
       }
     }
+    if (this.stats.complete) {
+      // The fast path met the terminator: the body ends at `pos`.
+      this.keepPreview(chunk, start, pos);
+      this.stats.wireOctets += pos - start;
+      this.finishPreview();
+      if (this.hash) {
+        this.hash.update(chunk.subarray(start, pos));
+        this.stats.digest = this.hash.digest('hex');
+      }
+      return pos;
+    }
     this.hash?.update(chunk.subarray(start));
     this.keepPreview(chunk, start, chunk.length);
     this.stats.wireOctets += chunk.length - start;
     return chunk.length;
+  }
+
+  /**
+   * Accounts for every complete line from `pos` (the start of a line) with the stats in locals, which is what
+   * keeps the body path near memchr speed. Stops before an unfinished line, or just past the terminator
+   * (setting `complete`). Returns where it stopped.
+   */
+  private wholeLines(chunk: Buffer, pos: number): number {
+    const s = this.stats;
+    let { lines, octets, bareLF, unstuffedDots, headerLines } = s;
+    let complete = false;
+    for (let lf = chunk.indexOf(LF, pos); lf !== -1; lf = chunk.indexOf(LF, pos)) {
+      const crlf = lf > pos && chunk[lf - 1] === CR;
+      const content = crlf ? lf - pos - 1 : lf - pos;
+      if (!crlf) bareLF++;
+      let stuffed = 0;
+      if (content >= 1 && chunk[pos] === DOT) {
+        if (content === 1) {
+          pos = lf + 1;
+          complete = true;
+          break;
+        }
+        stuffed = 1;
+        if (chunk[pos + 1] !== DOT) unstuffedDots++;
+      }
+      if (content === 0 && headerLines === -1) headerLines = lines;
+      lines++;
+      octets += content - stuffed + 2;
+      pos = lf + 1;
+    }
+    s.lines = lines;
+    s.octets = octets;
+    s.bareLF = bareLF;
+    s.unstuffedDots = unstuffedDots;
+    s.headerLines = headerLines;
+    s.complete = complete;
+    return pos;
   }
 
   /** Called when the stream ends before the terminator. */
