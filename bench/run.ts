@@ -64,6 +64,29 @@ function haveSocat(): boolean {
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * socat is the baseline the proxy must match, so the full run installs it when it can (as root, with apt-get)
+ * and says plainly when it cannot. The quick smoke run never installs anything.
+ */
+function ensureSocat(): boolean {
+  if (haveSocat()) return true;
+  const root = process.getuid?.() === 0;
+  const apt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (QUICK || !root || !apt) {
+    log(`socat is not installed${QUICK ? '' : root ? ' and apt-get is not available' : ', and installing it needs root'}: its row is left out (sudo apt-get install socat)`);
+    return false;
+  }
+  log('socat is not installed: installing it (apt-get install -y socat) ...');
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'socat'], { stdio: 'ignore', timeout: 300_000 }).status === 0;
+  if (!install()) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
+    install();
+  }
+  if (haveSocat()) return true;
+  log('socat could not be installed: its row is left out');
+  return false;
+}
+
 async function freePort(): Promise<number> {
   const net = await import('node:net');
   return new Promise((resolve) => {
@@ -103,13 +126,12 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 async function throughputAndLatency(server: number): Promise<PathResult[]> {
   const paths: { name: string; start: () => Promise<{ child?: ChildProcess; port: number; stderr?: () => string }> }[] = [
     { name: 'direct (no proxy)', start: async () => ({ port: server }) },
-    ...(haveSocat() ? [{ name: 'socat', start: () => socat(server) }] : []),
+    ...(ensureSocat() ? [{ name: 'socat', start: () => socat(server) }] : []),
     { name: 'plain Node pipe relay', start: () => tsx('relay.ts', String(server)) },
     { name: 'pop3scope proxy', start: () => proxy(server) },
     { name: 'pop3scope proxy + capture', start: () => proxy(server, ['--capture', join(work, `bench-${Date.now()}.jsonl`)]) },
     { name: HEADLESS, start: () => tsx('headless.ts', String(server)) },
   ];
-  if (!haveSocat()) log('socat is not installed (apt-get install socat): its row is left out');
   // All paths run at once and are measured in turns (round-robin), so a slow phase of the shared machine
   // lands on every path alike instead of on whichever happened to run then.
   const started = [];
