@@ -70,43 +70,30 @@ export class BodyScanner {
       // Lines wholly inside the chunk take the fast path; a line begun in an earlier chunk, or still
       // unfinished at the end of this one, is tracked through take() and endLine().
       if (this.lineLength === 0) pos = this.wholeLines(chunk, pos);
-      if (pos >= chunk.length || this.stats.complete) break;
+      if (this.stats.complete) return this.endAt(chunk, start, pos);
+      if (pos >= chunk.length) break;
       const lf = chunk.indexOf(LF, pos);
-      const stop = lf === -1 ? chunk.length : lf;
-      this.take(chunk, pos, stop);
-      if (lf === -1) {
-        this.hash?.update(chunk.subarray(start));
-        this.keepPreview(chunk, start, chunk.length);
-        this.stats.wireOctets += chunk.length - start;
-        return chunk.length;
-      }
+      this.take(chunk, pos, lf === -1 ? chunk.length : lf);
+      if (lf === -1) break;
       pos = lf + 1;
-      if (this.endLine()) {
-        this.keepPreview(chunk, start, pos);
-        this.stats.wireOctets += pos - start;
-        this.finishPreview();
-        if (this.hash) {
-          this.hash.update(chunk.subarray(start, pos));
-          this.stats.digest = this.hash.digest('hex');
-        }
-        return pos;
-      }
-    }
-    if (this.stats.complete) {
-      // The fast path met the terminator: the body ends at `pos`.
-      this.keepPreview(chunk, start, pos);
-      this.stats.wireOctets += pos - start;
-      this.finishPreview();
-      if (this.hash) {
-        this.hash.update(chunk.subarray(start, pos));
-        this.stats.digest = this.hash.digest('hex');
-      }
-      return pos;
+      if (this.endLine()) return this.endAt(chunk, start, pos);
     }
     this.hash?.update(chunk.subarray(start));
     this.keepPreview(chunk, start, chunk.length);
     this.stats.wireOctets += chunk.length - start;
     return chunk.length;
+  }
+
+  /** The terminator ended at `pos`: accounts for the chunk up to there and settles preview and digest. */
+  private endAt(chunk: Buffer, start: number, pos: number): number {
+    this.keepPreview(chunk, start, pos);
+    this.stats.wireOctets += pos - start;
+    this.finishPreview();
+    if (this.hash) {
+      this.hash.update(chunk.subarray(start, pos));
+      this.stats.digest = this.hash.digest('hex');
+    }
+    return pos;
   }
 
   /**
