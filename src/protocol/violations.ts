@@ -185,6 +185,13 @@ export const VIOLATIONS = {
     culprit: 'proxy',
     title: 'pop3scope --stls strip changed this session: STLS was hidden from CAPA or refused, so it stays in cleartext',
   },
+  POP3_REPLAY_DIVERGENCE: {
+    severity: 'error',
+    // No RFC: the rule is pop3scope's own — a replayed client must send what the recorded client sent.
+    rfc: 'docs/replay.md',
+    culprit: 'client',
+    title: 'the client did not follow the recording it was replayed against',
+  },
   POP3_GREETING_REFUSED: {
     severity: 'info',
     rfc: 'RFC 1939 §4',

@@ -1,8 +1,8 @@
 /**
  * Server replay on a socket: the thin glue around ServeMatcher. Each connection gets the next recorded
  * session (in recorded order, starting over after the last) and its own Inspector, so the live transcript
- * shows the replayed session like any proxied one; divergences from the recording are printed as transcript
- * lines beside it. Recorded pieces are written one write each, with the recorded delays between them unless
+ * shows the replayed session like any proxied one; each divergence from the recording is a
+ * POP3_REPLAY_DIVERGENCE violation of that session (in its transcript and counted in its summary). Recorded pieces are written one write each, with the recorded delays between them unless
  * timing is 'fast', so chunk boundaries and timing reach the client as they reached the recorded one.
  */
 import net from 'node:net';
@@ -215,9 +215,7 @@ class ServedConnection {
   }
 
   private report(d: Divergence): void {
-    this.o.out.write(
-      `[${this.id}]    ${this.style.error(`! REPLAY_DIVERGENCE (pop3scope replay): ${d.message}`)}\n`,
-    );
+    this.emit(this.inspector.report('POP3_REPLAY_DIVERGENCE', d.message, this.now()));
   }
 
   private hangUp(): void {

@@ -177,7 +177,7 @@ describeWithPeers(['dovecot', 'curl'], 'curl: recorded, served back, replayed ag
       '[r1] S: -ERR [SYS/PERM] pop3scope replay: recording expected "RETR 1" here, got "RETR 2"',
     );
     expect(done.stdout).toContain(
-      '! REPLAY_DIVERGENCE (pop3scope replay): recording expected "RETR 1" (#3), got "RETR 2": answered -ERR',
+      '! POP3_REPLAY_DIVERGENCE (error, docs/replay.md): the client did not follow the recording it was replayed against: recording expected "RETR 1" (#3), got "RETR 2": answered -ERR',
     );
   });
 

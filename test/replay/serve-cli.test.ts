@@ -124,7 +124,7 @@ describe('replay --serve (command line)', () => {
     c.destroy();
     expect(await s.exited).toBe(1);
     expect(s.stdout()).toContain(
-      '! REPLAY_DIVERGENCE (pop3scope replay): recording expected "RETR 1" (#3), got "RETR 2": answered -ERR',
+      '! POP3_REPLAY_DIVERGENCE (error, docs/replay.md): the client did not follow the recording it was replayed against: recording expected "RETR 1" (#3), got "RETR 2": answered -ERR',
     );
     expect(s.stdout()).toContain('[r1] replay: the client did NOT follow the recording of s2');
   });

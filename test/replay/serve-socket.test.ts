@@ -144,10 +144,10 @@ describe('replay --serve on a socket', () => {
     expect(results[0]!.divergences.map((d) => d.got)).toEqual(['RETR 2', 'QUIT', null]);
     const t = transcript();
     expect(t).toContain(
-      '[r1]    ! REPLAY_DIVERGENCE (pop3scope replay): recording expected "retr 1" (#4), got "RETR 2": answered -ERR',
+      '[r1] ! POP3_REPLAY_DIVERGENCE (error, docs/replay.md): the client did not follow the recording it was replayed against: recording expected "retr 1" (#4), got "RETR 2": answered -ERR',
     );
     // The divergence follows the transaction that shows the -ERR.
-    expect(t.indexOf('REPLAY_DIVERGENCE')).toBeGreaterThan(t.indexOf('[r1] C: RETR 2'));
+    expect(t.indexOf('POP3_REPLAY_DIVERGENCE')).toBeGreaterThan(t.indexOf('[r1] C: RETR 2'));
     expect(t).not.toContain('whatever');
   });
 
