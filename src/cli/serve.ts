@@ -14,6 +14,7 @@ import { type RunningServer, type ServerTls, startServer } from '../server/serve
 import type { MailStore } from '../server/store.js';
 import { loadUsers } from '../server/usersFile.js';
 import { caFiles } from '../tls/caFiles.js';
+import { parseHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { untilSignal } from './signals.js';
 
@@ -124,14 +125,6 @@ async function chooseTls(
 }
 
 /** Parses `ADDR:PORT` or `[IPv6]:PORT`. */
-export function parseListen(text: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(text);
-  const port = match ? Number(match[3]) : Number.NaN;
-  if (!match || port > 65535)
-    throw new CliError(`--listen: expected ADDR:PORT (e.g. 127.0.0.1:2110), got "${text}"`);
-  return { host: match[1] ?? match[2]!, port };
-}
-
 function positive(flag: string, text: string, integer: boolean): number {
   const value = Number(text);
   const valid = /^[0-9]+(\.[0-9]+)?$/.test(text) && value > 0 && (!integer || Number.isInteger(value));
@@ -162,7 +155,7 @@ export async function startServe(
   out: Writable = process.stdout,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningServer> {
-  const { host, port } = parseListen(flags.listen ?? DEFAULT_SERVE_LISTEN);
+  const { host, port } = parseHostPort(flags.listen ?? DEFAULT_SERVE_LISTEN, '--listen', '127.0.0.1');
   const idleTimeoutMs =
     flags.idleTimeout === undefined
       ? SERVER_IDLE_TIMEOUT_MS

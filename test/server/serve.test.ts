@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.js';
-import { parseListen, registerServe, startServe } from '../../src/cli/serve.js';
+import { parseHostPort } from '../../src/cli/address.js';
+import { registerServe, startServe } from '../../src/cli/serve.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { CertificateAuthority } from '../../src/tls/ca.js';
 import { curlPop3 } from '../helpers/clients.js';
@@ -34,15 +35,16 @@ afterEach(async () => {
 });
 
 describe('serve flags', () => {
-  it('parses ADDR:PORT and [IPv6]:PORT', () => {
-    expect(parseListen('127.0.0.1:2110')).toEqual({ host: '127.0.0.1', port: 2110 });
-    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
-    expect(parseListen('localhost:995')).toEqual({ host: 'localhost', port: 995 });
+  it('parses ADDR:PORT, [IPv6]:PORT and :PORT (loopback)', () => {
+    expect(parseHostPort('127.0.0.1:2110', '--listen', '127.0.0.1')).toEqual({ host: '127.0.0.1', port: 2110 });
+    expect(parseHostPort('[::1]:0', '--listen', '127.0.0.1')).toEqual({ host: '::1', port: 0 });
+    expect(parseHostPort('localhost:995', '--listen', '127.0.0.1')).toEqual({ host: 'localhost', port: 995 });
+    expect(parseHostPort(':2110', '--listen', '127.0.0.1')).toEqual({ host: '127.0.0.1', port: 2110 });
   });
 
   it.each([
-    [{ listen: '2110' }, /^--listen: expected ADDR:PORT/],
-    [{ listen: '127.0.0.1:70000' }, /^--listen: expected ADDR:PORT/],
+    [{ listen: '2110' }, /^--listen must be HOST:PORT/],
+    [{ listen: '127.0.0.1:70000' }, /^--listen must be HOST:PORT/],
     [{ idleTimeout: 'soon' }, /^--idle-timeout: expected a positive number/],
     [{ idleTimeout: '0' }, /^--idle-timeout: expected a positive number/],
     [{ maxSessions: '1.5' }, /^--max-sessions: expected a positive whole number/],
