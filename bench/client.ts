@@ -89,7 +89,11 @@ class Conn {
 }
 
 /** Logs in and retrieves every message; returns octets received and milliseconds. */
-export async function retrieveAll(port: number, user: string, password: string): Promise<{ bytes: number; ms: number }> {
+export async function retrieveAll(
+  port: number,
+  user: string,
+  password: string,
+): Promise<{ bytes: number; ms: number }> {
   const started = performance.now();
   const c = await Conn.open(port);
   await c.login(user, password);
@@ -100,7 +104,12 @@ export async function retrieveAll(port: number, user: string, password: string):
 }
 
 /** Lock-step NOOP round trips after login; returns each round trip in microseconds. */
-export async function noopRoundTrips(port: number, user: string, password: string, n: number): Promise<number[]> {
+export async function noopRoundTrips(
+  port: number,
+  user: string,
+  password: string,
+  n: number,
+): Promise<number[]> {
   const c = await Conn.open(port);
   await c.login(user, password);
   const out: number[] = [];
@@ -114,7 +123,10 @@ export async function noopRoundTrips(port: number, user: string, password: strin
 }
 
 /** `n` concurrent sessions (users u1..un): login, LIST, RETR 1, QUIT. Returns errors and milliseconds. */
-export async function concurrentSessions(port: number, n: number): Promise<{ errors: number; ms: number; firstError?: string }> {
+export async function concurrentSessions(
+  port: number,
+  n: number,
+): Promise<{ errors: number; ms: number; firstError?: string }> {
   const started = performance.now();
   let errors = 0;
   let firstError: string | undefined;

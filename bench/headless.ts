@@ -9,17 +9,31 @@ import type { liveDashboard as LiveDashboard } from '../src/ui/live.js';
 
 const [upstream] = process.argv.slice(2);
 // The built code, not src/ through tsx: every proxy path in the bench must run the same compiled JavaScript.
-const { startProxy } = (await import(new URL('../dist/cli/proxy.js', import.meta.url).href)) as { startProxy: typeof StartProxy };
-const { liveDashboard } = (await import(new URL('../dist/ui/live.js', import.meta.url).href)) as { liveDashboard: typeof LiveDashboard };
+const { startProxy } = (await import(new URL('../dist/cli/proxy.js', import.meta.url).href)) as {
+  startProxy: typeof StartProxy;
+};
+const { liveDashboard } = (await import(new URL('../dist/ui/live.js', import.meta.url).href)) as {
+  liveDashboard: typeof LiveDashboard;
+};
 
 const dashboard = await liveDashboard({ capture: null, logs: 'logs off', hint: 'benchmark' });
 const frames = dashboard.runHeadless(160, 48);
 const { proxy, listen } = await startProxy(
-  { upstream: `127.0.0.1:${upstream}`, listen: '127.0.0.1:0', format: 'text', logLevel: 'silent', connectTimeout: '10', quiet: true },
+  {
+    upstream: `127.0.0.1:${upstream}`,
+    listen: '127.0.0.1:0',
+    format: 'text',
+    logLevel: 'silent',
+    connectTimeout: '10',
+    quiet: true,
+  },
   [dashboard],
 );
 process.stdout.write(`${listen.port}\n`);
 process.on('SIGTERM', () => {
   process.stderr.write(`headless dashboard: ${frames.drawn} frames computed\n`);
-  void dashboard.release().then(() => proxy.stop(1000)).then(() => process.exit(0));
+  void dashboard
+    .release()
+    .then(() => proxy.stop(1000))
+    .then(() => process.exit(0));
 });

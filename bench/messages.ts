@@ -5,7 +5,9 @@ const CRLF = '\r\n';
 /** A message of about `bytes` octets. */
 export function makeMessage(bytes: number, seed = 0): Buffer {
   const header = `From: bench@example.org${CRLF}To: bench@example.org${CRLF}Subject: benchmark message ${seed}${CRLF}${CRLF}`;
-  const line = Buffer.from(`${'The quick brown fox jumps over the lazy dog. 0123456789 abcdefghijklmnopq'.slice(0, 74)}${CRLF}`);
+  const line = Buffer.from(
+    `${'The quick brown fox jumps over the lazy dog. 0123456789 abcdefghijklmnopq'.slice(0, 74)}${CRLF}`,
+  );
   const dotLine = Buffer.from(`.${line.subarray(1).toString('latin1')}`, 'latin1');
   const out = Buffer.allocUnsafe(Math.max(bytes, header.length + line.length));
   let at = out.write(header, 0, 'latin1');

@@ -12,8 +12,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Inspector } from '../src/analysis/inspector.js';
 import { concurrentSessions, noopRoundTrips, retrieveAll } from './client.js';
-import { cpuMs, watchPeakRss } from './proc.js';
 import { makeMessage } from './messages.js';
+import { cpuMs, watchPeakRss } from './proc.js';
 import { median, percentile, summary } from './stats.js';
 
 const args = new Set(process.argv.slice(2));
@@ -27,8 +27,16 @@ const work = mkdtempSync(join(tmpdir(), 'pop3scope-bench-'));
 const children: ChildProcess[] = [];
 
 /** Starts a child that prints its port on the first line of stdout. */
-function startChild(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+  const child = spawn(cmd, argv, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -43,13 +51,27 @@ function startChild(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): P
       const m = /^(\d+)\n/.exec(out);
       if (m) resolve({ child, port: Number(m[1]), stderr: () => err });
     });
-    child.on('exit', (code) => reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.slice(0, 300)}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err.slice(0, 300)}`)),
+    );
   });
 }
 
-const tsx = (script: string, ...rest: string[]) => startChild(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...rest]);
+const tsx = (script: string, ...rest: string[]) =>
+  startChild(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...rest]);
 const proxy = (upstream: number, extra: string[] = []) =>
-  startChild(process.execPath, [CLI, 'proxy', '--upstream', `127.0.0.1:${upstream}`, '--listen', '127.0.0.1:0', '--quiet', '--log-level', 'silent', ...extra]);
+  startChild(process.execPath, [
+    CLI,
+    'proxy',
+    '--upstream',
+    `127.0.0.1:${upstream}`,
+    '--listen',
+    '127.0.0.1:0',
+    '--quiet',
+    '--log-level',
+    'silent',
+    ...extra,
+  ]);
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -73,11 +95,15 @@ function ensureSocat(): boolean {
   const root = process.getuid?.() === 0;
   const apt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (QUICK || !root || !apt) {
-    log(`socat is not installed${QUICK ? '' : root ? ' and apt-get is not available' : ', and installing it needs root'}: its row is left out (sudo apt-get install socat)`);
+    log(
+      `socat is not installed${QUICK ? '' : root ? ' and apt-get is not available' : ', and installing it needs root'}: its row is left out (sudo apt-get install socat)`,
+    );
     return false;
   }
   log('socat is not installed: installing it (apt-get install -y socat) ...');
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'socat'], { stdio: 'ignore', timeout: 300_000 }).status === 0;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-qq', 'socat'], { stdio: 'ignore', timeout: 300_000 }).status ===
+    0;
   if (!install()) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
     install();
@@ -99,7 +125,11 @@ async function freePort(): Promise<number> {
 
 async function socat(upstream: number): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `TCP:127.0.0.1:${upstream}`], { stdio: 'ignore' });
+  const child = spawn(
+    'socat',
+    [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `TCP:127.0.0.1:${upstream}`],
+    { stdio: 'ignore' },
+  );
   children.push(child);
   await new Promise((r) => setTimeout(r, 300));
   return { child, port };
@@ -120,16 +150,30 @@ interface PathResult {
   ratio?: number;
 }
 
-const results: Record<string, unknown> = { quick: QUICK, machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version } };
+const results: Record<string, unknown> = {
+  quick: QUICK,
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+};
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 async function throughputAndLatency(server: number): Promise<PathResult[]> {
-  const paths: { name: string; start: () => Promise<{ child?: ChildProcess; port: number; stderr?: () => string }> }[] = [
+  const paths: {
+    name: string;
+    start: () => Promise<{ child?: ChildProcess; port: number; stderr?: () => string }>;
+  }[] = [
     { name: 'direct (no proxy)', start: async () => ({ port: server }) },
     ...(ensureSocat() ? [{ name: 'socat', start: () => socat(server) }] : []),
     { name: 'plain Node pipe relay', start: () => tsx('relay.ts', String(server)) },
     { name: 'pop3scope proxy', start: () => proxy(server) },
-    { name: 'pop3scope proxy + capture', start: () => proxy(server, ['--capture', join(work, `bench-${Date.now()}.jsonl`)]) },
+    {
+      name: 'pop3scope proxy + capture',
+      start: () => proxy(server, ['--capture', join(work, `bench-${Date.now()}.jsonl`)]),
+    },
     { name: HEADLESS, start: () => tsx('headless.ts', String(server)) },
   ];
   // All paths run at once and are measured in turns (round-robin), so a slow phase of the shared machine
@@ -207,17 +251,40 @@ async function proxyMemory(): Promise<number> {
 async function bigCapture(): Promise<string> {
   const file = join(work, 'big.jsonl');
   const out = createWriteStream(file);
-  const write = (o: object) => (out.write(`${JSON.stringify(o)}\n`) ? Promise.resolve() : new Promise((r) => out.once('drain', r)));
+  const write = (o: object) =>
+    out.write(`${JSON.stringify(o)}\n`) ? Promise.resolve() : new Promise((r) => out.once('drain', r));
   const t = Date.now();
-  await write({ type: 'header', format: 'pop3scope-capture', version: 1, createdAt: new Date(t).toISOString(), tool: 'pop3scope bench' });
-  await write({ type: 'open', session: 's1', t, client: '127.0.0.1:1', upstream: '127.0.0.1:2', tls: 'none' });
+  await write({
+    type: 'header',
+    format: 'pop3scope-capture',
+    version: 1,
+    createdAt: new Date(t).toISOString(),
+    tool: 'pop3scope bench',
+  });
+  await write({
+    type: 'open',
+    session: 's1',
+    t,
+    client: '127.0.0.1:1',
+    upstream: '127.0.0.1:2',
+    tls: 'none',
+  });
   for (const text of ['+OK\r\n', 'USER bench\r\n', '+OK\r\n', 'PASS *****\r\n', '+OK\r\n', 'RETR 1\r\n']) {
     await write({ type: 'data', session: 's1', t, dir: text.startsWith('+') ? 's2c' : 'c2s', text });
   }
   const body = makeMessage(SIZE.bigMib * 1024 * 1024);
   await write({ type: 'data', session: 's1', t, dir: 's2c', text: `+OK ${body.length} octets\r\n` });
   for (let at = 0; at < body.length; at += 65536) {
-    await write({ type: 'data', session: 's1', t, dir: 's2c', text: body.subarray(at, at + 65536).toString('latin1').replace(/^\./gm, '..') });
+    await write({
+      type: 'data',
+      session: 's1',
+      t,
+      dir: 's2c',
+      text: body
+        .subarray(at, at + 65536)
+        .toString('latin1')
+        .replace(/^\./gm, '..'),
+    });
   }
   await write({ type: 'data', session: 's1', t, dir: 's2c', text: '.\r\n' });
   await write({ type: 'close', session: 's1', t, by: 'client', reason: 'bench' });
@@ -227,7 +294,9 @@ async function bigCapture(): Promise<string> {
 
 async function showMemory(file: string): Promise<{ peak: number; ms: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'show', file, '--format', 'json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'show', file, '--format', 'json'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const watch = watchPeakRss(child.pid!);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`show exited ${code}`);
@@ -247,7 +316,12 @@ async function scale(): Promise<{ errors: number; ms: number; peak: number; firs
 
 /** The engine alone: a recorded RETR-heavy session fed from memory in 64 KiB chunks. */
 function engineAlone(): { median: number; spread: number; runs: number } {
-  const body = Buffer.from(makeMessage(10 * 1024 * 1024).toString('latin1').replace(/^\./gm, '..'), 'latin1');
+  const body = Buffer.from(
+    makeMessage(10 * 1024 * 1024)
+      .toString('latin1')
+      .replace(/^\./gm, '..'),
+    'latin1',
+  );
   const count = Math.max(1, Math.round(SIZE.engineMib / 10));
   const runs: number[] = [];
   for (let r = 0; r < 5; r++) {
@@ -261,7 +335,8 @@ function engineAlone(): { median: number; spread: number; runs: number } {
     for (let m = 0; m < count; m++) {
       engine.receive('c2s', Buffer.from(`RETR ${m + 1}\r\n`), t++);
       engine.receive('s2c', Buffer.from(`+OK ${body.length}\r\n`), t++);
-      for (let at = 0; at < body.length; at += 65536) engine.receive('s2c', body.subarray(at, at + 65536), t++);
+      for (let at = 0; at < body.length; at += 65536)
+        engine.receive('s2c', body.subarray(at, at + 65536), t++);
       engine.receive('s2c', Buffer.from('.\r\n'), t++);
       bytes += body.length;
     }
@@ -275,13 +350,19 @@ const mb = (b: number) => `${fmt(b / 2 ** 20, 0)} MiB`;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 
 async function main(): Promise<void> {
-  log(`pop3scope benchmark${QUICK ? ' (quick smoke run: sizes too small for the targets)' : ''} — ${cpus().length} cores, ${(results.machine as { model: string }).model}, Node ${process.version}`);
+  log(
+    `pop3scope benchmark${QUICK ? ' (quick smoke run: sizes too small for the targets)' : ''} — ${cpus().length} cores, ${(results.machine as { model: string }).model}, Node ${process.version}`,
+  );
   const server = await tsx('server.ts', 'large', String(SIZE.messages), String(SIZE.mib));
   const paths = await throughputAndLatency(server.port);
   await stop(server.child);
   results.paths = paths;
-  log(`\n1–2. Throughput (${SIZE.messages} × ${SIZE.mib} MiB, median of ${SIZE.repeats}) and NOOP latency (${SIZE.noops} round trips)`);
-  log('| path | MB/s | IQR | × Node relay | relay CPU ms/MB | RTT median µs | RTT p99 µs | added median µs | added p99 µs | relay CPU µs/NOOP |');
+  log(
+    `\n1–2. Throughput (${SIZE.messages} × ${SIZE.mib} MiB, median of ${SIZE.repeats}) and NOOP latency (${SIZE.noops} round trips)`,
+  );
+  log(
+    '| path | MB/s | IQR | × Node relay | relay CPU ms/MB | RTT median µs | RTT p99 µs | added median µs | added p99 µs | relay CPU µs/NOOP |',
+  );
   log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of paths) {
     log(
@@ -294,12 +375,23 @@ async function main(): Promise<void> {
   rmSync(captureFile, { force: true });
   const sc = await scale();
   const engine = engineAlone();
-  results.memory = { proxyPeakRss: proxyMem, showPeakRss: show.peak, showMs: show.ms, messageMiB: SIZE.bigMib };
+  results.memory = {
+    proxyPeakRss: proxyMem,
+    showPeakRss: show.peak,
+    showMs: show.ms,
+    messageMiB: SIZE.bigMib,
+  };
   results.scale = { sessions: SIZE.sessions, ...sc };
   results.engine = engine;
-  log(`\n3. Memory: peak RSS of the proxy while one ${SIZE.bigMib} MiB message passes: ${mb(proxyMem)}; of show on a ${SIZE.bigMib} MiB capture: ${mb(show.peak)} (${fmt(show.ms / 1000)} s)`);
-  log(`4. Scale: ${SIZE.sessions} concurrent sessions through the proxy: ${sc.errors} error(s)${sc.firstError ? ` (first: ${sc.firstError})` : ''}, ${fmt(sc.ms / 1000, 2)} s, proxy peak RSS ${mb(sc.peak)}`);
-  log(`5. Engine alone: ${fmt(engine.median, 0)} MB/s on multi-line bodies (IQR ${fmt(engine.spread * 100, 0)}%)`);
+  log(
+    `\n3. Memory: peak RSS of the proxy while one ${SIZE.bigMib} MiB message passes: ${mb(proxyMem)}; of show on a ${SIZE.bigMib} MiB capture: ${mb(show.peak)} (${fmt(show.ms / 1000)} s)`,
+  );
+  log(
+    `4. Scale: ${SIZE.sessions} concurrent sessions through the proxy: ${sc.errors} error(s)${sc.firstError ? ` (first: ${sc.firstError})` : ''}, ${fmt(sc.ms / 1000, 2)} s, proxy peak RSS ${mb(sc.peak)}`,
+  );
+  log(
+    `5. Engine alone: ${fmt(engine.median, 0)} MB/s on multi-line bodies (IQR ${fmt(engine.spread * 100, 0)}%)`,
+  );
   const get = (name: string) => paths.find((p) => p.path === name);
   const plain = get('pop3scope proxy')!;
   const captured = get('pop3scope proxy + capture')!;
@@ -307,12 +399,25 @@ async function main(): Promise<void> {
   const sock = get('socat');
   const targets = [
     [`proxy ≥ 0.9 × Node relay (${fmt(plain.ratio!, 2)})`, plain.ratio! >= 0.9],
-    ...(sock ? [[`proxy ≥ socat (${fmt(plain.mbps.median)} vs ${fmt(sock.mbps.median)} MB/s)`, plain.mbps.median >= sock.mbps.median] as const] : []),
+    ...(sock
+      ? [
+          [
+            `proxy ≥ socat (${fmt(plain.mbps.median)} vs ${fmt(sock.mbps.median)} MB/s)`,
+            plain.mbps.median >= sock.mbps.median,
+          ] as const,
+        ]
+      : []),
     [`proxy + capture ≥ 0.75 × Node relay (${fmt(captured.ratio!, 2)})`, captured.ratio! >= 0.75],
-    [`added NOOP latency ≤ 1.1 × Node relay's (${fmt(plain.addedMedianUs, 0)} vs ${fmt(relay.addedMedianUs, 0)} µs)`, plain.addedMedianUs <= 1.1 * Math.max(relay.addedMedianUs, 1)],
+    [
+      `added NOOP latency ≤ 1.1 × Node relay's (${fmt(plain.addedMedianUs, 0)} vs ${fmt(relay.addedMedianUs, 0)} µs)`,
+      plain.addedMedianUs <= 1.1 * Math.max(relay.addedMedianUs, 1),
+    ],
     [`proxy peak RSS ≤ 150 MB with a ${SIZE.bigMib} MiB message (${mb(proxyMem)})`, proxyMem <= 150e6],
     [`show peak RSS ≤ 150 MB on a ${SIZE.bigMib} MiB capture (${mb(show.peak)})`, show.peak <= 150e6],
-    [`${SIZE.sessions} sessions: zero errors, peak RSS ≤ 300 MB (${sc.errors}, ${mb(sc.peak)})`, sc.errors === 0 && sc.peak <= 300e6],
+    [
+      `${SIZE.sessions} sessions: zero errors, peak RSS ≤ 300 MB (${sc.errors}, ${mb(sc.peak)})`,
+      sc.errors === 0 && sc.peak <= 300e6,
+    ],
     [`engine ≥ 500 MB/s (${fmt(engine.median, 0)})`, engine.median >= 500],
   ] as const;
   results.targets = targets.map(([what, ok]) => ({ what, met: ok }));

@@ -11,8 +11,23 @@ import { makeMessage } from './messages.js';
 const [kind = 'large', a = '2', b = '1'] = process.argv.slice(2);
 const users =
   kind === 'many'
-    ? Array.from({ length: Number(a) }, (_, i) => ({ name: `u${i + 1}`, password: 'bench', messages: [makeMessage(4096, i)] }))
-    : [{ name: 'bench', password: 'bench', messages: Array.from({ length: Number(a) }, (_, i) => makeMessage(Number(b) * 1024 * 1024, i)) }];
-const server = await startServer({ host: '127.0.0.1', port: 0, store: new MemoryStore(users, 'bench'), maxSessions: 5000 });
+    ? Array.from({ length: Number(a) }, (_, i) => ({
+        name: `u${i + 1}`,
+        password: 'bench',
+        messages: [makeMessage(4096, i)],
+      }))
+    : [
+        {
+          name: 'bench',
+          password: 'bench',
+          messages: Array.from({ length: Number(a) }, (_, i) => makeMessage(Number(b) * 1024 * 1024, i)),
+        },
+      ];
+const server = await startServer({
+  host: '127.0.0.1',
+  port: 0,
+  store: new MemoryStore(users, 'bench'),
+  maxSessions: 5000,
+});
 process.stdout.write(`${server.address().port}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

@@ -8,17 +8,23 @@ import type { Mailbox } from './mailbox.js';
 type Explainer = (tx: RawTransaction, box: Mailbox) => string;
 
 const arg = (tx: RawTransaction, i: number) => tx.command?.args[i] ?? '?';
-const refused = (tx: RawTransaction) => `The server refused${tx.response.text ? `: "${tx.response.text}"` : '.'}`;
+const refused = (tx: RawTransaction) =>
+  `The server refused${tx.response.text ? `: "${tx.response.text}"` : '.'}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function ok(tx: RawTransaction, yes: string, no?: string): string {
-  if (tx.response.status === null) return `${yes.split('.')[0]}. The connection ended before the server answered.`;
+  if (tx.response.status === null)
+    return `${yes.split('.')[0]}. The connection ended before the server answered.`;
   return tx.response.status === '+OK' ? yes : (no ?? refused(tx));
 }
 
 const EXPLAIN: Record<string, Explainer> = {
   USER: (tx) =>
-    ok(tx, `The client names the mailbox "${arg(tx, 0)}". The server accepts the name and now expects the password (PASS).`, `The server refused the user name "${arg(tx, 0)}"${tx.response.text ? `: "${tx.response.text}"` : '.'}`),
+    ok(
+      tx,
+      `The client names the mailbox "${arg(tx, 0)}". The server accepts the name and now expects the password (PASS).`,
+      `The server refused the user name "${arg(tx, 0)}"${tx.response.text ? `: "${tx.response.text}"` : '.'}`,
+    ),
   PASS: (tx) =>
     ok(
       tx,
@@ -31,45 +37,95 @@ const EXPLAIN: Record<string, Explainer> = {
       `The client logs in as "${arg(tx, 0)}" with APOP: an MD5 digest of the greeting's timestamp and the secret (hidden here), so the password itself never crosses the wire. The session enters TRANSACTION.`,
     ),
   AUTH: (tx) => {
-    if (!tx.sasl) return ok(tx, 'The client asks which SASL mechanisms the server offers; the server lists them.');
+    if (!tx.sasl)
+      return ok(tx, 'The client asks which SASL mechanisms the server offers; the server lists them.');
     const steps = tx.sasl.steps.length;
     const how = `The client authenticates with SASL ${tx.sasl.mechanism}${tx.sasl.user ? ` as "${tx.sasl.user}"` : ''} in ${plural(steps, 'step')}; secrets are hidden here.`;
     if (tx.sasl.outcome === 'cancelled') return `${how} The client cancelled the exchange with "*".`;
     return ok(tx, `${how} The server accepts: the session enters TRANSACTION.`, `${how} ${refused(tx)}`);
   },
-  STLS: (tx) => ok(tx, 'The client asks to switch to TLS. After this +OK both sides start a TLS handshake; everything after it is encrypted.'),
+  STLS: (tx) =>
+    ok(
+      tx,
+      'The client asks to switch to TLS. After this +OK both sides start a TLS handshake; everything after it is encrypted.',
+    ),
   CAPA: (tx) =>
-    ok(tx, `The server lists what it can do: ${(tx.response.listing ?? []).map((l) => l.split(' ')[0]).join(', ') || 'nothing'}.`),
+    ok(
+      tx,
+      `The server lists what it can do: ${(tx.response.listing ?? []).map((l) => l.split(' ')[0]).join(', ') || 'nothing'}.`,
+    ),
   STAT: (tx) => {
     const m = /^([0-9]+) ([0-9]+)/.exec(tx.response.text);
-    return ok(tx, m ? `The maildrop holds ${plural(Number(m[1]), 'message')}, ${m[2]} octets in all (messages marked for deletion are not counted).` : 'The server reports the maildrop status.');
+    return ok(
+      tx,
+      m
+        ? `The maildrop holds ${plural(Number(m[1]), 'message')}, ${m[2]} octets in all (messages marked for deletion are not counted).`
+        : 'The server reports the maildrop status.',
+    );
   },
   LIST: (tx) => {
-    if (tx.command?.args.length) return ok(tx, `The server gives the size of message ${arg(tx, 0)}: ${tx.response.text.split(' ')[1] ?? '?'} octets.`);
-    return ok(tx, `The server lists each message with its size in octets: ${plural(tx.response.bodyLines, 'message')}.`);
+    if (tx.command?.args.length)
+      return ok(
+        tx,
+        `The server gives the size of message ${arg(tx, 0)}: ${tx.response.text.split(' ')[1] ?? '?'} octets.`,
+      );
+    return ok(
+      tx,
+      `The server lists each message with its size in octets: ${plural(tx.response.bodyLines, 'message')}.`,
+    );
   },
   RETR: (tx) =>
-    ok(tx, `The server sends message ${arg(tx, 0)} in full: ${tx.response.bodyOctets} octets in ${plural(tx.response.bodyLines, 'line')}. Downloading does not delete it.`),
+    ok(
+      tx,
+      `The server sends message ${arg(tx, 0)} in full: ${tx.response.bodyOctets} octets in ${plural(tx.response.bodyLines, 'line')}. Downloading does not delete it.`,
+    ),
   DELE: (tx, box) => {
     const marked = [...box.messages.values()].filter((m) => m.marked).length;
-    return ok(tx, `Message ${arg(tx, 0)} is marked for deletion (${marked} marked so far). It is NOT removed yet: the server removes marked messages only in UPDATE, after QUIT.`);
+    return ok(
+      tx,
+      `Message ${arg(tx, 0)} is marked for deletion (${marked} marked so far). It is NOT removed yet: the server removes marked messages only in UPDATE, after QUIT.`,
+    );
   },
   NOOP: (tx) => ok(tx, 'Nothing happens: the client checks that the server is still there.'),
   RSET: (tx) => ok(tx, 'Every deletion mark is taken back: nothing will be removed at QUIT.'),
-  TOP: (tx) => ok(tx, `The server sends the headers of message ${arg(tx, 0)} and the first ${arg(tx, 1)} line(s) of its body: ${plural(tx.response.bodyLines, 'line')} in all.`),
+  TOP: (tx) =>
+    ok(
+      tx,
+      `The server sends the headers of message ${arg(tx, 0)} and the first ${arg(tx, 1)} line(s) of its body: ${plural(tx.response.bodyLines, 'line')} in all.`,
+    ),
   UIDL: (tx) => {
     if (tx.command?.args.length) return ok(tx, `The server gives the unique id of message ${arg(tx, 0)}.`);
-    return ok(tx, `The server lists each message's unique id (${plural(tx.response.bodyLines, 'message')}). The ids stay the same across sessions, so a client that keeps mail on the server knows what it already downloaded.`);
+    return ok(
+      tx,
+      `The server lists each message's unique id (${plural(tx.response.bodyLines, 'message')}). The ids stay the same across sessions, so a client that keeps mail on the server knows what it already downloaded.`,
+    );
   },
   QUIT: (tx, box) => {
-    if (tx.phase !== 'TRANSACTION') return ok(tx, 'The client leaves before logging in: there is no UPDATE phase and nothing changes.');
+    if (tx.phase !== 'TRANSACTION')
+      return ok(tx, 'The client leaves before logging in: there is no UPDATE phase and nothing changes.');
     const removed = box.numbers((m) => m.removed);
-    const what = removed.length ? `removes the marked ${plural(removed.length, 'message')} (${removed.join(', ')})` : 'has nothing marked, so it removes nothing';
-    return ok(tx, `The client ends the session. The server enters UPDATE and ${what}.`, `The client ends the session, but the server could not remove every marked message: "${tx.response.text}".`);
+    const what = removed.length
+      ? `removes the marked ${plural(removed.length, 'message')} (${removed.join(', ')})`
+      : 'has nothing marked, so it removes nothing';
+    return ok(
+      tx,
+      `The client ends the session. The server enters UPDATE and ${what}.`,
+      `The client ends the session, but the server could not remove every marked message: "${tx.response.text}".`,
+    );
   },
   UTF8: (tx) => ok(tx, 'The client switches the session to UTF-8 (RFC 6856).'),
-  LANG: (tx) => ok(tx, tx.command?.args.length ? `The client asks for responses in language "${arg(tx, 0)}".` : 'The server lists the languages it can answer in.'),
-  LAST: (tx) => ok(tx, 'LAST (removed from POP3 in RFC 1725) asks for the highest message number already accessed; old clients still send it.'),
+  LANG: (tx) =>
+    ok(
+      tx,
+      tx.command?.args.length
+        ? `The client asks for responses in language "${arg(tx, 0)}".`
+        : 'The server lists the languages it can answer in.',
+    ),
+  LAST: (tx) =>
+    ok(
+      tx,
+      'LAST (removed from POP3 in RFC 1725) asks for the highest message number already accessed; old clients still send it.',
+    ),
   XTND: (tx) => ok(tx, 'XTND is a vendor extension; XTND XLST lists a header of every message.'),
 };
 

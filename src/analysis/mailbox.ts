@@ -50,7 +50,9 @@ export class Mailbox {
   }
 
   numbers(pick: (m: MessageState) => boolean): number[] {
-    return this.list().filter(pick).map((m) => m.n);
+    return this.list()
+      .filter(pick)
+      .map((m) => m.n);
   }
 
   /** Records a UID; returns the other message that already has it, if any. */

@@ -11,7 +11,11 @@ import { type Mailbox, messageNumber, numberedValue } from './mailbox.js';
 
 type Update = (tx: RawTransaction, box: Mailbox, n: number | null) => Violation[];
 
-function listing(tx: RawTransaction, box: Mailbox, each: (n: number, value: string) => Violation[]): Violation[] {
+function listing(
+  tx: RawTransaction,
+  box: Mailbox,
+  each: (n: number, value: string) => Violation[],
+): Violation[] {
   const out: Violation[] = [];
   let highest = 0;
   for (const line of tx.response.listing ?? []) {
@@ -30,7 +34,8 @@ function listing(tx: RawTransaction, box: Mailbox, each: (n: number, value: stri
 }
 
 function size(box: Mailbox, n: number, value: string): Violation[] {
-  if (!/^[0-9]+$/.test(value)) return [violation('POP3_MALFORMED_RESPONSE', `size ${JSON.stringify(value)} of message ${n}`)];
+  if (!/^[0-9]+$/.test(value))
+    return [violation('POP3_MALFORMED_RESPONSE', `size ${JSON.stringify(value)} of message ${n}`)];
   const m = box.message(n);
   if (m) m.size = Number(value);
   return [];
@@ -52,12 +57,16 @@ const UPDATES: Record<string, Update> = {
       return [...out, ...checkStat(box)];
     }
     const entry = numberedValue(tx.response.text);
-    return entry ? size(box, entry.n, entry.value) : [violation('POP3_MALFORMED_RESPONSE', 'LIST n must answer "+OK n size"')];
+    return entry
+      ? size(box, entry.n, entry.value)
+      : [violation('POP3_MALFORMED_RESPONSE', 'LIST n must answer "+OK n size"')];
   },
   UIDL(tx, box, n) {
     if (n === null) return listing(tx, box, (k, v) => recordUid(box, k, v));
     const entry = numberedValue(tx.response.text);
-    return entry ? recordUid(box, entry.n, entry.value) : [violation('POP3_MALFORMED_RESPONSE', 'UIDL n must answer "+OK n uid"')];
+    return entry
+      ? recordUid(box, entry.n, entry.value)
+      : [violation('POP3_MALFORMED_RESPONSE', 'UIDL n must answer "+OK n uid"')];
   },
   RETR(tx, box, n) {
     const m = n === null ? undefined : box.message(n);

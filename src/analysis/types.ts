@@ -1,6 +1,7 @@
 /** The annotated output of the engine: what every sink (screen, capture, log, JSON) receives. */
-import type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, WireSpan } from '../protocol/types.js';
+
 import type { Status } from '../protocol/response.js';
+import type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, WireSpan } from '../protocol/types.js';
 import type { Violation, ViolationCode } from '../protocol/violations.js';
 
 export type { CommandInfo, Direction, Phase, SaslInfo, TlsInfo, Violation, ViolationCode, WireSpan };
@@ -68,8 +69,19 @@ export interface SessionSummary {
 
 /** What a sink receives. Every session yields exactly one `summary`, last. */
 export type EngineEvent =
-  | { readonly type: 'data'; readonly session: string; readonly dir: Direction; readonly t: number; readonly bytes: Buffer }
-  | { readonly type: 'command'; readonly session: string; readonly seq: number; readonly command: CommandInfo }
+  | {
+      readonly type: 'data';
+      readonly session: string;
+      readonly dir: Direction;
+      readonly t: number;
+      readonly bytes: Buffer;
+    }
+  | {
+      readonly type: 'command';
+      readonly session: string;
+      readonly seq: number;
+      readonly command: CommandInfo;
+    }
   | { readonly type: 'transaction'; readonly session: string; readonly tx: Transaction }
   | {
       readonly type: 'phase';
@@ -79,6 +91,11 @@ export type EngineEvent =
       readonly at: number;
       readonly reason: string;
     }
-  | { readonly type: 'violation'; readonly session: string; readonly t: number; readonly violation: Violation }
+  | {
+      readonly type: 'violation';
+      readonly session: string;
+      readonly t: number;
+      readonly violation: Violation;
+    }
   | { readonly type: 'tls'; readonly session: string; readonly t: number; readonly info: TlsInfo }
   | { readonly type: 'summary'; readonly session: string; readonly summary: SessionSummary };

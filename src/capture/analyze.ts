@@ -43,7 +43,8 @@ export class CaptureAnalyzer {
   /** Closes every session still open: the capture ended without their close records. */
   end(): EngineEvent[] {
     const out: EngineEvent[] = [];
-    for (const inspector of this.sessions.values()) out.push(...inspector.close(this.lastT, null, 'the capture ends here'));
+    for (const inspector of this.sessions.values())
+      out.push(...inspector.close(this.lastT, null, 'the capture ends here'));
     this.sessions.clear();
     return out;
   }

@@ -55,7 +55,9 @@ export type CaptureRecord = HeaderRecord | OpenRecord | DataRecord | TlsRecord |
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
-const CONTROL_BYTES = [...Array(32).keys()].filter((b) => b !== 0x09 && b !== 0x0a && b !== 0x0d).concat(0x7f);
+const CONTROL_BYTES = [...Array(32).keys()]
+  .filter((b) => b !== 0x09 && b !== 0x0a && b !== 0x0d)
+  .concat(0x7f);
 /**
  * Above this size a chunk is searched for each control byte with Buffer.indexOf (memchr, several GB/s) instead
  * of a regular expression over its text (a few hundred MB/s): message bodies pass here at relay speed.
@@ -80,9 +82,17 @@ export function dataRecord(session: string, t: number, dir: 'c2s' | 's2c', bytes
 
 /** The bytes of a data record. */
 export function dataBytes(record: DataRecord): Buffer {
-  return record.text !== undefined ? Buffer.from(record.text, 'utf8') : Buffer.from(record.b64 ?? '', 'base64');
+  return record.text !== undefined
+    ? Buffer.from(record.text, 'utf8')
+    : Buffer.from(record.b64 ?? '', 'base64');
 }
 
 export function headerRecord(toolVersion: string, now: Date): HeaderRecord {
-  return { type: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, createdAt: now.toISOString(), tool: `pop3scope ${toolVersion}` };
+  return {
+    type: 'header',
+    format: CAPTURE_FORMAT,
+    version: CAPTURE_VERSION,
+    createdAt: now.toISOString(),
+    tool: `pop3scope ${toolVersion}`,
+  };
 }

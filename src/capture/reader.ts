@@ -68,7 +68,9 @@ export async function* readCapture(
       record = JSON.parse(line);
     } catch {
       if (!terminated && headerSeen) {
-        warn(`${name}: line ${n} is cut short (the capture was still being written, or the writer crashed); kept everything before it`);
+        warn(
+          `${name}: line ${n} is cut short (the capture was still being written, or the writer crashed); kept everything before it`,
+        );
         return;
       }
       if (!headerSeen) throw new CaptureError(`${name}: not a pop3scope capture (line ${n} is not JSON)`);
@@ -78,7 +80,9 @@ export async function* readCapture(
     if (!headerSeen) {
       const h = record as Record<string, unknown>;
       if (h?.type !== 'header' || h.format !== CAPTURE_FORMAT) {
-        throw new CaptureError(`${name}: not a pop3scope capture (line ${n} is not a "${CAPTURE_FORMAT}" header)`);
+        throw new CaptureError(
+          `${name}: not a pop3scope capture (line ${n} is not a "${CAPTURE_FORMAT}" header)`,
+        );
       }
       if (typeof h.version !== 'number' || h.version > CAPTURE_VERSION) {
         throw new CaptureError(
@@ -95,5 +99,8 @@ export async function* readCapture(
     if (type === 'header') continue; // appended runs may repeat the header
     if (KNOWN.has(type)) yield record as CaptureRecord;
   }
-  if (!headerSeen) throw new CaptureError(`${name}: ${n === 0 ? 'empty file' : 'only blank lines'}, not a pop3scope capture`);
+  if (!headerSeen)
+    throw new CaptureError(
+      `${name}: ${n === 0 ? 'empty file' : 'only blank lines'}, not a pop3scope capture`,
+    );
 }

@@ -50,7 +50,9 @@ export class CaptureWriter {
     try {
       file = await open(path, 'a+', 0o600);
     } catch (error) {
-      throw new CaptureError(`cannot open capture ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new CaptureError(
+        `cannot open capture ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     let { size } = await file.stat();
     if (size > 0) {
@@ -74,7 +76,8 @@ export class CaptureWriter {
     // The string's length, not Buffer.byteLength: that would read every body a second time.
     const size = line.length;
     if (this.pendingBytes + this.inFlightBytes + size > MAX_PENDING_BYTES) {
-      if (this.dropped++ === 0) this.fail(new Error(`capture ${this.path}: the disk is not keeping up; dropping records`));
+      if (this.dropped++ === 0)
+        this.fail(new Error(`capture ${this.path}: the disk is not keeping up; dropping records`));
       return;
     }
     this.pending.push(line);
@@ -94,7 +97,11 @@ export class CaptureWriter {
       try {
         if (!this.failed) await this.file.write(data);
       } catch (error) {
-        this.fail(new Error(`capture ${this.path}: write failed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`));
+        this.fail(
+          new Error(
+            `capture ${this.path}: write failed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          ),
+        );
       } finally {
         this.inFlightBytes -= size;
       }

@@ -20,10 +20,14 @@ async function load(create: boolean): Promise<{ ca: CertificateAuthority; create
   try {
     if (create) return await CertificateAuthority.loadOrCreate(files);
     const { readFile } = await import('node:fs/promises');
-    const [cert, key] = await Promise.all([readFile(files.certPath, 'utf8'), readFile(files.keyPath, 'utf8')]);
+    const [cert, key] = await Promise.all([
+      readFile(files.certPath, 'utf8'),
+      readFile(files.keyPath, 'utf8'),
+    ]);
     return { ca: await CertificateAuthority.fromPem(cert, key), created: false };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`no CA yet in ${files.dir}: run "pop3scope ca init"`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CliError(`no CA yet in ${files.dir}: run "pop3scope ca init"`);
     if (error instanceof CliError) throw error;
     throw new CliError(`cannot use the CA in ${files.dir}: ${(error as Error).message}`);
   }
@@ -48,7 +52,9 @@ Examples:
     .action(async () => {
       const { ca: authority, created } = await load(true);
       const files = caFiles();
-      process.stdout.write(`${created ? 'created' : 'already there'}: ${files.certPath}\nSHA-256 ${authority.fingerprint()}\n\n${trustHelp(files.certPath)}\n`);
+      process.stdout.write(
+        `${created ? 'created' : 'already there'}: ${files.certPath}\nSHA-256 ${authority.fingerprint()}\n\n${trustHelp(files.certPath)}\n`,
+      );
     });
   ca.command('show')
     .description("print the CA's fingerprint and how to make clients trust it")
@@ -60,7 +66,7 @@ Examples:
       );
     });
   ca.command('path')
-    .description("print the path of the CA certificate (for --cacert and friends)")
+    .description('print the path of the CA certificate (for --cacert and friends)')
     .action(async () => {
       await load(false);
       process.stdout.write(`${caFiles().certPath}\n`);

@@ -6,7 +6,11 @@ import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
 
-export async function runCheck(files: string[], options: { session?: string }, out = new Output()): Promise<number> {
+export async function runCheck(
+  files: string[],
+  options: { session?: string },
+  out = new Output(),
+): Promise<number> {
   const counts = { error: 0, warning: 0, info: 0 };
   let sessions = 0;
   const report = async (file: string, session: string, seq: number | null, v: Violation) => {
@@ -17,20 +21,25 @@ export async function runCheck(files: string[], options: { session?: string }, o
     files,
     options.session,
     async (e, file) => {
-      if (e.type === 'transaction') for (const v of e.tx.violations) await report(file, e.session, e.tx.seq, v);
+      if (e.type === 'transaction')
+        for (const v of e.tx.violations) await report(file, e.session, e.tx.seq, v);
       if (e.type === 'violation') await report(file, e.session, null, e.violation);
       if (e.type === 'summary') sessions++;
     },
     (m) => process.stderr.write(`pop3scope: warning: ${m}\n`),
   );
-  await out.lines([`${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info in ${sessions} session(s)`]);
+  await out.lines([
+    `${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info in ${sessions} session(s)`,
+  ]);
   return counts.error > 0 ? 1 : 0;
 }
 
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('check captures for POP3 conformance problems; exit 1 when any error-severity violation exists')
+    .description(
+      'check captures for POP3 conformance problems; exit 1 when any error-severity violation exists',
+    )
     .argument('<capture...>', 'capture files to read ("-" reads stdin)')
     .option('-s, --session <id>', 'only this session')
     .addHelpText(

@@ -64,13 +64,23 @@ export function registerDemo(program: Command): void {
     .option('-p, --port <n>', 'where the proxy listens (the next free port is taken if it is busy)', '1110')
     .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')
     .option('--no-ui', 'print the text transcript instead of the dashboard')
-    .addOption(new Option('--play <mode>', 'play a client mode through the proxy, then exit (the dashboard stays until q)').choices([...SCENARIOS, 'both']))
+    .addOption(
+      new Option(
+        '--play <mode>',
+        'play a client mode through the proxy, then exit (the dashboard stays until q)',
+      ).choices([...SCENARIOS, 'both']),
+    )
     .option('--pace <ms>', 'pause between the played commands', '400')
     .option('-c, --capture <file>', 'also record the sessions to this capture file')
-    .addOption(new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'),
+    )
     .option('--color', 'colour the transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the transcript')
-    .option('--tls', "let the demo server offer STLS (certificate from pop3scope's local CA) so the class can watch an upgrade")
+    .option(
+      '--tls',
+      "let the demo server offer STLS (certificate from pop3scope's local CA) so the class can watch an upgrade",
+    )
     .addHelpText(
       'after',
       `
@@ -83,7 +93,8 @@ Examples:
     )
     .action(async (o: DemoOptions) => {
       const wanted = Number(o.port);
-      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535) throw new CliError(`--port must be 1 to 65535, not "${o.port}"`);
+      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535)
+        throw new CliError(`--port must be 1 to 65535, not "${o.port}"`);
       const pace = Number(o.pace);
       if (!(pace >= 0)) throw new CliError(`--pace must be a number of milliseconds, not "${o.pace}"`);
       // With --tls the demo server offers STLS; the proxy intercepts it and verifies the server with the same CA.
@@ -91,7 +102,13 @@ Examples:
       const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
       const port = await freePortFrom(wanted);
       const upstream = showHostPort(server.address());
-      const dashboard = wantsDashboard(o) ? await liveDashboard({ capture: o.capture ?? null, logs: 'logs off', hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry` }) : null;
+      const dashboard = wantsDashboard(o)
+        ? await liveDashboard({
+            capture: o.capture ?? null,
+            logs: 'logs off',
+            hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry`,
+          })
+        : null;
       const proxyOptions: ProxyCliOptions = {
         upstream,
         listen: `127.0.0.1:${port}`,
@@ -111,16 +128,29 @@ Examples:
       const playModes = async () => {
         const bob = demoUsers()[0]!;
         // Keep first: it leaves the maildrop whole for the delete run that follows it.
-        const modes: ScenarioName[] = o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play as ScenarioName];
+        const modes: ScenarioName[] =
+          o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play as ScenarioName];
         for (const scenario of modes) {
-          await play({ host: '127.0.0.1', port, scenario, user: bob.name, password: bob.password, messages: bob.messages.length, paceMs: pace });
+          await play({
+            host: '127.0.0.1',
+            port,
+            scenario,
+            user: bob.name,
+            password: bob.password,
+            messages: bob.messages.length,
+            paceMs: pace,
+          });
         }
       };
       try {
         if (dashboard) {
           // Printed before the screen is taken, so they are there again after q.
           if (!o.play) process.stderr.write(instructions(port));
-          await runDashboard(dashboard, { signal: untilSignal(), stop: () => proxy.stop(1000), work: o.play ? playModes() : undefined });
+          await runDashboard(dashboard, {
+            signal: untilSignal(),
+            stop: () => proxy.stop(1000),
+            work: o.play ? playModes() : undefined,
+          });
         } else if (o.play) {
           await playModes();
         } else {

@@ -4,8 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { registerCa } from './ca.js';
 import { registerCheck } from './check.js';
-import { CliError } from './errors.js';
 import { registerDemo } from './demo.js';
+import { CliError } from './errors.js';
 import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
@@ -15,10 +15,14 @@ import { VERSION } from './version.js';
 function buildProgram(): Command {
   const program = new Command('pop3scope')
     .version(VERSION)
-    .description('A protocol-inspecting POP3 proxy and debugger: relay, annotate, record and replay POP3 sessions.')
+    .description(
+      'A protocol-inspecting POP3 proxy and debugger: relay, annotate, record and replay POP3 sessions.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (message, write) => write(`pop3scope: ${message.replace(/^error: /, '')}`) });
+    .configureOutput({
+      outputError: (message, write) => write(`pop3scope: ${message.replace(/^error: /, '')}`),
+    });
   registerDemo(program);
   registerProxy(program);
   registerServe(program);

@@ -1,17 +1,18 @@
 /** `pop3scope proxy`: the intercepting proxy between a mail client and a real POP3 server. */
+
+import { appendFile, readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../log/logger.js';
 import type { ProxySink } from '../proxy/hooks.js';
 import { ProxyServer } from '../proxy/server.js';
-import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
-import type { CertificateAuthority } from '../tls/ca.js';
-import { caFiles } from '../tls/caFiles.js';
-import { appendFile, readFile } from 'node:fs/promises';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { logSink } from '../proxy/sinks/log.js';
+import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
+import type { CertificateAuthority } from '../tls/ca.js';
+import { caFiles } from '../tls/caFiles.js';
 import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
@@ -47,13 +48,22 @@ export interface StartedProxy {
 export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = []): Promise<StartedProxy> {
   const upstream = parseHostPort(o.upstream, '--upstream');
   const listen = parseHostPort(o.listen, '--listen', '127.0.0.1');
-  if (o.format !== 'text' && o.format !== 'json') throw new CliError(`--format must be text or json, not "${o.format}"`);
-  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (o.format !== 'text' && o.format !== 'json')
+    throw new CliError(`--format must be text or json, not "${o.format}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel))
+    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const timeout = Number(o.connectTimeout);
-  if (!(timeout > 0)) throw new CliError(`--connect-timeout must be a number of seconds above 0, not "${o.connectTimeout}"`);
+  if (!(timeout > 0))
+    throw new CliError(`--connect-timeout must be a number of seconds above 0, not "${o.connectTimeout}"`);
   const logger = createLogger({ file: o.logFile, level: o.logLevel });
   const sinks: ProxySink[] = [logSink(logger), ...extraSinks];
-  if (!o.quiet) sinks.push(liveSink({ format: o.format, colour: o.format === 'text' && (o.color ?? Boolean(process.stdout.isTTY)) }));
+  if (!o.quiet)
+    sinks.push(
+      liveSink({
+        format: o.format,
+        colour: o.format === 'text' && (o.color ?? Boolean(process.stdout.isTTY)),
+      }),
+    );
   if (o.capture) {
     const writer = await CaptureWriter.open(o.capture, {
       toolVersion: VERSION,
@@ -88,7 +98,8 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
 /** Turns the TLS flags into proxy options: the CA when a leaf is needed, the upstream CA file, the key log. */
 async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
   const stls = (o.stls ?? 'intercept') as StlsMode;
-  if (!['intercept', 'passthrough', 'strip'].includes(stls)) throw new CliError(`--stls must be intercept, passthrough or strip, not "${o.stls}"`);
+  if (!['intercept', 'passthrough', 'strip'].includes(stls))
+    throw new CliError(`--stls must be intercept, passthrough or strip, not "${o.stls}"`);
   if (stls === 'strip') {
     process.stderr.write(
       'pop3scope: WARNING: --stls strip hides STLS from clients and refuses it, so passwords cross the network in cleartext; use it only to debug, on a network you trust\n',
@@ -99,7 +110,9 @@ async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
   let loaded: Promise<CertificateAuthority> | null = null;
   const ca = () => {
     // Imported here, not at the top: the X.509 library is big, and most proxies never make a certificate.
-    loaded ??= import('../tls/ca.js').then(({ CertificateAuthority }) => CertificateAuthority.loadOrCreate()).then(({ ca: authority }) => authority);
+    loaded ??= import('../tls/ca.js')
+      .then(({ CertificateAuthority }) => CertificateAuthority.loadOrCreate())
+      .then(({ ca: authority }) => authority);
     return loaded;
   };
   if (o.listenTls) {
@@ -112,20 +125,40 @@ async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
     try {
       upstreamCa = await readFile(o.upstreamCa, 'utf8');
     } catch (error) {
-      throw new CliError(`cannot read --upstream-ca ${o.upstreamCa}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new CliError(
+        `cannot read --upstream-ca ${o.upstreamCa}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
     }
   }
   const keylogFile = process.env.SSLKEYLOGFILE;
-  const keylog = keylogFile ? (line: Buffer) => void appendFile(keylogFile, line, { mode: 0o600 }).catch(() => {}) : undefined;
-  return { listenTls: Boolean(o.listenTls), upstreamTls: Boolean(o.upstreamTls), stls, ca, upstreamCa, insecureUpstream: Boolean(o.insecureUpstream), keylog };
+  const keylog = keylogFile
+    ? (line: Buffer) => void appendFile(keylogFile, line, { mode: 0o600 }).catch(() => {})
+    : undefined;
+  return {
+    listenTls: Boolean(o.listenTls),
+    upstreamTls: Boolean(o.upstreamTls),
+    stls,
+    ca,
+    upstreamCa,
+    insecureUpstream: Boolean(o.insecureUpstream),
+    keylog,
+  };
 }
 
 export function addProxyOptions(command: Command, defaults: { listen: string }): Command {
   return command
     .option('-l, --listen <addr:port>', 'where clients connect', defaults.listen)
-    .option('-c, --capture <file>', 'record sessions to this capture file (created mode 0600, appended to if it exists)')
-    .addOption(new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'))
-    .option('--log-file <file>', 'write the JSON log here ("-" for stderr); default: stderr, pretty on a terminal')
+    .option(
+      '-c, --capture <file>',
+      'record sessions to this capture file (created mode 0600, appended to if it exists)',
+    )
+    .addOption(
+      new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'),
+    )
+    .option(
+      '--log-file <file>',
+      'write the JSON log here ("-" for stderr); default: stderr, pretty on a terminal',
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('warn'))
     .option('--connect-timeout <seconds>', 'how long to wait for the upstream server', '10')
     .option('--color', 'colour the live transcript even when stdout is not a terminal')
@@ -135,10 +168,16 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     .option('--no-ui', 'print the live transcript instead of the dashboard')
     .option('--listen-tls', "offer implicit TLS to clients (POP3S) with a certificate from pop3scope's CA")
     .option('--upstream-tls', 'connect to the upstream with implicit TLS (POP3S), verifying its certificate')
-    .option('--upstream-ca <file>', "trust this CA file for the upstream's certificate instead of the system's")
+    .option(
+      '--upstream-ca <file>',
+      "trust this CA file for the upstream's certificate instead of the system's",
+    )
     .option('--insecure-upstream', "do not verify the upstream's certificate (said in every session)")
     .addOption(
-      new Option('--stls <mode>', 'STLS: intercept (see inside), passthrough (relay TLS untouched), strip (keep cleartext; debugging only)')
+      new Option(
+        '--stls <mode>',
+        'STLS: intercept (see inside), passthrough (relay TLS untouched), strip (keep cleartext; debugging only)',
+      )
         .choices(['intercept', 'passthrough', 'strip'])
         .default('intercept'),
     );
@@ -169,11 +208,17 @@ Stop with Ctrl-C: sessions in flight get a short grace period, captures and logs
 A second Ctrl-C exits at once.`,
     )
     .action(async (o: ProxyCliOptions) => {
-      if (wantsDashboard({ ui: o.ui ?? (o.quiet ? false : undefined), format: o.format })) return proxyWithDashboard(o);
+      if (wantsDashboard({ ui: o.ui ?? (o.quiet ? false : undefined), format: o.format }))
+        return proxyWithDashboard(o);
       const { proxy, listen, logger } = await startProxy(o);
       const where = o.capture ? `recording to ${o.capture}` : 'not recording (add --capture FILE)';
-      process.stderr.write(`pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}\n`);
-      logger.info({ listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null }, 'proxy started');
+      process.stderr.write(
+        `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}\n`,
+      );
+      logger.info(
+        { listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null },
+        'proxy started',
+      );
       await untilSignal();
       process.stderr.write('pop3scope proxy: stopping (Ctrl-C again to exit at once)\n');
       await proxy.stop(2000);
@@ -187,10 +232,21 @@ A second Ctrl-C exits at once.`,
  */
 async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
   const logging = dashboardLogging(o.logFile, o.logLevel);
-  const dashboard = await liveDashboard({ capture: o.capture ?? null, logs: logging.note, hint: `clients connect to ${o.listen}, relayed to ${o.upstream}` });
-  const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [dashboard]);
-  process.stderr.write(`pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${o.capture ? `, recording to ${o.capture}` : ''}\n`);
-  logger.info({ listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null }, 'proxy started');
+  const dashboard = await liveDashboard({
+    capture: o.capture ?? null,
+    logs: logging.note,
+    hint: `clients connect to ${o.listen}, relayed to ${o.upstream}`,
+  });
+  const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [
+    dashboard,
+  ]);
+  process.stderr.write(
+    `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
+  );
+  logger.info(
+    { listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null },
+    'proxy started',
+  );
   await runDashboard(dashboard, { signal: untilSignal(), stop: () => proxy.stop(2000) });
   logger.info('proxy stopped');
 }

@@ -26,7 +26,8 @@ interface Pending {
 
 export async function runShow(files: string[], options: ShowOptions, out = new Output()): Promise<void> {
   const format = options.format as Format;
-  if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`);
+  if (!FORMATS.includes(format))
+    throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`);
   const colour = format === 'text' && (options.color ?? out.isTTY);
   const sessions = new Map<string, Pending>();
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
@@ -41,10 +42,15 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
     const key = `${file}\0${e.session}`;
     let pending = sessions.get(key);
     if (!pending) {
-      pending = { printer: new TranscriptPrinter({ style: colour ? COLOUR : PLAIN }), lines: [], violations: [] };
+      pending = {
+        printer: new TranscriptPrinter({ style: colour ? COLOUR : PLAIN }),
+        lines: [],
+        violations: [],
+      };
       sessions.set(key, pending);
     }
-    if (e.type === 'transaction') for (const v of e.tx.violations) pending.violations.push({ seq: e.tx.seq, violation: v });
+    if (e.type === 'transaction')
+      for (const v of e.tx.violations) pending.violations.push({ seq: e.tx.seq, violation: v });
     if (e.type === 'violation') pending.violations.push({ seq: null, violation: e.violation });
     if (e.type !== 'summary') {
       pending.lines.push(...pending.printer.event(e));
@@ -54,7 +60,8 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
     const s = e.summary;
     const head = pending.printer.header(s.session, s.client, s.upstream, s.startedAt);
     const all = [...head, ...pending.lines, ...pending.printer.event(e)];
-    if (format === 'markdown') await out.lines([markdownReport({ summary: s, lines: all, violations: pending.violations })]);
+    if (format === 'markdown')
+      await out.lines([markdownReport({ summary: s, lines: all, violations: pending.violations })]);
     else await out.lines([...all, '']);
   };
   await analyzeCaptures(files, options.session, sink, warn);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
 
 /** pop3scope's version, from package.json (two levels up from both src/cli and dist/cli). */
-export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;

@@ -79,7 +79,8 @@ export async function play(o: PlayOptions): Promise<string[]> {
       socket.write(`${step.command}\r\n`);
       const response = await reader.next(step.multiline);
       firstLines.push(firstLine(response));
-      if (!response.startsWith('+OK')) throw new Error(`the server refused ${step.command.split(' ')[0]}: ${firstLine(response)}`);
+      if (!response.startsWith('+OK'))
+        throw new Error(`the server refused ${step.command.split(' ')[0]}: ${firstLine(response)}`);
     }
   } finally {
     socket.end();

@@ -21,7 +21,12 @@ export function scenarioSteps(name: ScenarioName, user: string, password: string
   const login = [single(`USER ${user}`), single(`PASS ${password}`)];
   const numbers = Array.from({ length: count }, (_, i) => i + 1);
   if (name === 'download-and-delete') {
-    return [...login, multi('LIST'), ...numbers.flatMap((n) => [multi(`RETR ${n}`), single(`DELE ${n}`)]), single('QUIT')];
+    return [
+      ...login,
+      multi('LIST'),
+      ...numbers.flatMap((n) => [multi(`RETR ${n}`), single(`DELE ${n}`)]),
+      single('QUIT'),
+    ];
   }
   return [...login, multi('UIDL'), ...numbers.map((n) => multi(`RETR ${n}`)), single('QUIT')];
 }

@@ -3,7 +3,7 @@
  * terminal. Destinations are synchronous so nothing is lost on a quick exit. Secrets never reach a log: the
  * engine masks them before anything is logged, and the `redact` paths below are a second net.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger };
@@ -21,9 +21,19 @@ const REDACT = ['password', 'pass', 'secret', 'digest', 'token', '*.password', '
 export function createLogger(o: LogOptions = {}): Logger {
   const level = o.level ?? 'info';
   const base = { level, redact: { paths: REDACT, censor: '<redacted>' }, base: { app: 'pop3scope' } };
-  if (o.file && o.file !== '-') return pino(base, pino.destination({ dest: o.file, sync: true, mkdir: true }));
+  if (o.file && o.file !== '-')
+    return pino(base, pino.destination({ dest: o.file, sync: true, mkdir: true }));
   if (!o.file && process.stderr.isTTY) {
-    return pino(base, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname,app', translateTime: 'SYS:HH:MM:ss.l' }));
+    return pino(
+      base,
+      pretty({
+        destination: 2,
+        sync: true,
+        colorize: true,
+        ignore: 'pid,hostname,app',
+        translateTime: 'SYS:HH:MM:ss.l',
+      }),
+    );
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));
 }

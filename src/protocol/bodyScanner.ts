@@ -137,7 +137,8 @@ export class BodyScanner {
   close(): void {
     this.finishPreview();
     if (this.hash) this.stats.digest = this.hash.digest('hex');
-    if (this.lineLength === 2 && this.first === DOT && this.second === CR) this.stats.tail = 'ended with ".\\r" and no LF';
+    if (this.lineLength === 2 && this.first === DOT && this.second === CR)
+      this.stats.tail = 'ended with ".\\r" and no LF';
     else if (this.lineLength > 0) this.stats.tail = `ended inside a line of ${this.lineLength} octets`;
     else this.stats.tail = 'ended after a complete line, without the "." terminator';
   }

@@ -25,7 +25,9 @@ function token(content: Uint8Array, from: number): [number, number] {
 function verbOf(content: Uint8Array): string {
   const [start, end] = token(content, 0);
   // Decoded in place (no copy): this runs for every command, several times.
-  return Buffer.from(content.buffer, content.byteOffset + start, end - start).toString('latin1').toUpperCase();
+  return Buffer.from(content.buffer, content.byteOffset + start, end - start)
+    .toString('latin1')
+    .toUpperCase();
 }
 
 /**
@@ -78,7 +80,10 @@ export function maskSaslChallenge(content: Buffer, mechName: string): void {
   const mech = mechanism(mechName);
   if (!mech.serverSecrets || content.length <= 2) return;
   const payload = content.subarray(2);
-  content.set(maskBase64Blob(payload, (d) => mech.maskServer(d)), 2);
+  content.set(
+    maskBase64Blob(payload, (d) => mech.maskServer(d)),
+    2,
+  );
 }
 
 export interface ShownSasl {
@@ -137,7 +142,12 @@ function shown(bytes: Buffer): string {
  * Splits a masked command line for display: verb, raw arguments (for the grammar check), shown arguments and
  * the shown line. Works on bytes, so a masked non-ASCII secret is recognised before any text decoding.
  */
-export function showCommand(masked: Buffer): { verb: string; rawArgs: string[]; args: string[]; line: string } {
+export function showCommand(masked: Buffer): {
+  verb: string;
+  rawArgs: string[];
+  args: string[];
+  line: string;
+} {
   const verb = verbOf(masked);
   const spaceAt = masked.indexOf(SPACE);
   const head = spaceAt === -1 ? masked : masked.subarray(0, spaceAt);

@@ -117,7 +117,8 @@ export function checkArguments(command: CommandSpec, args: readonly string[]): s
   }
   for (let i = 0; i < args.length; i++) {
     const kind = i < required.length ? required[i]! : optional[i - required.length]!;
-    if (!ARG_PATTERNS[kind].test(args[i]!)) return `argument ${i + 1} of ${command.verb} is not a valid ${kind}`;
+    if (!ARG_PATTERNS[kind].test(args[i]!))
+      return `argument ${i + 1} of ${command.verb} is not a valid ${kind}`;
   }
   return null;
 }

@@ -88,7 +88,9 @@ const LOGIN: Mechanism = {
   },
   maskServer: nothing,
   showClient(decoded, step) {
-    return loginWantsSecret(step) ? `password=${describeRedacted(decoded)}` : `username=${showValue(decoded)}`;
+    return loginWantsSecret(step)
+      ? `password=${describeRedacted(decoded)}`
+      : `username=${showValue(decoded)}`;
   },
   userOf(decoded, step) {
     return loginWantsSecret(step) ? undefined : decoded.toString('utf8');

@@ -29,7 +29,8 @@ export class ServerReader {
 
   /** Where undecided bytes begin: only a SASL challenge of a secret-bearing mechanism is ever held. */
   undecidedFrom(): number {
-    if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret()) return this.lineStart;
+    if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret())
+      return this.lineStart;
     return Number.POSITIVE_INFINITY;
   }
 
@@ -53,7 +54,12 @@ export class ServerReader {
     while (pos < chunk.length) {
       if (this.mode === 'stls') {
         // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
-        if (!this.injectionFlagged) this.session.sessionViolation(t, 'POP3_STLS_INJECTION', 'the server sent bytes after its +OK to STLS, before TLS began');
+        if (!this.injectionFlagged)
+          this.session.sessionViolation(
+            t,
+            'POP3_STLS_INJECTION',
+            'the server sent bytes after its +OK to STLS, before TLS began',
+          );
         this.injectionFlagged = true;
         return;
       }
@@ -81,7 +87,11 @@ export class ServerReader {
       this.body!.close();
       const tx = this.current!;
       this.copyBody(tx);
-      this.session.addViolation(tx, 'POP3_TRUNCATED_RESPONSE', `the body of ${tx.command?.verb ?? 'the response'} ${this.body!.stats.tail}`);
+      this.session.addViolation(
+        tx,
+        'POP3_TRUNCATED_RESPONSE',
+        `the body of ${tx.command?.verb ?? 'the response'} ${this.body!.stats.tail}`,
+      );
       this.finish(t);
       return;
     }
@@ -90,7 +100,11 @@ export class ServerReader {
       if (rest) this.listingLine(rest, t);
       if (this.mode === 'listing') {
         const tx = this.current!;
-        this.session.addViolation(tx, 'POP3_TRUNCATED_RESPONSE', `the listing of ${tx.command?.verb} had no "." terminator`);
+        this.session.addViolation(
+          tx,
+          'POP3_TRUNCATED_RESPONSE',
+          `the listing of ${tx.command?.verb} had no "." terminator`,
+        );
         this.finish(t);
       }
       return;
@@ -109,7 +123,8 @@ export class ServerReader {
     const tx = session.greeted ? (session.outstanding[0] ?? session.unsolicited(t)) : session.unsolicited(t);
     const content = Buffer.from(line.content);
     const first = content[0];
-    const isChallenge = tx.sasl?.outcome === null && first === 0x2b && (content.length === 1 || content[1] === 0x20);
+    const isChallenge =
+      tx.sasl?.outcome === null && first === 0x2b && (content.length === 1 || content[1] === 0x20);
     if (tx.response.at === null) tx.response.at = t;
     if (tx.wire.s2cStart < 0) tx.wire.s2cStart = this.lineStart;
     session.lineViolations(tx, line, 'server');
@@ -156,7 +171,11 @@ export class ServerReader {
     if (content.length === 1 && content[0] === 0x2e) {
       response.complete = true;
       if (this.listingBareLF > 0) {
-        this.session.addViolation(tx, 'POP3_BARE_LINE_ENDING', `${this.listingBareLF} line(s) of the listing ended in a bare LF`);
+        this.session.addViolation(
+          tx,
+          'POP3_BARE_LINE_ENDING',
+          `${this.listingBareLF} line(s) of the listing ended in a bare LF`,
+        );
       }
       this.finish(t);
       return;
@@ -165,7 +184,10 @@ export class ServerReader {
     response.bodyLines++;
     response.bodyOctets += content.length + 2;
     // Bounded both ways: a server sending a million long garbage lines must not grow memory.
-    if (response.listing!.length < MAX_LISTING_LINES && this.listingKept + content.length <= MAX_LISTING_OCTETS) {
+    if (
+      response.listing!.length < MAX_LISTING_LINES &&
+      this.listingKept + content.length <= MAX_LISTING_OCTETS
+    ) {
       this.listingKept += content.length;
       response.listing!.push(content.toString('utf8'));
     }
@@ -176,8 +198,14 @@ export class ServerReader {
     tx.response.complete = true;
     this.copyBody(tx);
     const stats = this.body!.stats;
-    if (stats.bareLF > 0) this.session.addViolation(tx, 'POP3_BARE_LINE_ENDING', `${stats.bareLF} body line(s) ended in a bare LF`);
-    if (stats.unstuffedDots > 0) this.session.addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
+    if (stats.bareLF > 0)
+      this.session.addViolation(
+        tx,
+        'POP3_BARE_LINE_ENDING',
+        `${stats.bareLF} body line(s) ended in a bare LF`,
+      );
+    if (stats.unstuffedDots > 0)
+      this.session.addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
     this.finish(t);
   }
 

@@ -6,7 +6,7 @@
  * identically by the live proxy, by replay and by tests. Peer misbehaviour becomes a violation, never an
  * exception.
  */
-import { checkArguments, type CommandSpec, lookupCommand, type Phase } from './commands.js';
+
 import {
   maskCommand,
   maskSaslChallenge,
@@ -16,6 +16,7 @@ import {
   showSaslChallenge,
   showSaslResponse,
 } from './clientLines.js';
+import { type CommandSpec, checkArguments, lookupCommand, type Phase } from './commands.js';
 import {
   MAX_COMMAND_LINE,
   MAX_OUTSTANDING_COMMANDS,
@@ -24,9 +25,9 @@ import {
   MAX_SHOWN_COMMAND,
   MAX_VIOLATIONS_PER_TRANSACTION,
 } from './limits.js';
-import { ServerReader } from './serverReader.js';
+import { type Line, LineBuffer } from './lineBuffer.js';
 import { maskInPlace } from './redact.js';
-import { LineBuffer, type Line } from './lineBuffer.js';
+import { ServerReader } from './serverReader.js';
 import { RedactingTap } from './tap.js';
 import type { CommandInfo, Direction, ProtocolEvent, RawTransaction, TlsInfo } from './types.js';
 import { type Violation, type ViolationCode, violation } from './violations.js';
@@ -76,7 +77,9 @@ export class Pop3Session {
 
   /** Feeds one received chunk; returns the events it caused. Never throws on any bytes. */
   receive(dir: Direction, chunk: Uint8Array, t: number): ProtocolEvent[] {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.ended || bytes.length === 0) return this.drain();
     const tap = this.taps[dir];
     const base = tap.offset;
@@ -144,7 +147,12 @@ export class Pop3Session {
       if (this.stlsPending) {
         const n = chunk.length - pos;
         // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
-        if (!this.clientInjectionFlagged) this.sessionViolation(t, 'POP3_STLS_INJECTION', 'the client sent bytes after STLS, before TLS began');
+        if (!this.clientInjectionFlagged)
+          this.sessionViolation(
+            t,
+            'POP3_STLS_INJECTION',
+            'the client sent bytes after STLS, before TLS began',
+          );
         this.clientInjectionFlagged = true;
         // They are never parsed, and hidden: a broken client may have sent its password in them.
         this.taps.c2s.mask(base + pos, Buffer.alloc(n, 0x2a));
@@ -195,7 +203,8 @@ export class Pop3Session {
 
   private clientUndecidedFrom(): number {
     if (this.clientLines.pending === 0) return Number.POSITIVE_INFINITY;
-    if (this.clientOverflowDecided) return this.clientPendingCR >= 0 ? this.clientPendingCR : Number.POSITIVE_INFINITY;
+    if (this.clientOverflowDecided)
+      return this.clientPendingCR >= 0 ? this.clientPendingCR : Number.POSITIVE_INFINITY;
     return this.clientLineStart;
   }
 
@@ -212,7 +221,10 @@ export class Pop3Session {
         if (contentEnd > at) this.taps.c2s.mask(at, Buffer.alloc(contentEnd - at, 0x2a));
       }
     } else if (sasl) {
-      maskSaslResponse(content, sasl.sasl!.mechanism, { index: sasl.saslClientSteps, challenge: sasl.saslChallenge });
+      maskSaslResponse(content, sasl.sasl!.mechanism, {
+        index: sasl.saslClientSteps,
+        challenge: sasl.saslChallenge,
+      });
     } else {
       maskCommand(content);
     }
@@ -234,14 +246,35 @@ export class Pop3Session {
     shown.rawArgs = shown.rawArgs.map((a) => clip(a));
     const spec = lookupCommand(shown.verb);
     const pipelined = this.outstanding.length > 0 || !this.greeted;
-    const command: CommandInfo = { verb: shown.verb, args: shown.args, line: shown.line, octets: line.octets, at: t, pipelined };
+    const command: CommandInfo = {
+      verb: shown.verb,
+      args: shown.args,
+      line: shown.line,
+      octets: line.octets,
+      at: t,
+      pipelined,
+    };
     const tx: OpenTransaction = {
       seq: ++this.seq,
       phase: this.phase ?? 'AUTHORIZATION',
       command,
       spec,
-      response: { status: null, code: null, text: '', multiline: false, bodyOctets: 0, bodyLines: 0, complete: false, at: null },
-      wire: { c2sStart: this.clientLineStart, c2sEnd: this.clientLineStart + line.octets, s2cStart: -1, s2cEnd: -1 },
+      response: {
+        status: null,
+        code: null,
+        text: '',
+        multiline: false,
+        bodyOctets: 0,
+        bodyLines: 0,
+        complete: false,
+        at: null,
+      },
+      wire: {
+        c2sStart: this.clientLineStart,
+        c2sEnd: this.clientLineStart + line.octets,
+        s2cStart: -1,
+        s2cEnd: -1,
+      },
       violations: [],
       startedAt: t,
       endedAt: t,
@@ -267,7 +300,12 @@ export class Pop3Session {
     if (spec?.verb === 'STLS') this.stlsPending = true;
     this.events.push({ type: 'command', seq: tx.seq, command });
     if (this.outstanding.length >= MAX_OUTSTANDING_COMMANDS) {
-      if (this.untracked++ === 0) this.sessionViolation(t, 'POP3_PIPELINE_OVERFLOW', `over ${MAX_OUTSTANDING_COMMANDS} commands waiting`);
+      if (this.untracked++ === 0)
+        this.sessionViolation(
+          t,
+          'POP3_PIPELINE_OVERFLOW',
+          `over ${MAX_OUTSTANDING_COMMANDS} commands waiting`,
+        );
       return;
     }
     this.outstanding.push(tx);
@@ -277,7 +315,11 @@ export class Pop3Session {
     if (this.pipeliningFlagged || this.capabilities?.has('PIPELINING')) return;
     this.pipeliningFlagged = true;
     const why = this.capabilities ? 'CAPA did not list PIPELINING' : 'the client never asked CAPA';
-    this.addViolation(tx, 'POP3_PIPELINING_NOT_ADVERTISED', `${tx.command?.verb} was sent before earlier responses arrived; ${why}`);
+    this.addViolation(
+      tx,
+      'POP3_PIPELINING_NOT_ADVERTISED',
+      `${tx.command?.verb} was sent before earlier responses arrived; ${why}`,
+    );
   }
 
   /** For a line too long to keep, a redacted secret is described with its real length, not the kept one. */
@@ -339,7 +381,16 @@ export class Pop3Session {
       seq: greeting ? 0 : ++this.seq,
       phase: this.phase ?? 'AUTHORIZATION',
       command: null,
-      response: { status: null, code: null, text: '', multiline: false, bodyOctets: 0, bodyLines: 0, complete: false, at: t },
+      response: {
+        status: null,
+        code: null,
+        text: '',
+        multiline: false,
+        bodyOctets: 0,
+        bodyLines: 0,
+        complete: false,
+        at: t,
+      },
       wire: { c2sStart: -1, c2sEnd: -1, s2cStart: -1, s2cEnd: -1 },
       violations: [],
       startedAt: t,
@@ -362,7 +413,11 @@ export class Pop3Session {
     if (spec.verb === 'PASS') {
       const prev = this.lastCompleted;
       if (!(prev?.command?.verb === 'USER' && prev.response.status === '+OK')) {
-        this.addViolation(tx, 'POP3_PASS_WITHOUT_USER', prev?.command?.verb === 'USER' ? 'USER was refused' : 'no USER came before');
+        this.addViolation(
+          tx,
+          'POP3_PASS_WITHOUT_USER',
+          prev?.command?.verb === 'USER' ? 'USER was refused' : 'no USER came before',
+        );
       }
     }
   }
@@ -378,14 +433,30 @@ export class Pop3Session {
     if (tx.seq === 0 && tx.command === null) {
       if (status === '+OK') next = this.phaseChange('AUTHORIZATION', t, 'the server greeted the client');
       else this.addViolation(tx, 'POP3_GREETING_REFUSED', tx.response.text);
-    } else if (tx.response.complete && status === '+OK' && this.phase === 'AUTHORIZATION' && (verb === 'PASS' || verb === 'APOP' || (verb === 'AUTH' && tx.sasl))) {
-      next = this.phaseChange('TRANSACTION', t, `${verb} succeeded: the maildrop is locked and its messages numbered`);
+    } else if (
+      tx.response.complete &&
+      status === '+OK' &&
+      this.phase === 'AUTHORIZATION' &&
+      (verb === 'PASS' || verb === 'APOP' || (verb === 'AUTH' && tx.sasl))
+    ) {
+      next = this.phaseChange(
+        'TRANSACTION',
+        t,
+        `${verb} succeeded: the maildrop is locked and its messages numbered`,
+      );
     } else if (verb === 'QUIT' && this.phase === 'TRANSACTION' && status !== null) {
-      next = this.phaseChange('UPDATE', t, status === '+OK' ? 'QUIT from TRANSACTION: marked messages are removed now' : `QUIT answered -ERR: ${tx.response.text}`);
+      next = this.phaseChange(
+        'UPDATE',
+        t,
+        status === '+OK'
+          ? 'QUIT from TRANSACTION: marked messages are removed now'
+          : `QUIT answered -ERR: ${tx.response.text}`,
+      );
     }
     if (tx.sasl && tx.sasl.outcome === null && status !== null) {
       const cancelled = tx.sasl.steps.some((s) => s.from === 'client' && s.text.startsWith('* '));
-      if (cancelled && status === '+OK') this.addViolation(tx, 'POP3_SASL_CANCEL_ACCEPTED', 'the server answered +OK');
+      if (cancelled && status === '+OK')
+        this.addViolation(tx, 'POP3_SASL_CANCEL_ACCEPTED', 'the server answered +OK');
       tx.sasl.outcome = cancelled ? 'cancelled' : status === '+OK' ? 'success' : 'failure';
     }
     if (verb === 'STLS' && status !== '+OK') this.stlsPending = false;
@@ -408,11 +479,19 @@ export class Pop3Session {
   }
 
   lineViolations(tx: OpenTransaction, line: Line, who: 'client' | 'server'): void {
-    if (line.ending === 'LF') this.addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who} ended a line with a bare LF`);
-    if (line.ending === 'none') this.addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who}'s last line had no line ending`);
-    if (line.bareCR > 0) this.addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who} sent ${line.bareCR} bare CR(s) inside a line`);
+    if (line.ending === 'LF')
+      this.addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who} ended a line with a bare LF`);
+    if (line.ending === 'none')
+      this.addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who}'s last line had no line ending`);
+    if (line.bareCR > 0)
+      this.addViolation(
+        tx,
+        'POP3_BARE_LINE_ENDING',
+        `the ${who} sent ${line.bareCR} bare CR(s) inside a line`,
+      );
     if (line.overflow) this.addViolation(tx, 'POP3_LINE_OVERFLOW', `${line.octets} octets in one line`);
-    if (who === 'server' && line.octets > MAX_RESPONSE_LINE) this.addViolation(tx, 'POP3_RESPONSE_TOO_LONG', `${line.octets} octets`);
+    if (who === 'server' && line.octets > MAX_RESPONSE_LINE)
+      this.addViolation(tx, 'POP3_RESPONSE_TOO_LONG', `${line.octets} octets`);
   }
 
   addViolation(tx: RawTransaction, code: ViolationCode, detail?: string): void {
@@ -440,7 +519,8 @@ export class Pop3Session {
   }
 
   private releaseData(dir: Direction, undecidedFrom: number): void {
-    for (const { t, bytes } of this.taps[dir].release(undecidedFrom)) this.events.push({ type: 'data', dir, t, bytes });
+    for (const { t, bytes } of this.taps[dir].release(undecidedFrom))
+      this.events.push({ type: 'data', dir, t, bytes });
   }
 
   private drain(): ProtocolEvent[] {
@@ -450,7 +530,11 @@ export class Pop3Session {
 
 function addTo(list: Violation[], v: Violation): void {
   // Bounded: a peer repeating one mistake a million times must not grow memory.
-  if (list.length < MAX_VIOLATIONS_PER_TRANSACTION && !list.some((x) => x.code === v.code && x.message === v.message)) list.push(v);
+  if (
+    list.length < MAX_VIOLATIONS_PER_TRANSACTION &&
+    !list.some((x) => x.code === v.code && x.message === v.message)
+  )
+    list.push(v);
 }
 
 /** Keeps what is shown of a command bounded (a legitimate one is under 255 octets). */

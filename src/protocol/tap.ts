@@ -48,7 +48,8 @@ export class RedactingTap {
 
   /** The byte at stream offset `at`, if it is still held (-1 otherwise). */
   byteAt(at: number): number {
-    for (const h of this.held) if (at >= h.start && at < h.start + h.bytes.length) return h.bytes[at - h.start]!;
+    for (const h of this.held)
+      if (at >= h.start && at < h.start + h.bytes.length) return h.bytes[at - h.start]!;
     return -1;
   }
 

@@ -117,7 +117,8 @@ export const VIOLATIONS = {
     severity: 'warning',
     rfc: 'RFC 1939 §3',
     culprit: 'server',
-    title: 'a body line starts with a single dot: the server probably forgot to stuff it, and the client drops that dot',
+    title:
+      'a body line starts with a single dot: the server probably forgot to stuff it, and the client drops that dot',
   },
   POP3_MALFORMED_RESPONSE: {
     severity: 'warning',
@@ -177,13 +178,15 @@ export const VIOLATIONS = {
     severity: 'warning',
     rfc: 'RFC 1939 §6',
     culprit: 'client',
-    title: 'messages were marked for deletion but the session ended without a successful QUIT, so none were removed',
+    title:
+      'messages were marked for deletion but the session ended without a successful QUIT, so none were removed',
   },
   POP3_STLS_STRIPPED: {
     severity: 'warning',
     rfc: 'RFC 2595 §4',
     culprit: 'proxy',
-    title: 'pop3scope --stls strip changed this session: STLS was hidden from CAPA or refused, so it stays in cleartext',
+    title:
+      'pop3scope --stls strip changed this session: STLS was hidden from CAPA or refused, so it stays in cleartext',
   },
   POP3_REPLAY_DIVERGENCE: {
     severity: 'error',
@@ -213,5 +216,10 @@ export interface Violation {
 /** Builds a violation from its code; the message says what exactly happened this time. */
 export function violation(code: ViolationCode, detail?: string): Violation {
   const spec: ViolationSpec = VIOLATIONS[code];
-  return { code, severity: spec.severity, rfc: spec.rfc, message: detail ? `${spec.title}: ${detail}` : spec.title };
+  return {
+    code,
+    severity: spec.severity,
+    rfc: spec.rfc,
+    message: detail ? `${spec.title}: ${detail}` : spec.title,
+  };
 }

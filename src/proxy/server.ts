@@ -29,7 +29,9 @@ export class ProxyServer {
 
   private constructor(private readonly o: ProxyOptions) {
     this.hooks = new Hooks([...o.sinks], o.onSinkError);
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
+      this.accept(socket),
+    );
   }
 
   /** Starts listening; rejects with the OS error when the address cannot be bound. */

@@ -81,7 +81,8 @@ export class ProxySession {
     });
     this.fromClient = handlers();
     this.fromUpstream = handlers();
-    if (this.tlsOptions.stls === 'intercept' && implicit === 'none') this.fromClient.gate = (_from, chunk) => this.clientGate(chunk);
+    if (this.tlsOptions.stls === 'intercept' && implicit === 'none')
+      this.fromClient.gate = (_from, chunk) => this.clientGate(chunk);
     if (this.tlsOptions.stls === 'strip' && implicit === 'none') {
       this.fromClient.gate = (_from, chunk) => this.stripClient(chunk);
       this.fromUpstream.gate = (_from, chunk) => this.stripUpstream(chunk);
@@ -89,7 +90,9 @@ export class ProxySession {
     // Nothing from the client is read until the upstream answers: no byte is lost or reordered.
     rawClient.pause();
     rawClient.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
-    rawClient.on('close', () => this.finish(this.firstEnd === 'upstream' ? 'server' : 'client', 'client closed the connection'));
+    rawClient.on('close', () =>
+      this.finish(this.firstEnd === 'upstream' ? 'server' : 'client', 'client closed the connection'),
+    );
     void this.start();
   }
 
@@ -120,21 +123,21 @@ export class ProxySession {
     return this.tlsOptions.ca!()
       .then((ca) => acceptTls(raw, ca, names, this.tlsOptions.keylog))
       .then(
-      (socket) =>
-        new Promise<tls.TLSSocket>((resolve, reject) => {
-          const timer = this.handshakeTimer(socket);
-          socket.once('secure', () => {
-            clearTimeout(timer);
-            this.clientFacts = tlsFacts(socket, 'client');
-            resolve(socket);
-          });
-          socket.once('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-          raw.resume();
-        }),
-    );
+        (socket) =>
+          new Promise<tls.TLSSocket>((resolve, reject) => {
+            const timer = this.handshakeTimer(socket);
+            socket.once('secure', () => {
+              clearTimeout(timer);
+              this.clientFacts = tlsFacts(socket, 'client');
+              resolve(socket);
+            });
+            socket.once('error', (error) => {
+              clearTimeout(timer);
+              reject(error);
+            });
+            raw.resume();
+          }),
+      );
   }
 
   private connect(): void {
@@ -148,7 +151,10 @@ export class ProxySession {
     this.upstreamSocket = socket;
     socket.setNoDelay(true);
     this.rawClient.setNoDelay(true);
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), connectTimeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      connectTimeoutMs,
+    );
     let connected = false;
     let reached = false;
     socket.once('connect', () => {
@@ -176,8 +182,13 @@ export class ProxySession {
   }
 
   private relay(client: net.Socket, upstream: net.Socket): void {
-    this.stops = [pipeSide('client', client, upstream, this.fromClient), pipeSide('upstream', upstream, client, this.fromUpstream)];
-    upstream.on('close', () => this.finish(this.firstEnd === 'client' ? 'client' : 'server', 'server closed the connection'));
+    this.stops = [
+      pipeSide('client', client, upstream, this.fromClient),
+      pipeSide('upstream', upstream, client, this.fromUpstream),
+    ];
+    upstream.on('close', () =>
+      this.finish(this.firstEnd === 'client' ? 'client' : 'server', 'server closed the connection'),
+    );
     client.resume();
   }
 
@@ -220,7 +231,9 @@ export class ProxySession {
     for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
       const line = data.subarray(pos, lf + 1);
       pos = lf + 1;
-      const answer = this.feed('s2c', line).find((e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS');
+      const answer = this.feed('s2c', line).find(
+        (e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS',
+      );
       if (!answer) {
         out.push(line);
         continue;
@@ -266,10 +279,18 @@ export class ProxySession {
         out.push(piece);
         continue;
       }
-      const refusal = Buffer.from('-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n');
+      const refusal = Buffer.from(
+        '-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n',
+      );
       this.client.write(refusal);
       this.feed('s2c', refusal);
-      this.emit(this.inspector.report('POP3_STLS_STRIPPED', 'the client asked for STLS and pop3scope refused it', this.o.now()));
+      this.emit(
+        this.inspector.report(
+          'POP3_STLS_STRIPPED',
+          'the client asked for STLS and pop3scope refused it',
+          this.o.now(),
+        ),
+      );
     }
     this.stripClientHeld = data.subarray(pos);
     if (this.stripClientHeld.length > 64 * 1024) {
@@ -290,7 +311,13 @@ export class ProxySession {
       const inCapa = this.inspector.listingOf() === 'CAPA';
       this.feed('s2c', line);
       if (inCapa && /^stls\r?\n$/i.test(line.toString('latin1'))) {
-        this.emit(this.inspector.report('POP3_STLS_STRIPPED', 'pop3scope hid STLS from the CAPA listing', this.o.now()));
+        this.emit(
+          this.inspector.report(
+            'POP3_STLS_STRIPPED',
+            'pop3scope hid STLS from the CAPA listing',
+            this.o.now(),
+          ),
+        );
       } else {
         out.push(line);
       }
@@ -339,7 +366,11 @@ export class ProxySession {
     try {
       client = await this.handshakeClient(this.client);
     } catch (error) {
-      this.finish('proxy', `the client's TLS handshake failed (${errorText(error as Error)}): ${TRUST_HINT}`, true);
+      this.finish(
+        'proxy',
+        `the client's TLS handshake failed (${errorText(error as Error)}): ${TRUST_HINT}`,
+        true,
+      );
       return;
     }
     this.fromClient.gate = undefined;
@@ -347,7 +378,10 @@ export class ProxySession {
     this.upstreamSocket = upstream;
     this.client = client;
     this.tlsBegan('stls', upstream);
-    this.stops = [pipeSide('client', client, upstream, this.fromClient), pipeSide('upstream', upstream, client, this.fromUpstream)];
+    this.stops = [
+      pipeSide('client', client, upstream, this.fromClient),
+      pipeSide('upstream', upstream, client, this.fromUpstream),
+    ];
     client.resume();
     upstream.resume();
   }
@@ -355,14 +389,22 @@ export class ProxySession {
   /** A peer that never completes its TLS handshake must not hold the session forever. */
   private handshakeTimer(socket: net.Socket): NodeJS.Timeout {
     const ms = this.o.connectTimeoutMs;
-    return setTimeout(() => socket.destroy(Object.assign(new Error(`no TLS handshake within ${ms / 1000} s`), { code: 'ETIMEDOUT' })), ms);
+    return setTimeout(
+      () =>
+        socket.destroy(
+          Object.assign(new Error(`no TLS handshake within ${ms / 1000} s`), { code: 'ETIMEDOUT' }),
+        ),
+      ms,
+    );
   }
 
   /** The upstream could not be used: not reached at all, or reached but its TLS handshake failed. */
   private unreachable(error: Error, reached = false): void {
     const { host, port } = this.o.upstream;
     const where = formatAddress(host, port);
-    const reason = reached ? `TLS with the server failed (${where}: ${errorText(error)})` : `cannot reach ${where} (${errorText(error)})`;
+    const reason = reached
+      ? `TLS with the server failed (${where}: ${errorText(error)})`
+      : `cannot reach ${where} (${errorText(error)})`;
     const line = Buffer.from(`-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`);
     // What the client receives is recorded as the server side of the session, and the close says why.
     this.feed('s2c', line);
@@ -377,7 +419,9 @@ export class ProxySession {
     this.emit(events);
     // STLS passthrough: after the server's +OK the bytes are TLS the proxy cannot read; count them only.
     if (this.tlsOptions.stls === 'passthrough' && dir === 's2c') {
-      const accepted = events.some((e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS' && e.tx.response.status === '+OK');
+      const accepted = events.some(
+        (e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS' && e.tx.response.status === '+OK',
+      );
       if (accepted) this.emit(this.inspector.tls({ how: 'stls', visibility: 'opaque' }, this.o.now()));
     }
     return events;
@@ -391,7 +435,9 @@ export class ProxySession {
     if (this.ended) return;
     const t = this.o.now();
     this.ended = { session: this.o.id, t, by, reason };
-    const sockets = [this.client, this.rawClient, this.upstreamSocket].filter((s): s is net.Socket => s !== null);
+    const sockets = [this.client, this.rawClient, this.upstreamSocket].filter(
+      (s): s is net.Socket => s !== null,
+    );
     if (destroy) {
       for (const s of sockets) s.destroy();
     } else {
@@ -415,7 +461,9 @@ function errorText(error: Error): string {
   // OpenSSL: "...:SSL routines:<function>:<reason>:<file>:<line>:" — the reason is what a person needs.
   const reason =
     /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ??
-    /(tlsv1 alert [a-z ]+|certificate [a-z ]+|self[- ]signed certificate[a-z ]*|unable to [a-z ]+)/i.exec(message)?.[1];
+    /(tlsv1 alert [a-z ]+|certificate [a-z ]+|self[- ]signed certificate[a-z ]*|unable to [a-z ]+)/i.exec(
+      message,
+    )?.[1];
   const text = code
     ? reason
       ? `${code}: ${reason}`
@@ -423,5 +471,8 @@ function errorText(error: Error): string {
         ? `${code}: ${message}`
         : code
     : (reason ?? message);
-  return text.replace(/[\r\n]+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

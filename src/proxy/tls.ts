@@ -25,10 +25,21 @@ export interface ProxyTlsOptions {
   readonly keylog?: (line: Buffer) => void;
 }
 
-export const NO_TLS: ProxyTlsOptions = { listenTls: false, upstreamTls: false, stls: 'passthrough', ca: null, insecureUpstream: false };
+export const NO_TLS: ProxyTlsOptions = {
+  listenTls: false,
+  upstreamTls: false,
+  stls: 'passthrough',
+  ca: null,
+  insecureUpstream: false,
+};
 
 /** Wraps an accepted socket as a TLS server with a leaf for the SNI name (or the default names). */
-export async function acceptTls(raw: Socket, ca: CertificateAuthority, names: readonly string[], keylog?: (l: Buffer) => void): Promise<tls.TLSSocket> {
+export async function acceptTls(
+  raw: Socket,
+  ca: CertificateAuthority,
+  names: readonly string[],
+  keylog?: (l: Buffer) => void,
+): Promise<tls.TLSSocket> {
   const fallback = await ca.leaf(names);
   const socket = new tls.TLSSocket(raw, {
     isServer: true,
@@ -45,12 +56,7 @@ export async function acceptTls(raw: Socket, ca: CertificateAuthority, names: re
 }
 
 /** Starts TLS towards the upstream, over an existing socket (STLS) or a new connection (implicit TLS). */
-export function connectTls(
-  o: ProxyTlsOptions,
-  host: string,
-  port: number,
-  socket?: Socket,
-): tls.TLSSocket {
+export function connectTls(o: ProxyTlsOptions, host: string, port: number, socket?: Socket): tls.TLSSocket {
   const upstream = tls.connect({
     ...(socket ? { socket } : { host, port }),
     servername: isIP(host) ? undefined : host,
@@ -63,15 +69,26 @@ export function connectTls(
 
 /** What a capture's `tls` record tells about one side's handshake. */
 export function tlsFacts(socket: tls.TLSSocket, side: 'client' | 'upstream'): Record<string, unknown> {
-  const facts: Record<string, unknown> = { version: socket.getProtocol(), cipher: socket.getCipher()?.name ?? null };
+  const facts: Record<string, unknown> = {
+    version: socket.getProtocol(),
+    cipher: socket.getCipher()?.name ?? null,
+  };
   if (side === 'client') {
     facts.sni = (socket as tls.TLSSocket & { servername?: string | false }).servername || null;
     return facts;
   }
   const cert = socket.getPeerCertificate();
   if (cert && Object.keys(cert).length > 0) {
-    facts.subject = cert.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(', ') : null;
-    facts.issuer = cert.issuer ? Object.entries(cert.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : null;
+    facts.subject = cert.subject
+      ? Object.entries(cert.subject)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')
+      : null;
+    facts.issuer = cert.issuer
+      ? Object.entries(cert.issuer)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')
+      : null;
     facts.validFrom = cert.valid_from;
     facts.validTo = cert.valid_to;
   }

@@ -12,7 +12,12 @@ function transactionRecord(tx: Transaction): Record<string, unknown> {
     seq: tx.seq,
     phase: tx.phase,
     command: tx.command
-      ? { verb: tx.command.verb, args: tx.command.args, line: tx.command.line, pipelined: tx.command.pipelined }
+      ? {
+          verb: tx.command.verb,
+          args: tx.command.args,
+          line: tx.command.line,
+          pipelined: tx.command.pipelined,
+        }
       : null,
     response: {
       status: r.status,
@@ -26,7 +31,13 @@ function transactionRecord(tx: Transaction): Record<string, unknown> {
       ...(r.digest ? { digest: r.digest } : {}),
     },
     ...(tx.sasl
-      ? { sasl: { mechanism: tx.sasl.mechanism, outcome: tx.sasl.outcome, steps: tx.sasl.steps.map(({ from, text }) => ({ from, text })) } }
+      ? {
+          sasl: {
+            mechanism: tx.sasl.mechanism,
+            outcome: tx.sasl.outcome,
+            steps: tx.sasl.steps.map(({ from, text }) => ({ from, text })),
+          },
+        }
       : {}),
     startedAt: tx.startedAt,
     endedAt: tx.endedAt,

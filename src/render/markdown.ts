@@ -21,7 +21,10 @@ export function markdownReport(report: SessionReport): string {
   );
   out.push('');
   // A fence longer than any backtick run inside keeps the block intact.
-  const longest = Math.max(2, ...report.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))));
+  const longest = Math.max(
+    2,
+    ...report.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))),
+  );
   const fence = '`'.repeat(longest + 1);
   out.push(`${fence}text`, ...report.lines, fence, '');
   if (report.violations.length === 0) {

@@ -20,7 +20,10 @@ const INDENT = '   ';
 
 /** Makes a line printable: control characters as escapes, nothing that could drive the terminal. */
 export function printable(s: string): string {
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s.replace(
+    /[\x00-\x08\x0b-\x1f\x7f\x9b]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 export function violationLine(v: Violation, style: Style = PLAIN): string {
@@ -46,7 +49,9 @@ function bodyLines(tx: Transaction, style: Style, o: TextOptions): string[] {
     if (r.listing.length > max) out.push(style.dim(`S| … ${r.listing.length - max} more line(s)`));
   } else {
     const lines = (r.preview ?? '').split(/\r?\n/).slice(0, o.previewLines ?? 3);
-    out.push(style.dim(`S| [body: ${r.bodyOctets} octets, ${r.bodyLines} lines${r.complete ? '' : ', cut short'}]`));
+    out.push(
+      style.dim(`S| [body: ${r.bodyOctets} octets, ${r.bodyLines} lines${r.complete ? '' : ', cut short'}]`),
+    );
     for (const l of lines) if (l !== '' && l !== '.') out.push(style.dim(`S| ${printable(l).slice(0, 100)}`));
     if (r.bodyLines > lines.length) out.push(style.dim('S| …'));
   }
@@ -64,7 +69,8 @@ export function transactionLines(tx: Transaction, o: TextOptions = {}): string[]
   }
   for (const step of tx.sasl?.steps ?? []) {
     if (step.from === 'server') out.push(style.server(`S: + ${printable(step.text)}`));
-    else if (tx.command && step === tx.sasl!.steps[0] && tx.command.args.length > 1) out.push(style.dim(`${INDENT}(initial response: ${printable(step.text)})`));
+    else if (tx.command && step === tx.sasl!.steps[0] && tx.command.args.length > 1)
+      out.push(style.dim(`${INDENT}(initial response: ${printable(step.text)})`));
     else out.push(style.client(`C: ${printable(step.text)}`));
   }
   out.push(statusLine(tx, style));
@@ -74,7 +80,11 @@ export function transactionLines(tx: Transaction, o: TextOptions = {}): string[]
   return out;
 }
 
-export function phaseLine(e: Extract<EngineEvent, { type: 'phase' }>, startedAt: number, o: TextOptions = {}): string {
+export function phaseLine(
+  e: Extract<EngineEvent, { type: 'phase' }>,
+  startedAt: number,
+  o: TextOptions = {},
+): string {
   const style = o.style ?? PLAIN;
   const at = ((e.at - startedAt) / 1000).toFixed(3);
   return style.bold(`── ${e.to} ── ${e.reason} (+${at}s)`);

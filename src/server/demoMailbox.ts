@@ -19,7 +19,8 @@ function messageOfSize(headers: string[], body: string[], size: number): Buffer 
   const text = (lines: string[]) => lines.map((l) => l + CRLF).join('');
   const fixed = text([...headers, '', ...body]);
   let missing = size - Buffer.byteLength(fixed);
-  if (missing < 0) throw new Error(`demo message is already ${Buffer.byteLength(fixed)} octets, over ${size}`);
+  if (missing < 0)
+    throw new Error(`demo message is already ${Buffer.byteLength(fixed)} octets, over ${size}`);
   const filler: string[] = [];
   while (missing > 0) {
     // A filler line costs its text plus CRLF; the last one takes whatever remains.
@@ -114,7 +115,9 @@ function aliceMessages(): Buffer[] {
     '',
   ];
   for (let i = 1; i <= 3000; i++) {
-    bigLines.push(`${String(i).padStart(5, '0')} ${'Down the rabbit hole and through the looking glass. '.repeat(1)}`);
+    bigLines.push(
+      `${String(i).padStart(5, '0')} ${'Down the rabbit hole and through the looking glass. '.repeat(1)}`,
+    );
   }
   bigLines.push('');
   const big = Buffer.from(bigLines.join(CRLF), 'utf8');

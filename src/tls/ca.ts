@@ -26,7 +26,9 @@ export interface Leaf {
 }
 
 function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN ${label}-----\n${b64.trimEnd()}\n-----END ${label}-----\n`;
 }
 
@@ -47,9 +49,14 @@ export class CertificateAuthority {
   ) {}
 
   /** Loads the CA from `files`, creating it (once) when it does not exist. */
-  static async loadOrCreate(files: CaFiles = caFiles()): Promise<{ ca: CertificateAuthority; created: boolean }> {
+  static async loadOrCreate(
+    files: CaFiles = caFiles(),
+  ): Promise<{ ca: CertificateAuthority; created: boolean }> {
     try {
-      const [certPem, keyPem] = await Promise.all([readFile(files.certPath, 'utf8'), readFile(files.keyPath, 'utf8')]);
+      const [certPem, keyPem] = await Promise.all([
+        readFile(files.certPath, 'utf8'),
+        readFile(files.keyPath, 'utf8'),
+      ]);
       return { ca: await CertificateAuthority.fromPem(certPem, keyPem), created: false };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -96,7 +103,12 @@ export class CertificateAuthority {
 
   /** SHA-256 fingerprint of the CA certificate, as colon-separated hex. */
   fingerprint(): string {
-    return createHash('sha256').update(Buffer.from(this.cert.rawData)).digest('hex').toUpperCase().match(/../g)!.join(':');
+    return createHash('sha256')
+      .update(Buffer.from(this.cert.rawData))
+      .digest('hex')
+      .toUpperCase()
+      .match(/../g)!
+      .join(':');
   }
 
   /** A leaf for these names (DNS names and IP addresses), issued once and cached. */
@@ -135,6 +147,9 @@ export class CertificateAuthority {
         await x509.AuthorityKeyIdentifierExtension.create(this.keys.publicKey),
       ],
     });
-    return { certPem: `${cert.toString('pem')}\n`, keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) };
+    return {
+      certPem: `${cert.toString('pem')}\n`,
+      keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
+    };
   }
 }

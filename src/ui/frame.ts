@@ -50,7 +50,10 @@ export interface RegionSize {
 
 /** What one frame puts in each region: tagged text, ready for blessed. */
 export interface Frame {
-  readonly panes: Record<PaneId, { readonly label: string; readonly content: string; readonly focused: boolean }>;
+  readonly panes: Record<
+    PaneId,
+    { readonly label: string; readonly content: string; readonly focused: boolean }
+  >;
   readonly phases: string;
   readonly status: string;
   /** The help overlay's content when it is open (its inner width is given by the caller). */
@@ -84,13 +87,21 @@ export function computeFrame(
     const v = views[id];
     const focused = s.focus === id;
     tops[id] = v.top;
-    panes[id] = { label: v.label, content: v.rows.map((r) => tagged(r, focused, colours)).join('\n'), focused };
+    panes[id] = {
+      label: v.label,
+      content: v.rows.map((r) => tagged(r, focused, colours)).join('\n'),
+      focused,
+    };
   }
   return {
     panes,
     phases: tagged(phaseStrip(s, size('phases').width), false, colours),
     status: tagged(statusLine(s, size('status').width, wallNow), false, colours),
-    help: s.help ? helpRows(helpWidth).map((r) => tagged(r, false, colours)).join('\n') : null,
+    help: s.help
+      ? helpRows(helpWidth)
+          .map((r) => tagged(r, false, colours))
+          .join('\n')
+      : null,
   };
 }
 
@@ -109,7 +120,14 @@ export class HeadlessFrames {
 
   draw(s: DashboardState, wallNow: number): Frame {
     const { rects } = layoutFor(this.cols, this.rows);
-    this.last = computeFrame(s, (id) => rects[id], this.tops, wallNow, this.colours, Math.floor(this.cols * 0.9) - 2);
+    this.last = computeFrame(
+      s,
+      (id) => rects[id],
+      this.tops,
+      wallNow,
+      this.colours,
+      Math.floor(this.cols * 0.9) - 2,
+    );
     this.drawn++;
     return this.last;
   }

@@ -63,7 +63,10 @@ export class Widgets {
 
   /** Fills every box from the state (the frame's text is computed in frame.ts, shared with headless runs). */
   draw(s: DashboardState, wallNow: number): void {
-    const size = (id: RegionId) => ({ width: this.boxes[id].width as number, height: this.boxes[id].height as number });
+    const size = (id: RegionId) => ({
+      width: this.boxes[id].width as number,
+      height: this.boxes[id].height as number,
+    });
     const frame = computeFrame(s, size, this.tops, wallNow, this.colours, (this.help.width as number) - 2);
     for (const id of PANE_REGIONS) {
       const pane = frame.panes[id];

@@ -11,9 +11,19 @@ describe('npm run bench -- --quick', () => {
   it('measures every path and figure and reports each target as met or not', { timeout: 240_000 }, () => {
     // The suite runs the built CLI; `npm test` builds first.
     expect(existsSync(`${ROOT}/dist/cli/main.js`)).toBe(true);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 230_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 230_000,
+    });
     expect(r.status, r.stderr).toBe(0);
-    for (const row of ['direct (no proxy)', 'plain Node pipe relay', 'pop3scope proxy', 'pop3scope proxy + capture', 'pop3scope proxy + headless dashboard']) {
+    for (const row of [
+      'direct (no proxy)',
+      'plain Node pipe relay',
+      'pop3scope proxy',
+      'pop3scope proxy + capture',
+      'pop3scope proxy + headless dashboard',
+    ]) {
       expect(r.stdout).toContain(`| ${row} |`);
     }
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!);

@@ -79,7 +79,10 @@ describe('CaptureWriter', () => {
       const writer = await CaptureWriter.open(path, { toolVersion: '1', now });
       const body = Buffer.alloc(64 * 1024, 'x');
       for (let i = 0; i * body.length <= FLUSH_AT_BYTES; i++) writer.write(dataRecord('s1', i, 's2c', body));
-      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(FLUSH_AT_BYTES), { timeout: 3000, interval: 20 });
+      await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(FLUSH_AT_BYTES), {
+        timeout: 3000,
+        interval: 20,
+      });
       await writer.close();
     } finally {
       vi.useRealTimers();
@@ -88,11 +91,17 @@ describe('CaptureWriter', () => {
 
   it('bounds what waits for a disk that does not keep up: data being written counts too', async () => {
     const errors: Error[] = [];
-    const writer = await CaptureWriter.open(fresh(), { toolVersion: '1', now, onError: (e) => errors.push(e) });
+    const writer = await CaptureWriter.open(fresh(), {
+      toolVersion: '1',
+      now,
+      onError: (e) => errors.push(e),
+    });
     // Records are handed to the file in FLUSH_AT_BYTES batches; none is written before this loop yields.
     const body = Buffer.alloc(1024 * 1024, 'y');
     for (let i = 0; i <= MAX_PENDING_BYTES / body.length; i++) writer.write(dataRecord('s1', i, 's2c', body));
-    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/the disk is not keeping up; dropping records/)]);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/the disk is not keeping up; dropping records/),
+    ]);
     await writer.close();
   });
 

@@ -9,8 +9,11 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { curlPop3 } from '../helpers/clients.js';
 import { itWithPeers } from '../helpers/peers.js';
 
-function records(stdout: string): Record<string, any>[] {
-  return stdout.trim().split('\n').map((l) => JSON.parse(l));
+function records(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 describe('pop3scope demo', () => {
@@ -21,11 +24,25 @@ describe('pop3scope demo', () => {
     const all = records(r.stdout);
     const [keep, del] = all.filter((x) => x.type === 'summary');
     expect(keep).toMatchObject({ mode: 'download-and-keep', retrieved: [1, 2], marked: [], removed: [] });
-    expect(del).toMatchObject({ mode: 'download-and-delete', retrieved: [1, 2], marked: [1, 2], removed: [1, 2], discarded: [] });
-    expect(del.phases.map((p: { phase: string }) => p.phase)).toEqual(['AUTHORIZATION', 'TRANSACTION', 'UPDATE']);
-    const list = all.find((x) => x.type === 'transaction' && x.session === del.session && x.command?.verb === 'LIST');
+    expect(del).toMatchObject({
+      mode: 'download-and-delete',
+      retrieved: [1, 2],
+      marked: [1, 2],
+      removed: [1, 2],
+      discarded: [],
+    });
+    expect(del.phases.map((p: { phase: string }) => p.phase)).toEqual([
+      'AUTHORIZATION',
+      'TRANSACTION',
+      'UPDATE',
+    ]);
+    const list = all.find(
+      (x) => x.type === 'transaction' && x.session === del.session && x.command?.verb === 'LIST',
+    );
     expect(list.response.listing).toEqual(['1 498', '2 912']);
-    const retrs = all.filter((x) => x.type === 'transaction' && x.command?.verb === 'RETR' && x.session === del.session);
+    const retrs = all.filter(
+      (x) => x.type === 'transaction' && x.command?.verb === 'RETR' && x.session === del.session,
+    );
     expect(retrs.map((t) => t.response.bodyOctets)).toEqual([498, 912]);
     const dele = all.find((x) => x.type === 'transaction' && x.command?.verb === 'DELE');
     expect(dele.explain).toMatch(/NOT removed yet/);
@@ -33,7 +50,11 @@ describe('pop3scope demo', () => {
   });
 
   it('prints instructions that work as written: telnet-style user/pass/list/retr/dele/quit, then Ctrl-C exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--port', '32110', '--format', 'json'], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--port', '32110', '--format', 'json'],
+      { cwd: ROOT },
+    );
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (c) => (stderr += c));
@@ -55,7 +76,8 @@ describe('pop3scope demo', () => {
         const before = got.length;
         socket.write(`${line}\r\n`);
         await expect.poll(() => got.length > before && /\r\n$/.test(got), { timeout: 5000 }).toBe(true);
-        if (line === 'list' || line === 'retr 1') await expect.poll(() => got.endsWith('\r\n.\r\n'), { timeout: 5000 }).toBe(true);
+        if (line === 'list' || line === 'retr 1')
+          await expect.poll(() => got.endsWith('\r\n.\r\n'), { timeout: 5000 }).toBe(true);
       }
       await closed;
       expect(got).toContain('1 498\r\n2 912\r\n.\r\n');
@@ -70,32 +92,46 @@ describe('pop3scope demo', () => {
 });
 
 describe('pop3scope demo --tls', () => {
-  itWithPeers(['curl'], 'lets curl upgrade with STLS through the proxy, and the transcript shows the decrypted session', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'pop3scope-demo-tls-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--tls', '--port', '33110', '--format', 'json'], {
-      cwd: ROOT,
-      env: { ...process.env, POP3SCOPE_HOME: home },
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    child.stdout.on('data', (c) => (stdout += c));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-    try {
-      await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/STLS: curl --ssl-reqd --cacert (\S+) pop3:\/\/bob:hungry@127\.0\.0\.1:(\d+)\//);
-      const [, ca, port] = /STLS: curl --ssl-reqd --cacert (\S+) pop3:\/\/bob:hungry@127\.0\.0\.1:(\d+)\//.exec(stderr)!;
-      const r = await curlPop3(`pop3://bob:hungry@127.0.0.1:${port}/`, ['--ssl-reqd', '--cacert', ca!]);
-      expect(r.stdout).toBe('1 498\r\n2 912\r\n');
-      await expect.poll(() => stdout, { timeout: 5000 }).toContain('"type":"summary"');
-      const records = stdout.trim().split('\n').map((l) => JSON.parse(l));
-      const tls = records.find((x) => x.type === 'tls');
-      expect(tls).toMatchObject({ how: 'stls', visibility: 'decrypted', upstream: { verified: true } });
-      const list = records.find((x) => x.type === 'transaction' && x.command?.verb === 'LIST');
-      expect(list.response.listing).toEqual(['1 498', '2 912']);
-      expect(records.find((x) => x.type === 'summary').tls).toBe('stls');
-    } finally {
-      child.kill('SIGINT');
-    }
-    expect(await exited).toBe(0);
-  });
+  itWithPeers(
+    ['curl'],
+    'lets curl upgrade with STLS through the proxy, and the transcript shows the decrypted session',
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'pop3scope-demo-tls-'));
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--tls', '--port', '33110', '--format', 'json'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, POP3SCOPE_HOME: home },
+        },
+      );
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      child.stdout.on('data', (c) => (stdout += c));
+      const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+      try {
+        await expect
+          .poll(() => stderr, { timeout: 15_000 })
+          .toMatch(/STLS: curl --ssl-reqd --cacert (\S+) pop3:\/\/bob:hungry@127\.0\.0\.1:(\d+)\//);
+        const [, ca, port] =
+          /STLS: curl --ssl-reqd --cacert (\S+) pop3:\/\/bob:hungry@127\.0\.0\.1:(\d+)\//.exec(stderr)!;
+        const r = await curlPop3(`pop3://bob:hungry@127.0.0.1:${port}/`, ['--ssl-reqd', '--cacert', ca!]);
+        expect(r.stdout).toBe('1 498\r\n2 912\r\n');
+        await expect.poll(() => stdout, { timeout: 5000 }).toContain('"type":"summary"');
+        const records = stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+        const tls = records.find((x) => x.type === 'tls');
+        expect(tls).toMatchObject({ how: 'stls', visibility: 'decrypted', upstream: { verified: true } });
+        const list = records.find((x) => x.type === 'transaction' && x.command?.verb === 'LIST');
+        expect(list.response.listing).toEqual(['1 498', '2 912']);
+        expect(records.find((x) => x.type === 'summary').tls).toBe('stls');
+      } finally {
+        child.kill('SIGINT');
+      }
+      expect(await exited).toBe(0);
+    },
+  );
 });

@@ -18,7 +18,10 @@ describe('golden captures', () => {
   for (const file of captures) {
     it(`show --format json of ${file} matches captures/expected`, async () => {
       const actual = await showJson(`captures/${file}`);
-      const expected = readFileSync(new URL(`../../captures/expected/${file.replace(/\.jsonl$/, '.json')}`, import.meta.url), 'utf8');
+      const expected = readFileSync(
+        new URL(`../../captures/expected/${file.replace(/\.jsonl$/, '.json')}`, import.meta.url),
+        'utf8',
+      );
       expect(actual).toBe(expected);
     });
 

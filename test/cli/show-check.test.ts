@@ -1,13 +1,13 @@
 /** The offline viewer and checker as a user meets them: output, exit codes, and one-line errors. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pop3scope-cli-'));
-const header = '{"type":"header","format":"pop3scope-capture","version":1,"createdAt":"2026-01-01T00:00:00.000Z","tool":"pop3scope 0.1.0"}';
+const header =
+  '{"type":"header","format":"pop3scope-capture","version":1,"createdAt":"2026-01-01T00:00:00.000Z","tool":"pop3scope 0.1.0"}';
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -37,9 +37,16 @@ describe('pop3scope show', () => {
   });
 
   it('reads stdin with "-" and filters by --session', () => {
-    const seed = runCli(['show', '-', '--format', 'json', '--session', 's1'], readFileSync('captures/download-and-keep.jsonl', 'utf8'));
+    const seed = runCli(
+      ['show', '-', '--format', 'json', '--session', 's1'],
+      readFileSync('captures/download-and-keep.jsonl', 'utf8'),
+    );
     expect(seed.code).toBe(0);
-    const summary = seed.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.type === 'summary');
+    const summary = seed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((r) => r.type === 'summary');
     expect(summary.mode).toBe('download-and-keep');
     const none = runCli(['show', 'captures/download-and-keep.jsonl', '--session', 'nope']);
     expectOneLineError(none, /no session "nope"/);
@@ -54,11 +61,29 @@ describe('pop3scope show', () => {
   });
 
   it('fails with one clear line for a missing file, a non-capture, a corrupt line, a newer version, a bad flag', () => {
-    expectOneLineError(runCli(['show', join(dir, 'missing.jsonl')]), /cannot read .*missing\.jsonl: no such file/);
+    expectOneLineError(
+      runCli(['show', join(dir, 'missing.jsonl')]),
+      /cannot read .*missing\.jsonl: no such file/,
+    );
     expectOneLineError(runCli(['show', file('notes.txt', 'hello\n')]), /not a pop3scope capture/);
-    expectOneLineError(runCli(['show', file('corrupt.jsonl', `${header}\n{oops\n{"type":"close","session":"a","t":1,"by":"client","reason":"x"}\n`)]), /line 2 is not valid JSON/);
-    expectOneLineError(runCli(['show', file('v2.jsonl', header.replace('"version":1', '"version":2') + '\n')]), /newer than this pop3scope reads/);
-    expectOneLineError(runCli(['show', 'captures/pipelined.jsonl', '--format', 'xml']), /--format must be one of text, json, markdown/);
+    expectOneLineError(
+      runCli([
+        'show',
+        file(
+          'corrupt.jsonl',
+          `${header}\n{oops\n{"type":"close","session":"a","t":1,"by":"client","reason":"x"}\n`,
+        ),
+      ]),
+      /line 2 is not valid JSON/,
+    );
+    expectOneLineError(
+      runCli(['show', file('v2.jsonl', `${header.replace('"version":1', '"version":2')}\n`)]),
+      /newer than this pop3scope reads/,
+    );
+    expectOneLineError(
+      runCli(['show', 'captures/pipelined.jsonl', '--format', 'xml']),
+      /--format must be one of text, json, markdown/,
+    );
     const unknown = runCli(['show', '--bogus', 'captures/pipelined.jsonl']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
@@ -70,7 +95,10 @@ describe('pop3scope show', () => {
     const r = runCli(['show', file('cut.jsonl', cut), '--format', 'json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: .*line \d+ is cut short/);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records.filter((x) => x.type === 'transaction')).toHaveLength(9);
     expect(records.at(-1).type).toBe('summary');
   });

@@ -28,17 +28,29 @@ export function collector(): ProxySink & Collected {
     },
     transactions: () => c.events.flatMap((e) => (e.type === 'transaction' ? [e.tx] : [])),
     summaries: () => c.events.flatMap((e) => (e.type === 'summary' ? [e.summary] : [])),
-    closed: (n = 1) => (c.closes.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    closed: (n = 1) =>
+      c.closes.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
   };
   return c;
 }
 
-export async function startTestProxy(upstreamPort: number, sinks: ProxySink[] = [], connectTimeoutMs = 5000): Promise<ProxyServer> {
-  return ProxyServer.start({ listen: { host: '127.0.0.1', port: 0 }, upstream: { host: '127.0.0.1', port: upstreamPort }, sinks, connectTimeoutMs });
+export async function startTestProxy(
+  upstreamPort: number,
+  sinks: ProxySink[] = [],
+  connectTimeoutMs = 5000,
+): Promise<ProxyServer> {
+  return ProxyServer.start({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host: '127.0.0.1', port: upstreamPort },
+    sinks,
+    connectTimeoutMs,
+  });
 }
 
 /** A scripted upstream: `onConnection` gets each accepted socket. */
-export async function fakeUpstream(onConnection: (socket: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+export async function fakeUpstream(
+  onConnection: (socket: net.Socket) => void,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s);
@@ -58,7 +70,9 @@ export async function fakeUpstream(onConnection: (socket: net.Socket) => void): 
 }
 
 /** Connects a raw client to the proxy and collects everything it receives. */
-export async function rawClient(port: number): Promise<{ socket: net.Socket; received: () => Buffer; ended: Promise<void> }> {
+export async function rawClient(
+  port: number,
+): Promise<{ socket: net.Socket; received: () => Buffer; ended: Promise<void> }> {
   // Like a real client, it closes when the server side ends.
   const socket = net.connect({ host: '127.0.0.1', port });
   const chunks: Buffer[] = [];

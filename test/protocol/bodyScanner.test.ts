@@ -19,7 +19,15 @@ interface Expected {
 }
 
 function reference(wire: Buffer): Expected {
-  const r: Expected = { end: wire.length, octets: 0, lines: 0, bareLF: 0, unstuffedDots: 0, headerLines: -1, complete: false };
+  const r: Expected = {
+    end: wire.length,
+    octets: 0,
+    lines: 0,
+    bareLF: 0,
+    unstuffedDots: 0,
+    headerLines: -1,
+    complete: false,
+  };
   let pos = 0;
   while (pos < wire.length) {
     const lf = wire.indexOf(0x0a, pos);
@@ -62,7 +70,21 @@ function scan(wire: Buffer, cuts: number[]): Expected & { wireOctets: number; pr
   return { end, octets, lines, bareLF, unstuffedDots, headerLines, complete, wireOctets, preview };
 }
 
-const piece = fc.constantFrom('a', 'bc', '.', '..', '\r', '\n', '\r\n', '\r\n.', '.\r\n', '\r\n.\r\n', '\r\n\r\n', ' ', 'é');
+const piece = fc.constantFrom(
+  'a',
+  'bc',
+  '.',
+  '..',
+  '\r',
+  '\n',
+  '\r\n',
+  '\r\n.',
+  '.\r\n',
+  '\r\n.\r\n',
+  '\r\n\r\n',
+  ' ',
+  'é',
+);
 const bodies = fc.array(piece, { maxLength: 60 }).map((p) => Buffer.from(p.join(''), 'utf8'));
 
 describe('BodyScanner', () => {
@@ -72,7 +94,11 @@ describe('BodyScanner', () => {
         const want = reference(wire);
         for (const split of [[], [...Array(wire.length).keys()], cuts]) {
           const got = scan(wire, split);
-          expect({ ...got, wireOctets: undefined, preview: undefined }).toEqual({ ...want, wireOctets: undefined, preview: undefined });
+          expect({ ...got, wireOctets: undefined, preview: undefined }).toEqual({
+            ...want,
+            wireOctets: undefined,
+            preview: undefined,
+          });
           expect(got.wireOctets).toBe(want.end);
           expect(got.preview.equals(wire.subarray(0, Math.min(want.end, BODY_PREVIEW_OCTETS)))).toBe(true);
         }

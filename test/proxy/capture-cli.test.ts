@@ -15,8 +15,27 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function startProxy(args: string[]): { child: ChildProcess; port: Promise<number>; stderr: () => string; stdout: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'proxy', '--upstream', `127.0.0.1:${server.address().port}`, '--listen', '127.0.0.1:0', ...args], { cwd: ROOT });
+function startProxy(args: string[]): {
+  child: ChildProcess;
+  port: Promise<number>;
+  stderr: () => string;
+  stdout: () => string;
+} {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'proxy',
+      '--upstream',
+      `127.0.0.1:${server.address().port}`,
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ],
+    { cwd: ROOT },
+  );
   let stderr = '';
   let stdout = '';
   child.stdout!.on('data', (c) => (stdout += c));
@@ -48,7 +67,11 @@ describe('proxy --capture', () => {
     const c = await rawClient(port);
     c.socket.write('USER bob\r\nPASS hungry\r\nLIST\r\nDELE 1\r\n');
     // The session is still open: the records must reach the disk without waiting for its end.
-    await expect.poll(() => existsSync(file) && readFileSync(file, 'utf8').includes('marked for deletion'), { timeout: 3000 }).toBe(true);
+    await expect
+      .poll(() => existsSync(file) && readFileSync(file, 'utf8').includes('marked for deletion'), {
+        timeout: 3000,
+      })
+      .toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     p.child.kill('SIGKILL');
     await new Promise((r) => p.child.on('exit', r));
@@ -57,7 +80,10 @@ describe('proxy --capture', () => {
     expect(text).not.toContain('hungry');
     const shown = runCli(['show', file, '--format', 'json']);
     expect(shown.code).toBe(0);
-    const records = shown.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const records = shown.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const summary = records.find((r) => r.type === 'summary');
     expect(summary).toMatchObject({ user: 'bob', marked: [1], removed: [], discarded: [1] });
     expect(summary.closeReason).toBe('the capture ends here');
@@ -83,14 +109,26 @@ describe('proxy --capture', () => {
     const p = startProxy(['--capture', '/dev/full', '--quiet']);
     const answer = await login(await p.port, ['USER bob', 'PASS hungry', 'STAT', 'QUIT']);
     expect(answer).toContain('+OK 2 1410');
-    await expect.poll(() => p.stderr(), { timeout: 3000 }).toMatch(/capture \/dev\/full: write failed: ENOSPC; still relaying mail/);
+    await expect
+      .poll(() => p.stderr(), { timeout: 3000 })
+      .toMatch(/capture \/dev\/full: write failed: ENOSPC; still relaying mail/);
     p.child.kill('SIGINT');
     expect(await new Promise((r) => p.child.on('exit', r))).toBe(0);
   });
 
   it('refuses to write into a file that is not a capture, with one line and exit 2', () => {
-    const r = runCli(['proxy', '--upstream', '127.0.0.1:1', '--listen', '127.0.0.1:0', '--capture', 'package.json']);
+    const r = runCli([
+      'proxy',
+      '--upstream',
+      '127.0.0.1:1',
+      '--listen',
+      '127.0.0.1:0',
+      '--capture',
+      'package.json',
+    ]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('pop3scope: package.json exists and is not a pop3scope capture; refusing to append to it');
+    expect(r.stderr.trim()).toBe(
+      'pop3scope: package.json exists and is not a pop3scope capture; refusing to append to it',
+    );
   });
 });

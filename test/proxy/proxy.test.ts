@@ -25,7 +25,11 @@ describe('proxy transparency', () => {
       Buffer.alloc(300_000, 0x78), // one huge line
       Buffer.from('\r\n'),
     ]);
-    const clientBytes = Buffer.concat([Buffer.from('USER bob\r\n'), Buffer.from([0xc3, 0x28, 0x0a]), Buffer.from('NOOP')]);
+    const clientBytes = Buffer.concat([
+      Buffer.from('USER bob\r\n'),
+      Buffer.from([0xc3, 0x28, 0x0a]),
+      Buffer.from('NOOP'),
+    ]);
     let upstreamGot = Buffer.alloc(0);
     const { port, sink } = await setup((s) => {
       s.on('data', (c) => {
@@ -58,9 +62,14 @@ describe('proxy transparency', () => {
     cleanup.push(() => proxy.stop(0));
     const client = await rawClient(proxy.address().port);
     await client.ended;
-    expect(client.received().toString()).toBe(`-ERR [SYS/TEMP] pop3scope: cannot reach 127.0.0.1:${deadPort} (ECONNREFUSED)\r\n`);
+    expect(client.received().toString()).toBe(
+      `-ERR [SYS/TEMP] pop3scope: cannot reach 127.0.0.1:${deadPort} (ECONNREFUSED)\r\n`,
+    );
     await sink.closed();
-    expect(sink.closes[0]).toMatchObject({ by: 'proxy', reason: `cannot reach 127.0.0.1:${deadPort} (ECONNREFUSED)` });
+    expect(sink.closes[0]).toMatchObject({
+      by: 'proxy',
+      reason: `cannot reach 127.0.0.1:${deadPort} (ECONNREFUSED)`,
+    });
   });
 
   it('closes the client at once when the upstream resets mid-RETR, and records a truncated response', async () => {

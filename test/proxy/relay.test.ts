@@ -38,7 +38,12 @@ describe('relay', () => {
       },
       ended: () => {},
     });
-    const chunks = [Buffer.from('+OK hi\r\n'), Buffer.from([0, 255, 13, 10, 10, 13]), Buffer.alloc(100_000, 0x41), Buffer.from('no line ending')];
+    const chunks = [
+      Buffer.from('+OK hi\r\n'),
+      Buffer.from([0, 255, 13, 10, 10, 13]),
+      Buffer.alloc(100_000, 0x41),
+      Buffer.from('no line ending'),
+    ];
     for (const c of chunks) from.push(c);
     await new Promise((r) => setImmediate(r));
     expect(Buffer.concat(to.written).equals(Buffer.concat(chunks))).toBe(true);

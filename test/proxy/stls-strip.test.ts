@@ -44,7 +44,9 @@ describe('proxy --stls strip', () => {
     client.socket.write('QUIT\r\n');
     await client.ended;
     await sink.closed();
-    const stripped = sink.events.filter((e) => e.type === 'violation' && e.violation.code === 'POP3_STLS_STRIPPED');
+    const stripped = sink.events.filter(
+      (e) => e.type === 'violation' && e.violation.code === 'POP3_STLS_STRIPPED',
+    );
     expect(stripped).toHaveLength(2);
     const verbs = sink.transactions().map((t) => [t.command?.verb ?? 'greeting', t.response.status]);
     expect(verbs).toEqual([

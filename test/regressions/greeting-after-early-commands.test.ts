@@ -9,7 +9,10 @@ import { c, expectSameEachWay, s } from '../helpers/chunking.js';
 describe('greeting after early client commands', () => {
   it('pairs the greeting as transaction 0 and each later response with its own command', () => {
     expectSameEachWay(
-      [c('USER bob\r\nPASS x\r\nLIST\r\nDELE 1\r\n'), s('+OK hi\r\n+OK\r\n+OK in\r\n+OK 1 msg\r\n1 10\r\n.\r\n+OK marked\r\n')],
+      [
+        c('USER bob\r\nPASS x\r\nLIST\r\nDELE 1\r\n'),
+        s('+OK hi\r\n+OK\r\n+OK in\r\n+OK 1 msg\r\n1 10\r\n.\r\n+OK marked\r\n'),
+      ],
       (r) => {
         expect(r.transactions.map((t) => [t.seq, t.command?.verb ?? null, t.response.text])).toEqual([
           [0, null, 'hi'],

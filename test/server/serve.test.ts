@@ -7,8 +7,8 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
 import { parseHostPort } from '../../src/cli/address.js';
+import { CliError } from '../../src/cli/errors.js';
 import { registerServe, startServe } from '../../src/cli/serve.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { CertificateAuthority } from '../../src/tls/ca.js';
@@ -36,7 +36,10 @@ afterEach(async () => {
 
 describe('serve flags', () => {
   it('parses ADDR:PORT, [IPv6]:PORT and :PORT (loopback)', () => {
-    expect(parseHostPort('127.0.0.1:2110', '--listen', '127.0.0.1')).toEqual({ host: '127.0.0.1', port: 2110 });
+    expect(parseHostPort('127.0.0.1:2110', '--listen', '127.0.0.1')).toEqual({
+      host: '127.0.0.1',
+      port: 2110,
+    });
     expect(parseHostPort('[::1]:0', '--listen', '127.0.0.1')).toEqual({ host: '::1', port: 0 });
     expect(parseHostPort('localhost:995', '--listen', '127.0.0.1')).toEqual({ host: 'localhost', port: 995 });
     expect(parseHostPort(':2110', '--listen', '127.0.0.1')).toEqual({ host: '127.0.0.1', port: 2110 });

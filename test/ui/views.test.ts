@@ -1,11 +1,11 @@
 /** The views: state in, rows of text out, sized to the panes of an 80x24 or a 120x40 terminal. */
 import { describe, expect, it } from 'vitest';
 import { cells, clipText, fmtBytes, fmtDuration, keepVisible, type Row, wrap } from '../../src/ui/format.js';
+import { tagged } from '../../src/ui/frame.js';
 import { layoutFor } from '../../src/ui/layout.js';
 import { helpRows, mailboxPane, phaseStrip, sessionsPane, statusLine } from '../../src/ui/panes.js';
 import { reduce } from '../../src/ui/reducer.js';
 import { detailPane, transcriptPane } from '../../src/ui/transcript.js';
-import { tagged } from '../../src/ui/frame.js';
 import { afterCapture, apply, ev, live, txEvent } from './helpers.js';
 
 const text = (r: Row) => r.spans.map((s) => s.text).join('');

@@ -13,7 +13,12 @@ export function checkAccess(tx: RawTransaction, box: Mailbox): Violation[] {
   const ok = tx.response.status === '+OK';
   if (box.highest !== null && n > box.highest) {
     const who = ok ? 'the server answered +OK' : 'the client asked for it';
-    out.push(violation('POP3_MESSAGE_OUT_OF_RANGE', `${verb} ${n} but the maildrop has ${box.highest} message(s); ${who}`));
+    out.push(
+      violation(
+        'POP3_MESSAGE_OUT_OF_RANGE',
+        `${verb} ${n} but the maildrop has ${box.highest} message(s); ${who}`,
+      ),
+    );
   }
   if (ok && box.messages.get(n)?.marked) {
     out.push(violation('POP3_DELETED_MESSAGE', `${verb} ${n} after DELE ${n}`));

@@ -19,7 +19,13 @@ export function checkBodySize(tx: RawTransaction, message: MessageState | undefi
 /** STAT against the full LIST taken under the same deletion marks. */
 export function checkStat(box: Mailbox): Violation[] {
   const stat = box.stat;
-  if (!stat || box.listedAt === null || stat.marksVersion !== box.listedAt || box.listedAt !== box.marksVersion) return [];
+  if (
+    !stat ||
+    box.listedAt === null ||
+    stat.marksVersion !== box.listedAt ||
+    box.listedAt !== box.marksVersion
+  )
+    return [];
   const live = box.list().filter((m) => !m.marked && m.size !== undefined);
   const octets = live.reduce((sum, m) => sum + m.size!, 0);
   if (live.length === stat.count && octets === stat.octets) return [];
@@ -39,7 +45,9 @@ export function checkTop(tx: RawTransaction, asked: number): { violations: Viola
   if (headerLines < 0) return { violations: [], whole: true };
   const bodyLines = r.bodyLines - headerLines - 1;
   const violations =
-    bodyLines > asked ? [violation('POP3_TOP_TOO_LONG', `asked for ${asked} body line(s), got ${bodyLines}`)] : [];
+    bodyLines > asked
+      ? [violation('POP3_TOP_TOO_LONG', `asked for ${asked} body line(s), got ${bodyLines}`)]
+      : [];
   // Fewer lines than asked means the whole message came back (fetchmail retrieves with TOP n 99999999).
   return { violations, whole: bodyLines < asked };
 }

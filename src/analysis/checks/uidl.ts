@@ -13,7 +13,9 @@ export function recordUid(box: Mailbox, n: number, uid: string): Violation[] {
   }
   const other = box.setUid(n, uid);
   if (other !== undefined) {
-    out.push(violation('POP3_UIDL_DUPLICATE', `messages ${other} and ${n} both have UID ${JSON.stringify(uid)}`));
+    out.push(
+      violation('POP3_UIDL_DUPLICATE', `messages ${other} and ${n} both have UID ${JSON.stringify(uid)}`),
+    );
   }
   return out;
 }

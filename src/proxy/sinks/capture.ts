@@ -1,13 +1,20 @@
 /** The capture sink: writes each proxied session to a capture file as it happens (open, masked data, tls, close). */
 import type { EngineEvent } from '../../analysis/types.js';
-import type { ProxySink, SessionEnd, SessionStart } from '../hooks.js';
 import { dataRecord } from '../../capture/format.js';
 import type { CaptureWriter } from '../../capture/writer.js';
+import type { ProxySink, SessionEnd, SessionStart } from '../hooks.js';
 
 export function captureSink(writer: CaptureWriter): ProxySink {
   return {
     open(s: SessionStart) {
-      writer.write({ type: 'open', session: s.session, t: s.t, client: s.client, upstream: s.upstream, tls: s.tls });
+      writer.write({
+        type: 'open',
+        session: s.session,
+        t: s.t,
+        client: s.client,
+        upstream: s.upstream,
+        tls: s.tls,
+      });
     },
     event(e: EngineEvent) {
       if (e.type === 'data') writer.write(dataRecord(e.session, e.t, e.dir, e.bytes));

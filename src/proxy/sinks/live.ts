@@ -32,7 +32,9 @@ export function liveSink(o: LiveOptions): ProxySink {
       return;
     }
     if (dropped > 0) {
-      lines.unshift(`[pop3scope] ${dropped} transcript line(s) dropped: stdout was not keeping up (the capture has everything)`);
+      lines.unshift(
+        `[pop3scope] ${dropped} transcript line(s) dropped: stdout was not keeping up (the capture has everything)`,
+      );
       dropped = 0;
     }
     out.write(`${lines.join('\n')}\n`);
@@ -42,7 +44,8 @@ export function liveSink(o: LiveOptions): ProxySink {
     open(s: SessionStart) {
       const printer = new TranscriptPrinter({ style: o.colour ? COLOUR : PLAIN });
       printers.set(s.session, printer);
-      if (o.format === 'text') write(printer.header(s.session, s.client, s.upstream, s.t).map((l) => `[${s.session}] ${l}`));
+      if (o.format === 'text')
+        write(printer.header(s.session, s.client, s.upstream, s.t).map((l) => `[${s.session}] ${l}`));
     },
     event(e: EngineEvent) {
       if (o.format === 'json') {

@@ -18,10 +18,26 @@ export function logSink(logger: Logger): ProxySink {
       else if (e.type === 'violation') log.warn({ code: e.violation.code }, e.violation.message);
       else if (e.type === 'transaction') {
         for (const v of e.tx.violations) log.debug({ code: v.code, seq: e.tx.seq }, v.message);
-        if (e.tx.command) log.debug({ seq: e.tx.seq, command: e.tx.command.line, status: e.tx.response.status }, 'transaction');
+        if (e.tx.command)
+          log.debug(
+            { seq: e.tx.seq, command: e.tx.command.line, status: e.tx.response.status },
+            'transaction',
+          );
       } else if (e.type === 'summary') {
         const s = e.summary;
-        log.info({ user: s.user, auth: s.auth, mode: s.mode, retrieved: s.retrieved, removed: s.removed, discarded: s.discarded, violations: s.violations, bytes: s.bytes }, 'session summary');
+        log.info(
+          {
+            user: s.user,
+            auth: s.auth,
+            mode: s.mode,
+            retrieved: s.retrieved,
+            removed: s.removed,
+            discarded: s.discarded,
+            violations: s.violations,
+            bytes: s.bytes,
+          },
+          'session summary',
+        );
       }
     },
     close(end: SessionEnd) {
