@@ -1,26 +1,9 @@
 /** Opens the captures named on the command line ("-" is stdin) and drives the engine over them. */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { EngineEvent } from '../analysis/types.js';
 import { CaptureAnalyzer } from '../capture/analyze.js';
+import { openCapture } from '../capture/open.js';
 import { readCapture } from '../capture/reader.js';
 import { CliError } from './errors.js';
-
-async function openInput(file: string): Promise<Readable> {
-  if (file === '-') return process.stdin;
-  try {
-    const s = await stat(file);
-    if (s.isDirectory()) throw new CliError(`${file} is a directory, not a capture file`);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
-    );
-  }
-  return createReadStream(file);
-}
 
 /**
  * Feeds every record of every capture to a fresh analyzer per file and hands each event to `sink`.
@@ -35,7 +18,7 @@ export async function analyzeCaptures(
   let found = session === undefined;
   for (const file of files) {
     const analyzer = new CaptureAnalyzer(session === undefined ? undefined : (id) => id === session);
-    const input = await openInput(file);
+    const input = await openCapture(file);
     const name = file === '-' ? 'stdin' : file;
     for await (const record of readCapture(input, name, warn)) {
       for (const e of analyzer.record(record)) {

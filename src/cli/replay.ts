@@ -3,13 +3,11 @@
  * original timing (scaled by X; 0 = as fast as possible) or step by step, in the dashboard — or, with
  * --no-ui or without a terminal, as the text transcript of the live proxy, for a projector or a pipe.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { CaptureRecord } from '../capture/format.js';
+import { openCapture } from '../capture/open.js';
 import { readCapture } from '../capture/reader.js';
 import { type Clock, ReplayPlayer } from '../replay/timeline.js';
 import { runDashboard, wantsDashboard } from '../ui/live.js';
@@ -32,20 +30,6 @@ const WALL_CLOCK: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => {}),
 };
-
-async function openCapture(file: string): Promise<Readable> {
-  if (file === '-') return process.stdin;
-  try {
-    if ((await stat(file)).isDirectory()) throw new CliError(`${file} is a directory, not a capture file`);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
-    );
-  }
-  return createReadStream(file);
-}
 
 /**
  * The capture's records, its header read already: a file that is no capture at all fails here, before any

@@ -2,28 +2,12 @@
  * Reading the sessions to replay from a capture file, with one-line errors. Unlike `show`, replay keeps the
  * chosen sessions' bytes in memory (it must send them again), so `--session` also keeps memory small.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { openCapture } from '../capture/open.js';
 import { readCapture } from '../capture/reader.js';
 import { type RecordedSession, recordedSessions } from './script.js';
 
 /** A problem that stops a replay before it starts: the message is one line; the CLI exits 2 with it. */
 export class ReplayError extends Error {}
-
-async function openCapture(file: string): Promise<Readable> {
-  if (file === '-') return process.stdin;
-  try {
-    if ((await stat(file)).isDirectory()) throw new ReplayError(`${file} is a directory, not a capture file`);
-  } catch (error) {
-    if (error instanceof ReplayError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ReplayError(
-      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
-    );
-  }
-  return createReadStream(file);
-}
 
 /**
  * The sessions of `file` to replay: the one named `session` (every session that had that id), or all of them
