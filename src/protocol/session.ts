@@ -29,7 +29,14 @@ import { type Line, LineBuffer } from './lineBuffer.js';
 import { maskInPlace } from './redact.js';
 import { ServerReader } from './serverReader.js';
 import { RedactingTap } from './tap.js';
-import type { CommandInfo, Direction, ProtocolEvent, RawTransaction, TlsInfo } from './types.js';
+import type {
+  CommandInfo,
+  Direction,
+  ProtocolEvent,
+  RawTransaction,
+  ResponseInfo,
+  TlsInfo,
+} from './types.js';
 import { type Violation, type ViolationCode, violation } from './violations.js';
 
 /** A transaction whose response has not ended yet. */
@@ -259,16 +266,7 @@ export class Pop3Session {
       phase: this.phase ?? 'AUTHORIZATION',
       command,
       spec,
-      response: {
-        status: null,
-        code: null,
-        text: '',
-        multiline: false,
-        bodyOctets: 0,
-        bodyLines: 0,
-        complete: false,
-        at: null,
-      },
+      response: awaitedResponse(null),
       wire: {
         c2sStart: this.clientLineStart,
         c2sEnd: this.clientLineStart + line.octets,
@@ -381,16 +379,7 @@ export class Pop3Session {
       seq: greeting ? 0 : ++this.seq,
       phase: this.phase ?? 'AUTHORIZATION',
       command: null,
-      response: {
-        status: null,
-        code: null,
-        text: '',
-        multiline: false,
-        bodyOctets: 0,
-        bodyLines: 0,
-        complete: false,
-        at: t,
-      },
+      response: awaitedResponse(t),
       wire: { c2sStart: -1, c2sEnd: -1, s2cStart: -1, s2cEnd: -1 },
       violations: [],
       startedAt: t,
@@ -526,6 +515,20 @@ export class Pop3Session {
   private drain(): ProtocolEvent[] {
     return this.events.splice(0);
   }
+}
+
+/** A response not begun yet; `at` is when it began, when that is already known (a greeting). */
+function awaitedResponse(at: number | null): ResponseInfo {
+  return {
+    status: null,
+    code: null,
+    text: '',
+    multiline: false,
+    bodyOctets: 0,
+    bodyLines: 0,
+    complete: false,
+    at,
+  };
 }
 
 function addTo(list: Violation[], v: Violation): void {
