@@ -19,6 +19,7 @@ import type { RecordedSession } from '../replay/script.js';
 import { ReplayServer, type ServedResult, type Timing } from '../replay/serve.js';
 import { isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { LOCAL_TLS_NAMES, localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
 import { VERSION } from './version.js';
 
@@ -146,6 +147,10 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
       `--once serves one connection, but ${capture} holds ${sessions.length} sessions (${ids(sessions)}): choose one with --session`,
     );
   }
+  // A session that upgraded with STLS is served the same way: TLS with a certificate from pop3scope's CA.
+  const stls = sessions.some((s) => s.stls)
+    ? await localCertificate([...new Set([...LOCAL_TLS_NAMES, listen.host])])
+    : null;
   const server = await ReplayServer.start({
     sessions,
     listen,
@@ -155,6 +160,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
     out: process.stdout,
     colour: o.color ?? Boolean(process.stdout.isTTY),
     once: Boolean(o.once),
+    tls: stls?.tls,
   }).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
   });
@@ -167,6 +173,10 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
   process.stderr.write(
     `pop3scope replay: serving ${what} of ${capture} on ${where} (timing ${timing}, on mismatch ${onMismatch}${o.once ? ', one connection' : ''})\n`,
   );
+  if (stls)
+    process.stderr.write(
+      `pop3scope replay: STLS is answered with a certificate from pop3scope's CA; clients trust ${stls.caPath}\n`,
+    );
   if (o.once) {
     const first = new Promise<ServedResult>((resolve) => {
       server.onServed = resolve;
@@ -236,6 +246,11 @@ async function against(capture: string, o: ReplayModeOptions): Promise<number> {
   const where = showHostPort(target);
   if (o.upstreamCa && !o.upstreamTls) throw new CliError('--upstream-ca needs --upstream-tls');
   const sessions = await load(capture, o.session);
+  const upgraded = sessions.find((s) => s.stls);
+  if (upgraded)
+    throw new CliError(
+      `cannot replay session ${upgraded.id} against a server: it switched to TLS with STLS, which --against does not reproduce yet (--serve does)`,
+    );
   checkDeletes(sessions, where, Boolean(o.allowDelete));
   const implicit = sessions.find((s) => s.open?.tls === 'implicit');
   if (implicit && !o.upstreamTls)

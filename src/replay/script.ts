@@ -29,6 +29,8 @@ export interface ScriptStep {
    * segment and each client answer releases the next one. Other commands have exactly one segment.
    */
   readonly segments: readonly (readonly Piece[])[];
+  /** STLS answered +OK, after which the recorded session went on in (decrypted) TLS: the replay upgrades here. */
+  readonly startsTls: boolean;
 }
 
 export interface RecordedSession {
@@ -41,8 +43,10 @@ export interface RecordedSession {
   readonly steps: readonly ScriptStep[];
   /** Every event the engine produced for the recorded session, summary last. */
   readonly events: readonly EngineEvent[];
-  /** Why this session cannot be replayed, or null (STLS and opaque TLS hide or change the byte streams). */
+  /** Why this session cannot be replayed, or null (TLS that was not decrypted hides the byte streams). */
   readonly unsupported: string | null;
+  /** The session upgraded with STLS (and the capture holds what followed, decrypted). */
+  readonly stls: boolean;
 }
 
 interface Chunk {
@@ -58,6 +62,7 @@ export class SessionRecorder {
   private readonly offsets = { c2s: 0, s2c: 0 };
   private readonly events: EngineEvent[] = [];
   private unsupported: string | null = null;
+  private stls = false;
   private lastT: number;
   /** When the last piece handed out so far was recorded. */
   private lastSent = Number.NEGATIVE_INFINITY;
@@ -86,8 +91,7 @@ export class SessionRecorder {
       return;
     }
     const { type: _type, session: _session, t, ...info } = r;
-    if (r.how === 'stls' && !this.unsupported)
-      this.unsupported = 'it switched to TLS with STLS, and replay cannot reproduce a TLS upgrade';
+    if (r.how === 'stls') this.stls = true;
     if (r.visibility === 'opaque')
       this.unsupported = 'its TLS was not decrypted (opaque), so the capture holds no POP3 to replay';
     this.events.push(...this.inspector.tls(info, t));
@@ -124,7 +128,8 @@ export class SessionRecorder {
           this.pieces(bounds[k]!, bounds[k + 1]!, triggers[Math.min(k, triggers.length - 1)] ?? tx.startedAt),
         );
       }
-      return { index: i + 1, tx, line, saslLines, segments: segments.length ? segments : [[]] };
+      const startsTls = this.stls && tx.command?.verb === 'STLS' && tx.response.status === '+OK';
+      return { index: i + 1, tx, line, saslLines, segments: segments.length ? segments : [[]], startsTls };
     });
     return {
       id: this.id,
@@ -135,6 +140,7 @@ export class SessionRecorder {
       steps,
       events: this.events,
       unsupported: this.unsupported,
+      stls: this.stls,
     };
   }
 

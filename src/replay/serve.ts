@@ -8,6 +8,7 @@
 import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TLSSocket } from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import { LineBuffer } from '../protocol/lineBuffer.js';
@@ -32,6 +33,8 @@ export interface ServeOptions {
   readonly colour: boolean;
   /** Serve one connection only: later ones are turned away (for `--once`). */
   readonly once?: boolean;
+  /** The certificate for sessions that upgraded with STLS (the replay upgrades where the recording did). */
+  readonly tls?: { readonly cert: string; readonly key: string };
   readonly now?: () => number;
 }
 
@@ -62,6 +65,8 @@ export class ReplayServer {
   /** Listens; rejects with the OS error when the address cannot be bound. */
   static async start(o: ServeOptions): Promise<ReplayServer> {
     if (o.sessions.length === 0) throw new Error('no session to serve');
+    if (!o.tls && o.sessions.some((s) => s.stls))
+      throw new Error('a session upgrades with STLS: a certificate is needed');
     const replay = new ReplayServer(o);
     await new Promise<void>((resolve, reject) => {
       replay.server.once('error', reject);
@@ -108,8 +113,10 @@ export class ReplayServer {
 class ServedConnection {
   private readonly matcher: ServeMatcher;
   private readonly inspector: Inspector;
-  private readonly lines = new LineBuffer();
+  private lines = new LineBuffer();
   private readonly style: Style;
+  /** STLS was answered: cleartext lines after it are never answered; TLS starts once the +OK has left. */
+  private upgrading = false;
   private chain: Promise<void> = Promise.resolve();
   private gone = false;
   /** A hang-up is queued: the recording ended with the server closing, or a mismatch under `close`. */
@@ -120,7 +127,7 @@ class ServedConnection {
   private resolveDone!: (r: ServedResult) => void;
 
   constructor(
-    private readonly socket: net.Socket,
+    private socket: net.Socket,
     private readonly id: string,
     private readonly session: RecordedSession,
     private readonly o: ServeOptions,
@@ -137,15 +144,7 @@ class ServedConnection {
     this.inspector = new Inspector(id, { client, upstream }, t);
     this.sink.open?.({ session: id, t, client, upstream, tls: 'none' });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.received(chunk));
-    socket.on('end', () => {
-      // A last line without its ending is still a line: the engine reads it so too.
-      const rest = this.lines.flush();
-      if (rest) this.decide(rest.content);
-      this.endedBy ??= 'client';
-      this.queue(async () => this.hangUp());
-    });
-    socket.on('error', () => socket.destroy());
+    this.read(socket);
     socket.on('close', () => this.closed());
     const greeting = this.matcher.greeting();
     this.closing = greeting.close;
@@ -165,6 +164,23 @@ class ServedConnection {
     for (const e of events) this.sink.event?.(e);
   }
 
+  /** Reads client lines from `socket` (the cleartext one, then the TLS one after STLS). */
+  private read(socket: net.Socket): void {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', () => socket.destroy());
+  }
+
+  private readonly onData = (chunk: Buffer) => this.received(chunk);
+
+  private readonly onEnd = () => {
+    // A last line without its ending is still a line: the engine reads it so too.
+    const rest = this.lines.flush();
+    if (rest) this.decide(rest.content);
+    this.endedBy ??= 'client';
+    this.queue(async () => this.hangUp());
+  };
+
   private received(chunk: Buffer): void {
     this.emit(this.inspector.receive('c2s', chunk, this.now()));
     let pos = 0;
@@ -176,12 +192,15 @@ class ServedConnection {
   }
 
   private decide(line: Buffer): void {
-    // Once a hang-up is decided, what the client sends after it is never answered (nor judged).
-    if (this.closing) return;
+    // Once a hang-up is decided, what the client sends after it is never answered (nor judged); nor is
+    // cleartext after STLS (RFC 2595 §4: the client must wait for the handshake).
+    if (this.closing || this.upgrading) return;
     const decision = this.matcher.line(line);
     if (decision.close) this.closing = true;
-    if (decision.kind === 'answer') this.send(decision.pieces, decision.close, decision.divergence);
-    else this.send([{ bytes: decision.reply, delayMs: 0 }], decision.close, decision.divergence);
+    if (decision.kind === 'answer') {
+      this.upgrading = decision.step.startsTls;
+      this.send(decision.pieces, decision.close, decision.divergence, decision.step.startsTls);
+    } else this.send([{ bytes: decision.reply, delayMs: 0 }], decision.close, decision.divergence);
   }
 
   private queue(task: () => Promise<void>): void {
@@ -190,17 +209,48 @@ class ServedConnection {
     });
   }
 
-  /** Queues recorded pieces (with their delays), then the divergence report, then the hang-up if due. */
-  private send(pieces: readonly Piece[], close: boolean, divergence?: Divergence): void {
+  /**
+   * Queues recorded pieces (with their delays), then the divergence report, then TLS (after a recorded +OK to
+   * STLS) and the hang-up if due.
+   */
+  private send(pieces: readonly Piece[], close: boolean, divergence?: Divergence, startTls = false): void {
     this.queue(async () => {
+      // Before the +OK leaves: what the client sends after it is its TLS handshake, for the TLS socket.
+      if (startTls) this.holdCleartext();
       for (const piece of pieces) {
         if (this.o.timing === 'recorded' && piece.delayMs > 0) await sleep(piece.delayMs);
         if (this.gone) return;
         await this.write(piece.bytes);
       }
       if (divergence) this.report(divergence);
+      if (startTls) await this.startTls();
       if (close) this.hangUp();
     });
+  }
+
+  private holdCleartext(): void {
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.pause();
+  }
+
+  /** Takes over the connection as the TLS server; the transcript shows TLS where the recording had it. */
+  private async startTls(): Promise<void> {
+    if (this.gone) return;
+    const secure = new TLSSocket(this.socket, {
+      isServer: true,
+      cert: this.o.tls!.cert,
+      key: this.o.tls!.key,
+    });
+    this.socket = secure;
+    this.lines = new LineBuffer();
+    this.read(secure);
+    const ok = await new Promise<boolean>((resolve) => {
+      secure.once('secure', () => resolve(true));
+      secure.once('close', () => resolve(false));
+    });
+    if (ok) this.emit(this.inspector.tls({ how: 'stls', visibility: 'decrypted' }, this.now()));
+    this.upgrading = false;
   }
 
   private async write(bytes: Buffer): Promise<void> {

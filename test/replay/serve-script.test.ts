@@ -1,7 +1,7 @@
 /**
  * The replay script built from a capture: every recorded server byte lands in exactly one response, in order,
  * with the recorded chunk boundaries inside each response and the recorded delays; AUTH responses are cut after
- * each challenge; unsolicited data rides with the response before it; STLS sessions are refused.
+ * each challenge; unsolicited data rides with the response before it; an STLS session marks where TLS starts.
  */
 import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -120,7 +120,7 @@ describe('replay script', () => {
     expect(s!.close).toBeNull();
   });
 
-  it('a session that used STLS is marked unsupported; --session-like filtering keeps only the wanted one', async () => {
+  it('a session that used STLS is marked so, its STLS step starts TLS; --session-like filtering keeps only the wanted one', async () => {
     const records: CaptureRecord[] = [
       { type: 'open', session: 'a', t: 0, client: 'c', upstream: 'u', tls: 'none' },
       { type: 'open', session: 'b', t: 0, client: 'c', upstream: 'u', tls: 'none' },
@@ -131,10 +131,11 @@ describe('replay script', () => {
       { type: 'data', session: 'b', t: 5, dir: 's2c', text: '+OK b\r\n' },
     ];
     const all = await recordedSessions(from(records));
-    expect(all.map((s) => [s.id, s.unsupported !== null])).toEqual([
-      ['a', true],
-      ['b', false],
+    expect(all.map((s) => [s.id, s.stls, s.unsupported])).toEqual([
+      ['a', true, null],
+      ['b', false, null],
     ]);
+    expect(all[0]!.steps.map((step) => [step.tx.command?.verb, step.startsTls])).toEqual([['STLS', true]]);
     const only = await recordedSessions(from(records), (id) => id === 'b');
     expect(only.map((s) => s.id)).toEqual(['b']);
   });
