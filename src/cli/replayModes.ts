@@ -91,7 +91,7 @@ export function addReplayModeOptions(command: Command): Command {
     .option('--upstream-tls', 'with --against: connect with implicit TLS (POP3S), verifying the certificate')
     .option(
       '--upstream-ca <file>',
-      "with --against --upstream-tls: trust this CA file for the server's certificate",
+      "with --against: trust this CA file for the server's certificate (with --upstream-tls, or after STLS)",
     )
     .option('--capture <file>', 'with --against: record the new session(s) to this capture file')
     .option(
@@ -244,13 +244,10 @@ async function credentials(
 async function against(capture: string, o: ReplayModeOptions): Promise<number> {
   const target = parseHostPort(o.against!, '--against');
   const where = showHostPort(target);
-  if (o.upstreamCa && !o.upstreamTls) throw new CliError('--upstream-ca needs --upstream-tls');
   const sessions = await load(capture, o.session);
-  const upgraded = sessions.find((s) => s.stls);
-  if (upgraded)
-    throw new CliError(
-      `cannot replay session ${upgraded.id} against a server: it switched to TLS with STLS, which --against does not reproduce yet (--serve does)`,
-    );
+  const stls = sessions.some((s) => s.stls);
+  if (o.upstreamCa && !o.upstreamTls && !stls)
+    throw new CliError('--upstream-ca needs --upstream-tls (or a session that upgrades with STLS)');
   checkDeletes(sessions, where, Boolean(o.allowDelete));
   const implicit = sessions.find((s) => s.open?.tls === 'implicit');
   if (implicit && !o.upstreamTls)
@@ -286,6 +283,7 @@ async function against(capture: string, o: ReplayModeOptions): Promise<number> {
         host: target.host,
         port: target.port,
         tls: o.upstreamTls ? { ca } : undefined,
+        stlsCa: ca,
         creds,
         sink,
       }).catch((error: Error) => {

@@ -1,6 +1,6 @@
 /**
- * Client replay on a socket: the thin glue around ClientPlayer. Connects (cleartext or implicit TLS), writes
- * what the player says, records the new session through the capture writer as the proxy would (masked bytes
+ * Client replay on a socket: the thin glue around ClientPlayer. Connects (cleartext or implicit TLS), upgrades
+ * with TLS where the recorded session did STLS (verifying the server as `tls.ca` says), writes what the player says, records the new session through the capture writer as the proxy would (masked bytes
  * only), and hangs up where the recorded client did. A server that stops answering is given up on after
  * ANSWER_TIMEOUT_MS: replay must end by itself, also in scripts.
  */
@@ -9,7 +9,8 @@ import tls from 'node:tls';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink } from '../proxy/hooks.js';
 import { formatAddress } from '../proxy/session.js';
-import { ClientPlayer } from './client.js';
+import { tlsFacts } from '../proxy/tls.js';
+import { ClientPlayer, type PlayerOutput } from './client.js';
 import type { Credentials } from './credentials.js';
 import type { RecordedSession } from './script.js';
 
@@ -24,7 +25,10 @@ export interface AgainstOptions {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /** Implicit TLS from the first byte. */
   readonly tls?: { readonly ca?: string };
+  /** The CA to verify the server with after STLS (default: the system's). */
+  readonly stlsCa?: string;
   readonly creds: Credentials;
   /** Receives the new session as the proxy's sinks would (e.g. the capture sink). */
   readonly sink?: ProxySink;
@@ -42,14 +46,16 @@ export interface Played {
 export function playAgainst(o: AgainstOptions): Promise<Played> {
   const now = o.now ?? Date.now;
   const upstream = formatAddress(o.host, o.port);
-  const socket = o.tls
+  const servername = net.isIP(o.host) ? undefined : o.host;
+  let socket: net.Socket = o.tls
     ? tls.connect({
         host: o.host,
         port: o.port,
-        servername: net.isIP(o.host) ? undefined : o.host,
+        servername,
         ca: o.tls.ca,
       })
     : net.connect({ host: o.host, port: o.port });
+  const raw = socket;
   return new Promise<Played>((resolve, reject) => {
     const events: EngineEvent[] = [];
     let player: ClientPlayer | null = null;
@@ -72,12 +78,33 @@ export function playAgainst(o: AgainstOptions): Promise<Played> {
       clearTimeout(timer);
       timer = setTimeout(() => hangUp(why), ms);
     };
+    const onData = (chunk: Buffer) => step(chunk);
+    /** The server accepted STLS: TLS on the same connection, then the player goes on inside it. */
+    const startTls = () => {
+      socket.off('data', onData);
+      const secure = tls.connect({ socket, servername, ca: o.stlsCa });
+      socket = secure;
+      arm(o.answerTimeoutMs ?? ANSWER_TIMEOUT_MS, 'the TLS handshake after STLS did not finish');
+      secure.once('secureConnect', () => {
+        const out = player!.tlsStarted(now(), { upstream: tlsFacts(secure, 'upstream') });
+        secure.on('data', onData);
+        after(out);
+      });
+      secure.on('error', (error: NodeJS.ErrnoException) => {
+        problem ??= `TLS with the server after STLS failed: ${error.code ?? error.message}`;
+        raw.destroy();
+      });
+    };
     const step = (chunk: Buffer | null) => {
       const p = player!;
-      const out = chunk ? p.receive(chunk, now()) : p.start(now());
+      after(chunk ? p.receive(chunk, now()) : p.start(now()));
+    };
+    const after = (out: PlayerOutput) => {
+      const p = player!;
       emit(out.events);
       if (out.send) socket.write(out.send);
       if (out.problem) return hangUp(out.problem);
+      if (out.startTls) return startTls();
       if (!p.done)
         return arm(
           o.answerTimeoutMs ?? ANSWER_TIMEOUT_MS,
@@ -97,12 +124,12 @@ export function playAgainst(o: AgainstOptions): Promise<Played> {
       if (o.tls) emit(player.inspector.tls({ how: 'implicit', visibility: 'decrypted' }, t));
       step(null);
     });
-    socket.on('data', (chunk: Buffer) => step(chunk));
+    socket.on('data', onData);
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (!player) reject(new Error(`cannot connect to ${upstream}: ${error.code ?? error.message}`));
       else problem ??= `connection error: ${error.code ?? error.message}`;
     });
-    socket.on('close', () => {
+    raw.on('close', () => {
       clearTimeout(timer);
       if (!player) return;
       const t = now();

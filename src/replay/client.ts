@@ -4,7 +4,9 @@
  * Inspector (with body digests), which tells when each response has ended: commands go out lock-step, or
  * back to back where the recording pipelined them (`command.pipelined`). AUTH and APOP always wait for
  * everything before them: AUTH is lock-step (RFC 5034 §4), and APOP needs the greeting's timestamp. Commands a
- * recorded client sent before the greeting are sent once it has come.
+ * recorded client sent before the greeting are sent once it has come. Where the recorded session upgraded with
+ * STLS, nothing follows STLS until the caller has done TLS (`startTls`, then `tlsStarted`); a server that
+ * refuses STLS ends the replay, so that nothing recorded inside TLS is ever sent in cleartext.
  */
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
@@ -21,6 +23,8 @@ export interface PlayerOutput {
   readonly events: EngineEvent[];
   /** Why the replay cannot go on (then the caller closes the connection), or null. */
   readonly problem: string | null;
+  /** The server accepted STLS: do the TLS handshake now, then call `tlsStarted`. */
+  readonly startTls: boolean;
 }
 
 export class ClientPlayer {
@@ -31,6 +35,8 @@ export class ClientPlayer {
   /** The AUTH exchange in progress: challenges seen so far, and the server's lines. */
   private sasl: { step: ScriptStep; answered: number; lines: LineBuffer; over: boolean } | null = null;
   private problem: string | null = null;
+  /** STLS was sent (or accepted): nothing more goes until TLS has started. */
+  private stls: 'sent' | 'accepted' | null = null;
 
   constructor(
     readonly session: RecordedSession,
@@ -49,7 +55,8 @@ export class ClientPlayer {
       (this.greeted &&
         this.next === this.session.steps.length &&
         this.outstanding === 0 &&
-        this.sasl === null)
+        this.sasl === null &&
+        this.stls === null)
     );
   }
 
@@ -81,7 +88,23 @@ export class ClientPlayer {
       if (e.tx.command === null) continue;
       this.outstanding--;
       if (this.sasl && e.tx.command.verb === 'AUTH') this.sasl = null;
+      if (this.stls === 'sent' && e.tx.command.verb === 'STLS') {
+        if (e.tx.response.status === '+OK') this.stls = 'accepted';
+        else {
+          this.problem = `the server refused STLS (${e.tx.response.status ?? 'no status'} ${e.tx.response.text}): the rest of the recording was inside TLS and is not sent in cleartext`;
+          this.stls = null;
+        }
+      }
     }
+    this.pump(out);
+    return this.output(out, events, t);
+  }
+
+  /** TLS with the server is up after STLS: the rest of the recording goes inside it. */
+  tlsStarted(t: number, facts: Record<string, unknown> = {}): PlayerOutput {
+    this.stls = null;
+    const events = this.inspector.tls({ how: 'stls', visibility: 'decrypted', ...facts }, t);
+    const out: Buffer[] = [];
     this.pump(out);
     return this.output(out, events, t);
   }
@@ -94,10 +117,16 @@ export class ClientPlayer {
   /** Sends every command that may go now. */
   private pump(out: Buffer[]): void {
     const steps = this.session.steps;
-    while (this.problem === null && this.greeted && this.sasl === null && this.next < steps.length) {
+    while (
+      this.problem === null &&
+      this.greeted &&
+      this.sasl === null &&
+      this.stls === null &&
+      this.next < steps.length
+    ) {
       const step = steps[this.next]!;
       const verb = step.tx.command!.verb;
-      const lockStep = verb === 'AUTH' || verb === 'APOP' || !step.tx.command!.pipelined;
+      const lockStep = verb === 'AUTH' || verb === 'APOP' || step.startsTls || !step.tx.command!.pipelined;
       if (this.outstanding > 0 && lockStep) return;
       let line: Buffer;
       try {
@@ -112,6 +141,7 @@ export class ClientPlayer {
       this.outstanding++;
       if (verb === 'AUTH' && step.tx.sasl)
         this.sasl = { step, answered: 0, lines: new LineBuffer(), over: false };
+      if (step.startsTls) this.stls = 'sent';
     }
   }
 
@@ -143,6 +173,6 @@ export class ClientPlayer {
   private output(out: Buffer[], events: EngineEvent[], t: number): PlayerOutput {
     const send = out.length === 0 ? null : out.length === 1 ? out[0]! : Buffer.concat(out);
     if (send) events.push(...this.inspector.receive('c2s', send, t));
-    return { send, events, problem: this.problem };
+    return { send, events, problem: this.problem, startTls: this.stls === 'accepted' };
   }
 }

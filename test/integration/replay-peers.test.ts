@@ -377,65 +377,90 @@ describeWithPeers(
   },
 );
 
-describeWithPeers(['curl'], 'curl with STLS: recorded through the proxy, served back with STLS', () => {
-  let capture: string;
-  let original: Buffer;
-  // The proxy and the replay both take their certificates from pop3scope's CA in $POP3SCOPE_HOME.
-  const popCa = join(process.env.POP3SCOPE_HOME!, 'ca.pem');
-  const stlsArgs = ['--ssl-reqd', '--cacert', popCa];
-  let server: RunningServer | null = null;
-  afterAll(async () => {
-    await server?.close();
-  });
-  beforeAll(async () => {
-    await CertificateAuthority.loadOrCreate(); // pop3scope's CA, so that curl can be pointed at it from the start
-    // The embedded server offers STLS with a certificate from a CA of its own, which the proxy is told to trust.
-    const ca = await CertificateAuthority.create();
-    const leaf = await ca.leaf(['localhost', '127.0.0.1']);
-    const dir = mkdtempSync(join(tmpdir(), 'pop3scope-replay-stls-'));
-    const serverCa = join(dir, 'server-ca.pem');
-    writeFileSync(serverCa, ca.certPem);
-    server = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      demo: true,
-      tls: { cert: leaf.certPem, key: leaf.keyPem },
+describeWithPeers(
+  ['curl'],
+  'curl with STLS: recorded through the proxy, served back and replayed with STLS',
+  () => {
+    let capture: string;
+    let original: Buffer;
+    let serverCa: string;
+    // The proxy and the replay both take their certificates from pop3scope's CA in $POP3SCOPE_HOME.
+    const popCa = join(process.env.POP3SCOPE_HOME!, 'ca.pem');
+    const stlsArgs = ['--ssl-reqd', '--cacert', popCa];
+    let server: RunningServer | null = null;
+    afterAll(async () => {
+      await server?.close();
     });
-    const port = server.address().port;
-    capture = await record(
-      port,
-      async (proxyPort) => {
-        const r = await curlPop3(url(proxyPort, '1'), stlsArgs);
-        expect(r.code, r.stderr).toBe(0);
-        original = r.stdoutBytes;
-      },
-      ['--upstream-ca', serverCa],
-    );
-  });
+    beforeAll(async () => {
+      await CertificateAuthority.loadOrCreate(); // pop3scope's CA, so that curl can be pointed at it from the start
+      // The embedded server offers STLS with a certificate from a CA of its own, which the proxy is told to trust.
+      const ca = await CertificateAuthority.create();
+      const leaf = await ca.leaf(['localhost', '127.0.0.1']);
+      const dir = mkdtempSync(join(tmpdir(), 'pop3scope-replay-stls-'));
+      serverCa = join(dir, 'server-ca.pem');
+      writeFileSync(serverCa, ca.certPem);
+      server = await startServer({
+        host: '127.0.0.1',
+        port: 0,
+        demo: true,
+        tls: { cert: leaf.certPem, key: leaf.keyPem },
+      });
+      const port = server.address().port;
+      capture = await record(
+        port,
+        async (proxyPort) => {
+          const r = await curlPop3(url(proxyPort, '1'), stlsArgs);
+          expect(r.code, r.stderr).toBe(0);
+          original = r.stdoutBytes;
+        },
+        ['--upstream-ca', serverCa],
+      );
+    });
 
-  it('curl does STLS with the replay (verifying its certificate) and gets the recorded message byte for byte', async () => {
-    expect(readFileSync(capture, 'utf8')).toContain('"how":"stls","visibility":"decrypted"');
-    const serve = await serveOnce(capture, []);
-    const r = await curlPop3(url(serve.port, '1'), stlsArgs);
-    const done = await serve.done();
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdoutBytes.equals(original)).toBe(true);
-    expect(original.equals(bob.messages[0]!)).toBe(true);
-    expect(done.code, done.stdout + done.stderr).toBe(0);
-    expect(done.stderr).toContain("STLS is answered with a certificate from pop3scope's CA");
-    expect(done.stdout).toContain('[r1] C: STLS');
-    expect(done.stdout).toContain('[r1] ── TLS (stls, decrypted) ──');
-    expect(done.stdout).toContain('[r1] replay: the client followed the recording of s1 to the end');
-  });
+    it('curl does STLS with the replay (verifying its certificate) and gets the recorded message byte for byte', async () => {
+      expect(readFileSync(capture, 'utf8')).toContain('"how":"stls","visibility":"decrypted"');
+      const serve = await serveOnce(capture, []);
+      const r = await curlPop3(url(serve.port, '1'), stlsArgs);
+      const done = await serve.done();
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdoutBytes.equals(original)).toBe(true);
+      expect(original.equals(bob.messages[0]!)).toBe(true);
+      expect(done.code, done.stdout + done.stderr).toBe(0);
+      expect(done.stderr).toContain("STLS is answered with a certificate from pop3scope's CA");
+      expect(done.stdout).toContain('[r1] C: STLS');
+      expect(done.stdout).toContain('[r1] ── TLS (stls, decrypted) ──');
+      expect(done.stdout).toContain('[r1] replay: the client followed the recording of s1 to the end');
+    });
 
-  it('--against refuses it in one line (it cannot reproduce the upgrade yet)', async () => {
-    const r = await against(capture, 9);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(
-      'pop3scope: cannot replay session s1 against a server: it switched to TLS with STLS, which --against does not reproduce yet (--serve does)',
-    );
-  });
-});
+    it('--against upgrades where the recording did (verifying the server with --upstream-ca): equivalent', async () => {
+      const fresh = join(tmpdir(), `pop3scope-replayed-stls-${process.pid}.jsonl`);
+      const r = await against(capture, server!.address().port, [
+        '--upstream-ca',
+        serverCa,
+        '--capture',
+        fresh,
+      ]);
+      const recorded = readFileSync(fresh, 'utf8');
+      newCaptures.push(recorded);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('  same    #2 STLS');
+      expect(r.stdout).toContain('pop3scope replay: equivalent: 1 of 1 session(s) replayed alike');
+      // The new session went on inside TLS, as recorded: its capture says so, and the server was verified.
+      expect(recorded).toMatch(/"type":"tls".*"how":"stls","visibility":"decrypted".*"verified":true/);
+    });
+
+    it('--against a server whose certificate it cannot verify: the replay stops at the handshake, nothing sent in cleartext', async () => {
+      const r = await against(capture, server!.address().port);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toContain(
+        'replay stopped early: TLS with the server after STLS failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      );
+      // Everything recorded inside TLS is missing: none of it went to the server in cleartext.
+      expect(r.stdout).toContain('  same    #2 STLS\n  missing #3 CAPA: not in the replay');
+      expect(r.stdout).toContain('  missing #4 AUTH CRAM-MD5: not in the replay');
+    });
+  },
+);
 
 describeWithPeers(['dovecot', 'curl'], 'after all of the above: secrets', () => {
   it('no password, base64 password, APOP digest or CRAM-MD5 response in anything a replay printed or recorded', () => {

@@ -179,3 +179,63 @@ describe('needs', () => {
     ]);
   });
 });
+
+describe('ClientPlayer and STLS', () => {
+  /** CAPA, STLS, then inside TLS: USER, PASS, QUIT. */
+  async function stlsSession(): Promise<RecordedSession> {
+    const text = (t: number, dir: 'c2s' | 's2c', s: string): CaptureRecord => ({
+      type: 'data',
+      session: 's1',
+      t,
+      dir,
+      text: s,
+    });
+    const records: CaptureRecord[] = [
+      { type: 'open', session: 's1', t: 0, client: 'c', upstream: 'u', tls: 'none' },
+      text(1, 's2c', '+OK hi\r\n'),
+      text(2, 'c2s', 'CAPA\r\n'),
+      text(3, 's2c', '+OK\r\nSTLS\r\n.\r\n'),
+      text(4, 'c2s', 'STLS\r\n'),
+      text(5, 's2c', '+OK go\r\n'),
+      { type: 'tls', session: 's1', t: 6, how: 'stls', visibility: 'decrypted' },
+      text(7, 'c2s', 'USER bob\r\n'),
+      text(8, 's2c', '+OK\r\n'),
+      text(9, 'c2s', 'PASS ******\r\n'),
+      text(10, 's2c', '+OK in\r\n'),
+      text(11, 'c2s', 'QUIT\r\n'),
+      text(12, 's2c', '+OK bye\r\n'),
+      { type: 'close', session: 's1', t: 13, by: 'server', reason: 'bye' },
+    ];
+    const [s] = await recordedSessions(from(records));
+    return s!;
+  }
+  const creds: Credentials = { password: 'hungry' };
+
+  it('sends nothing after STLS until TLS has started, then goes on inside it', async () => {
+    const player = new ClientPlayer(await stlsSession(), 'n1', creds, { client: 'c', upstream: 'u' }, 0);
+    const say = (s: string, t: number) => player.receive(Buffer.from(s), t);
+    expect(say('+OK hi\r\n', 1).send?.toString()).toBe('CAPA\r\n');
+    expect(say('+OK\r\nSTLS\r\n.\r\n', 2).send?.toString()).toBe('STLS\r\n');
+    const accepted = say('+OK go\r\n', 3);
+    expect(accepted).toMatchObject({ send: null, startTls: true, problem: null });
+    expect(player.done).toBe(false);
+    const inside = player.tlsStarted(4);
+    expect(inside.send?.toString()).toBe('USER bob\r\n');
+    expect(inside.startTls).toBe(false);
+    expect(inside.events.some((e) => e.type === 'tls' && e.info.how === 'stls')).toBe(true);
+    expect(say('+OK\r\n', 5).send?.toString()).toBe('PASS hungry\r\n');
+  });
+
+  it('a server that refuses STLS ends the replay: what was recorded inside TLS is never sent in cleartext', async () => {
+    const player = new ClientPlayer(await stlsSession(), 'n1', creds, { client: 'c', upstream: 'u' }, 0);
+    player.receive(Buffer.from('+OK hi\r\n'), 1);
+    player.receive(Buffer.from('+OK\r\n.\r\n'), 2);
+    const refused = player.receive(Buffer.from('-ERR not now\r\n'), 3);
+    expect(refused.send).toBeNull();
+    expect(refused.startTls).toBe(false);
+    expect(refused.problem).toBe(
+      'the server refused STLS (-ERR not now): the rest of the recording was inside TLS and is not sent in cleartext',
+    );
+    expect(player.done).toBe(true);
+  });
+});
