@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../../src/capture/format.js';
 import { recordedSessions } from '../../src/replay/script.js';
-import { ReplayServer, type ServedResult } from '../../src/replay/serve.js';
+import { ReplayServer, type ServedResult, type ServeOptions } from '../../src/replay/serve.js';
 import { CertificateAuthority } from '../../src/tls/ca.js';
 
 const servers: ReplayServer[] = [];
@@ -50,6 +50,27 @@ const RECORD: CaptureRecord[] = [
   { type: 'close', session: 's1', t: 15, by: 'server', reason: 'QUIT' },
 ];
 
+/** Starts the replay of RECORD (fast, -ERR on mismatch) with the options given; collects its transcript. */
+async function serveRecord(options: Partial<ServeOptions> = { tls: leaf }) {
+  const out = new PassThrough();
+  let transcript = '';
+  out.on('data', (d: Buffer) => {
+    transcript += d.toString();
+  });
+  const server = await ReplayServer.start({
+    sessions: await recordedSessions(from(RECORD)),
+    listen: { host: '127.0.0.1', port: 0 },
+    timing: 'fast',
+    onMismatch: 'error',
+    source: 'stls.jsonl',
+    out,
+    colour: false,
+    ...options,
+  });
+  servers.push(server);
+  return { server, transcript: () => transcript };
+}
+
 /** Reads one response line (or a whole multi-line response ending in "\r\n.\r\n") from a socket. */
 function reader(socket: net.Socket) {
   let buffered = '';
@@ -77,21 +98,7 @@ describe('replay --serve of an STLS session', () => {
     expect(sessions[0]!.stls).toBe(true);
     expect(sessions[0]!.unsupported).toBeNull();
     expect(sessions[0]!.steps.map((s) => s.startsTls)).toEqual([false, true, false, false, false, false]);
-    const out = new PassThrough();
-    let transcript = '';
-    out.on('data', (d: Buffer) => (transcript += d.toString()));
-    const server = await ReplayServer.start({
-      sessions,
-      listen: { host: '127.0.0.1', port: 0 },
-      timing: 'fast',
-      onMismatch: 'error',
-      source: 'stls.jsonl',
-      out,
-      colour: false,
-      once: true,
-      tls: leaf,
-    });
-    servers.push(server);
+    const { server, transcript } = await serveRecord({ once: true, tls: leaf });
     const served = new Promise<ServedResult>((r) => (server.onServed = r));
 
     const raw = net.connect({ host: '127.0.0.1', port: server.address().port });
@@ -121,29 +128,17 @@ describe('replay --serve of an STLS session', () => {
     const result = await served;
     expect(result).toMatchObject({ followed: true, divergences: [] });
     // The TLS line comes between STLS's +OK and the first command inside TLS, as in a proxied session.
-    const tlsAt = transcript.indexOf('[r1] ── TLS (stls, decrypted) ──');
-    expect(tlsAt).toBeGreaterThan(transcript.indexOf('[r1] S: +OK Begin TLS'));
-    expect(tlsAt).toBeLessThan(transcript.indexOf('[r1] C: USER bob'));
-    expect(transcript).toContain('[r1] C: STAT');
-    expect(transcript).toContain('[r1] replay: the client followed the recording of s1 to the end');
-    expect(transcript).not.toContain('anything');
+    const tlsAt = transcript().indexOf('[r1] ── TLS (stls, decrypted) ──');
+    expect(tlsAt).toBeGreaterThan(transcript().indexOf('[r1] S: +OK Begin TLS'));
+    expect(tlsAt).toBeLessThan(transcript().indexOf('[r1] C: USER bob'));
+    expect(transcript()).toContain('[r1] C: STAT');
+    expect(transcript()).toContain('[r1] replay: the client followed the recording of s1 to the end');
+    expect(transcript()).not.toContain('anything');
     secure.destroy();
   });
 
   it('cleartext a client sends after STLS is never answered in cleartext', async () => {
-    const sessions = await recordedSessions(from(RECORD));
-    const out = new PassThrough();
-    const server = await ReplayServer.start({
-      sessions,
-      listen: { host: '127.0.0.1', port: 0 },
-      timing: 'fast',
-      onMismatch: 'error',
-      source: 'stls.jsonl',
-      out,
-      colour: false,
-      tls: leaf,
-    });
-    servers.push(server);
+    const { server } = await serveRecord();
     const raw = net.connect({ host: '127.0.0.1', port: server.address().port });
     const got: Buffer[] = [];
     raw.on('data', (d: Buffer) => got.push(d));
@@ -156,17 +151,6 @@ describe('replay --serve of an STLS session', () => {
   });
 
   it('refuses to start without a certificate when a session upgrades', async () => {
-    const sessions = await recordedSessions(from(RECORD));
-    await expect(
-      ReplayServer.start({
-        sessions,
-        listen: { host: '127.0.0.1', port: 0 },
-        timing: 'fast',
-        onMismatch: 'error',
-        source: 'stls.jsonl',
-        out: new PassThrough(),
-        colour: false,
-      }),
-    ).rejects.toThrow(/STLS/);
+    await expect(serveRecord({})).rejects.toThrow(/STLS/);
   });
 });
