@@ -5,6 +5,7 @@
  */
 import type { ClientMode, EngineEvent, Phase, Violation } from '../analysis/types.js';
 import type { SessionEnd, SessionStart } from '../proxy/hooks.js';
+import type { ReplayStatus } from '../replay/timeline.js';
 
 export type PaneId = 'sessions' | 'transcript' | 'mailbox' | 'detail';
 
@@ -113,17 +114,9 @@ export interface SessionView {
   readonly stat: { readonly count: number; readonly octets: number } | null;
 }
 
-export interface ReplayView {
+/** The replay player's status as the status line shows it (speed 0 plays as fast as possible). */
+export interface ReplayView extends Omit<ReplayStatus, 'sessions'> {
   readonly file: string;
-  /** Playback speed; 0 plays as fast as possible. */
-  readonly speed: number;
-  readonly step: boolean;
-  readonly paused: boolean;
-  readonly done: boolean;
-  /** Records played so far. */
-  readonly records: number;
-  /** The capture's clock: the time of the last record played. */
-  readonly at: number | null;
 }
 
 /** The session data, apart from how it is looked at (so a live pause can freeze it cheaply). */
