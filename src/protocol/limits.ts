@@ -21,6 +21,12 @@ export const MAX_UID_LENGTH = 70;
  */
 export const MAX_KEPT_LINE = 8 * 1024;
 
+/**
+ * How many octets of an unfinished line the proxy holds back while it must see whole lines (STLS intercept and
+ * strip). A longer line is passed on as it is: no STLS line is that long, and holding it would be unbounded.
+ */
+export const MAX_GATED_LINE = 64 * 1024;
+
 /** How many octets of a multi-line body (RETR, TOP) are kept as a preview; the rest is counted only. */
 export const BODY_PREVIEW_OCTETS = 2 * 1024;
 

@@ -8,6 +8,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
+import { MAX_GATED_LINE } from '../protocol/limits.js';
 import type { Hooks, SessionEnd } from './hooks.js';
 import { pipeSide, type RelayHandlers, type Side } from './relay.js';
 import { acceptTls, connectTls, NO_TLS, type ProxyTlsOptions, stlsLineEnd, tlsFacts } from './tls.js';
@@ -251,14 +252,20 @@ export class ProxySession {
       out.push(line, rest);
       return Buffer.concat(out);
     }
-    this.stlsAnswer = data.subarray(pos);
-    if (this.stlsAnswer.length > 64 * 1024) {
-      // A line that never ends is no STLS answer: pass it on rather than hold it without bound.
-      this.feed('s2c', this.stlsAnswer);
-      out.push(this.stlsAnswer);
-      this.stlsAnswer = Buffer.alloc(0);
-    }
+    // A line that never ends is no STLS answer.
+    this.stlsAnswer = this.heldTail('s2c', data.subarray(pos), out);
     return out.length ? Buffer.concat(out) : null;
+  }
+
+  /**
+   * What a gate keeps of an unfinished line until its end comes: all of it, or — past MAX_GATED_LINE — nothing,
+   * the line being inspected and added to `out` (passed on) rather than held without bound.
+   */
+  private heldTail(dir: 'c2s' | 's2c', tail: Buffer, out: Buffer[]): Buffer {
+    if (tail.length <= MAX_GATED_LINE) return tail;
+    this.feed(dir, tail);
+    out.push(tail);
+    return Buffer.alloc(0);
   }
 
   /**
@@ -292,12 +299,7 @@ export class ProxySession {
         ),
       );
     }
-    this.stripClientHeld = data.subarray(pos);
-    if (this.stripClientHeld.length > 64 * 1024) {
-      this.feed('c2s', this.stripClientHeld);
-      out.push(this.stripClientHeld);
-      this.stripClientHeld = Buffer.alloc(0);
-    }
+    this.stripClientHeld = this.heldTail('c2s', data.subarray(pos), out);
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
@@ -323,13 +325,7 @@ export class ProxySession {
       }
       pos = lf + 1;
     }
-    this.stripHeld = data.subarray(pos);
-    // A line that never ends is passed on rather than held without bound.
-    if (this.stripHeld.length > 64 * 1024) {
-      this.feed('s2c', this.stripHeld);
-      out.push(this.stripHeld);
-      this.stripHeld = Buffer.alloc(0);
-    }
+    this.stripHeld = this.heldTail('s2c', data.subarray(pos), out);
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
