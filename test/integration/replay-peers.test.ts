@@ -8,7 +8,7 @@
  * server) must be reported. The buggy-server sample is served to curl and to Python poplib, whose symptoms it
  * reproduces. Last, nothing any replay printed or recorded holds a demo account's secret.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import {
   statOf,
   transactions,
 } from '../helpers/proxyProcess.js';
+import { startReplayServe } from '../helpers/replayServe.js';
 
 const [bob] = demoUsers() as [DemoUser];
 const url = (port: number, path = '') => `pop3://bob:hungry@127.0.0.1:${port}/${path}`;
@@ -70,47 +71,18 @@ afterAll(async () => {
   await Promise.all([...links.map((l) => l.close()), ...dovecots.map((d) => d.stop())]);
 }, 30_000);
 
-const START = /^pop3scope replay: serving .+ on 127\.0\.0\.1:(\d+) /m;
-
 /** `replay CAPTURE --serve --once --timing fast ...args`; resolves once it listens. */
 async function serveOnce(capture: string, args: string[]) {
-  const argv = [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'replay',
-    capture,
-    '--serve',
-    '--once',
-    '--timing',
-    'fast',
-    '--listen',
-    '127.0.0.1:0',
-    ...args,
-  ];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-  serves.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const end = Date.now() + 15_000;
-  while (!START.test(stderr)) {
-    if (Date.now() > end || child.exitCode !== null)
-      throw new Error(`replay --serve did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const serve = await startReplayServe([capture, '--once', '--timing', 'fast', ...args], (c) =>
+    serves.push(c),
+  );
   const done = async () => {
-    const code = await exited;
+    const code = await serve.exited;
+    const [stdout, stderr] = [serve.stdout(), serve.stderr()];
     printed.push(stdout, stderr);
     return { code, stdout, stderr };
   };
-  return { port: Number(START.exec(stderr)![1]), done };
+  return { port: serve.port, done };
 }
 
 /** `replay CAPTURE --against 127.0.0.1:PORT --password-env REPLAY_PW ...args`, bob's password in the env. */

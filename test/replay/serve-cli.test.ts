@@ -2,54 +2,19 @@
  * `pop3scope replay CAPTURE --serve`, the real command line as a child process: the start line, --once exit
  * codes (0 followed, 1 diverged), SIGINT (exit 0), the transcript on stdout, and the one-line refusals.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { run } from '../helpers/clients.js';
+import { startReplayServe } from '../helpers/replayServe.js';
 
-const START = /^pop3scope replay: serving (.+) on 127\.0\.0\.1:(\d+) \((.+)\)$/m;
 const children: ChildProcessWithoutNullStreams[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-/** Starts `replay --serve` and resolves once it announced its port. */
-async function startServe(args: string[]) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'replay', ...args, '--serve', '--listen', '127.0.0.1:0'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
-    },
-  );
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const end = Date.now() + 15_000;
-  while (!START.test(stderr)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`no start line: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const m = START.exec(stderr)!;
-  return {
-    port: Number(m[2]),
-    what: m[1]!,
-    how: m[3]!,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    child,
-  };
-}
+const startServe = (args: string[]) => startReplayServe(args, (c) => children.push(c));
 
 /** A bare client: sends lines, waits for text to arrive (a buggy body defeats any POP3-aware client). */
 async function dial(port: number) {
