@@ -13,10 +13,11 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { expect } from 'vitest';
 import { Output } from '../../src/cli/output.js';
 import { runShow } from '../../src/cli/show.js';
 import { ROOT } from './cli.js';
@@ -509,4 +510,24 @@ export function secretsIn(haystack: string, needles: readonly Needle[]): string[
         (/^[0-9a-f]{32}$/.test(n.text) && haystack.includes(n.text.toUpperCase())),
     )
     .map((n) => `${n.what} (${n.text})`);
+}
+
+/**
+ * Every place each proxy wrote (capture, debug log, stdout, stderr) is free of every needle; the debug log was
+ * written (an empty log would prove nothing) and the capture is private (0600).
+ */
+export function expectNoSecretsFrom(proxies: readonly ProxyProcess[], needles: readonly Needle[]): void {
+  for (const px of proxies) {
+    const places = {
+      capture: readText(px.capturePath),
+      log: readText(px.logPath),
+      stdout: px.stdout(),
+      stderr: px.stderr(),
+    };
+    expect(places.log.length, 'the debug log was written').toBeGreaterThan(0);
+    for (const [where, text] of Object.entries(places)) {
+      expect(secretsIn(text, needles), `${where} of the proxy on ${px.port}`).toEqual([]);
+    }
+    expect(statSync(px.capturePath).mode & 0o777).toBe(0o600);
+  }
 }

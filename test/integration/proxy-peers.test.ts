@@ -8,7 +8,6 @@
  * Each suite that deletes mail has its own Dovecot; all Dovecots are stopped together at the end (a stop takes
  * ~2.5 s). peers-direct.test.ts proves the clients and the Dovecot helper on their own.
  */
-import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type DemoUser, demoUsers } from '../../src/server/demoMailbox.js';
 import { curlPop3, fetchmail, mpop, poplib } from '../helpers/clients.js';
@@ -17,11 +16,11 @@ import { describeWithPeers } from '../helpers/peers.js';
 import {
   type DelayLink,
   delayLink,
+  expectNoSecretsFrom,
   type ProxyProcess,
   phasesOf,
   readText,
   secretNeedles,
-  secretsIn,
   startProxyProcess,
   statOf,
   summaryOf,
@@ -384,18 +383,6 @@ describeWithPeers(['dovecot', 'curl', 'python3'], 'after all of the above: shutd
     ]) {
       expect(needles.map((x) => x.text)).toContain(n);
     }
-    for (const px of proxies) {
-      const places = {
-        capture: readText(px.capturePath),
-        log: readText(px.logPath),
-        stdout: px.stdout(),
-        stderr: px.stderr(),
-      };
-      expect(places.log.length, 'the debug log was written').toBeGreaterThan(0);
-      for (const [where, text] of Object.entries(places)) {
-        expect(secretsIn(text, needles), `${where} of the proxy on ${px.port}`).toEqual([]);
-      }
-      expect(statSync(px.capturePath).mode & 0o777).toBe(0o600);
-    }
+    expectNoSecretsFrom(proxies, needles);
   });
 });

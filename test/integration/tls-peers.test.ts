@@ -20,6 +20,7 @@ import { curlPop3, mpop, poplib } from '../helpers/clients.js';
 import { type Dovecot, makeSelfSignedCert, type SelfSignedCert, startDovecot } from '../helpers/dovecot.js';
 import { describeWithPeers, itWithPeers, missingPeers } from '../helpers/peers.js';
 import {
+  expectNoSecretsFrom,
   type JsonRecord,
   type ProxyProcess,
   readText,
@@ -653,19 +654,7 @@ describeWithPeers(['dovecot', 'curl', 'openssl'], 'after all of the above: shutd
     for (const n of ['hungry', 'wonderland', 'aHVuZ3J5', 'd29uZGVybGFuZA', 'AGJvYgBodW5ncnk=']) {
       expect(needles.map((x) => x.text)).toContain(n);
     }
-    for (const px of proxies) {
-      const places = {
-        capture: readText(px.capturePath),
-        log: readText(px.logPath),
-        stdout: px.stdout(),
-        stderr: px.stderr(),
-      };
-      expect(places.log.length, 'the debug log was written').toBeGreaterThan(0);
-      for (const [where, text] of Object.entries(places)) {
-        expect(secretsIn(text, needles), `${where} of the proxy on ${px.port}`).toEqual([]);
-      }
-      expect(statSync(px.capturePath).mode & 0o777).toBe(0o600);
-    }
+    expectNoSecretsFrom(proxies, needles);
     for (const file of keylogs) expect(secretsIn(readText(file), needles), file).toEqual([]);
   });
 });
