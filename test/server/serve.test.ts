@@ -34,6 +34,17 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.close()));
 });
 
+/** What `pop3scope serve --help` prints. */
+async function serveHelp(): Promise<string> {
+  const program = new Command('pop3scope').exitOverride();
+  let help = '';
+  program.configureOutput({ writeOut: (s) => (help += s) });
+  registerServe(program);
+  program.commands[0]!.exitOverride();
+  await expect(program.parseAsync(['serve', '--help'], { from: 'user' })).rejects.toThrow();
+  return help;
+}
+
 describe('serve flags', () => {
   it('parses ADDR:PORT, [IPv6]:PORT and :PORT (loopback)', () => {
     expect(parseHostPort('127.0.0.1:2110', '--listen', '127.0.0.1')).toEqual({
@@ -131,12 +142,7 @@ describe('serve flags', () => {
   });
 
   it('has help with the defaults and examples', async () => {
-    const program = new Command('pop3scope').exitOverride();
-    let help = '';
-    program.configureOutput({ writeOut: (s) => (help += s) });
-    registerServe(program);
-    program.commands[0]!.exitOverride();
-    await expect(program.parseAsync(['serve', '--help'], { from: 'user' })).rejects.toThrow();
+    const help = await serveHelp();
     expect(help).toContain('--listen <addr:port>');
     expect(help).toContain('127.0.0.1:2110');
     expect(help).toContain('--max-sessions <n>');
@@ -255,12 +261,7 @@ describe('serve with TLS', () => {
   });
 
   it('has help for the TLS flags with examples', async () => {
-    const program = new Command('pop3scope').exitOverride();
-    let help = '';
-    program.configureOutput({ writeOut: (s) => (help += s) });
-    registerServe(program);
-    program.commands[0]!.exitOverride();
-    await expect(program.parseAsync(['serve', '--help'], { from: 'user' })).rejects.toThrow();
+    const help = await serveHelp();
     for (const flag of ['--tls-cert <file>', '--tls-key <file>', '--tls-auto', '--implicit-tls'])
       expect(help).toContain(flag);
     expect(help).toContain('pop3scope serve --tls-auto');
