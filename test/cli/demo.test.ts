@@ -8,20 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { curlPop3 } from '../helpers/clients.js';
 import { itWithPeers } from '../helpers/peers.js';
-
-function records(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
+import { parseJsonLines } from '../helpers/proxyProcess.js';
 
 describe('pop3scope demo', () => {
   it('plays download-and-keep then download-and-delete through the proxy, as the seed describes', () => {
     const r = runCli(['demo', '--play', 'both', '--pace', '0', '--format', 'json', '--port', '31110']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/the proxy listens on 127\.0\.0\.1:\d+/);
-    const all = records(r.stdout);
+    const all = parseJsonLines(r.stdout);
     const [keep, del] = all.filter((x) => x.type === 'summary');
     expect(keep).toMatchObject({ mode: 'download-and-keep', retrieved: [1, 2], marked: [], removed: [] });
     expect(del).toMatchObject({
@@ -82,7 +76,7 @@ describe('pop3scope demo', () => {
       await closed;
       expect(got).toContain('1 498\r\n2 912\r\n.\r\n');
       await expect.poll(() => stdout, { timeout: 5000 }).toContain('"type":"summary"');
-      const summary = records(stdout).find((x) => x.type === 'summary')!;
+      const summary = parseJsonLines(stdout).find((x) => x.type === 'summary')!;
       expect(summary).toMatchObject({ user: 'bob', retrieved: [1], marked: [1], removed: [1] });
     } finally {
       child.kill('SIGINT');
