@@ -108,18 +108,22 @@ export function computeFrame(
 /** The dashboard's frames without a terminal, for a fixed size (benchmarks; tests of what a frame holds). */
 export class HeadlessFrames {
   private readonly tops: Record<PaneId, number> = { sessions: 0, transcript: 0, mailbox: 0, detail: 0 };
+  /** The regions for the fixed size, laid out once. */
+  private readonly rects: ReturnType<typeof layoutFor>['rects'];
   /** The last frame computed, and how many were. */
   last: Frame | null = null;
   drawn = 0;
 
   constructor(
     private readonly cols = 160,
-    private readonly rows = 48,
+    rows = 48,
     private readonly colours = 256,
-  ) {}
+  ) {
+    this.rects = layoutFor(cols, rows).rects;
+  }
 
   draw(s: DashboardState, wallNow: number): Frame {
-    const { rects } = layoutFor(this.cols, this.rows);
+    const rects = this.rects;
     this.last = computeFrame(
       s,
       (id) => rects[id],
