@@ -19,7 +19,7 @@ import type { RecordedSession } from '../replay/script.js';
 import { ReplayServer, type ServedResult, type Timing } from '../replay/serve.js';
 import { isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
-import { LOCAL_TLS_NAMES, localCertificate } from './serve.js';
+import { autoNames, localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
 import { VERSION } from './version.js';
 
@@ -148,9 +148,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
     );
   }
   // A session that upgraded with STLS is served the same way: TLS with a certificate from pop3scope's CA.
-  const stls = sessions.some((s) => s.stls)
-    ? await localCertificate([...new Set([...LOCAL_TLS_NAMES, listen.host])])
-    : null;
+  const stls = sessions.some((s) => s.stls) ? await localCertificate(autoNames(listen.host)) : null;
   const server = await ReplayServer.start({
     sessions,
     listen,

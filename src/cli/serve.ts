@@ -94,7 +94,7 @@ async function tlsFromFiles(certPath: string, keyPath: string): Promise<ServerTl
 }
 
 /** Where a `--tls-auto` certificate must be valid: the local names, plus the listen address when it is specific. */
-function autoNames(listenHost: string): string[] {
+export function autoNames(listenHost: string): string[] {
   const wildcard = listenHost === '0.0.0.0' || listenHost === '::';
   return wildcard ? [...LOCAL_TLS_NAMES] : [...new Set([...LOCAL_TLS_NAMES, listenHost])];
 }
