@@ -34,9 +34,10 @@ function buildProgram(): Command {
     'after',
     `
 Examples:
-  npm start                                     the demo: embedded server + proxy, shown live
+  pop3scope demo                                the demo: embedded server + proxy, shown live
   pop3scope show captures/seed-download-and-delete.jsonl
-  pop3scope check captures/*.jsonl`,
+  pop3scope check captures/*.jsonl
+(the sample captures ship with pop3scope: in a clone, or in "$(npm root -g)/pop3scope" when installed)`,
   );
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,0 +1,133 @@
+/**
+ * Regression (issue 12): `npm pack` on a clean clone shipped 7 files and no dist/, so an installed pop3scope did
+ * not exist. This test makes a clean clone of the working tree (the files git would give, uncommitted work
+ * included, no dist/), packs it (prepack must build), installs the tarball globally into a temporary prefix and
+ * runs the installed command from another folder, as a new user would.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+
+const DEMO_SECRETS = ['hungry', 'wonderland', 'aHVuZ3J5', 'd29uZGVybGFuZA'];
+
+/** The environment of a user's shell: none of the npm_* variables `npm test` sets for its own scripts. */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key)) env[key] = value;
+  }
+  return { ...env, FORCE_COLOR: '0', NO_COLOR: '1' };
+}
+
+/** The files a fresh `git clone` of this tree would have, plus untracked ones not ignored (uncommitted work). */
+function cloneFiles(): string[] {
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return out.split('\0').filter((f) => f !== '' && existsSync(join(ROOT, f)));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], cwd: string, timeout = 60_000) {
+  const r = spawnSync(cmd, args, { cwd, env: userEnv(), encoding: 'utf8', timeout });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+describe('the published package (npm pack → global install → run)', () => {
+  let work: string;
+  let tarball: string;
+  let bin: string;
+  let installed: string;
+  let elsewhere: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'pop3scope-pack-'));
+    const clone = join(work, 'clone');
+    for (const file of cloneFiles()) {
+      mkdirSync(dirname(join(clone, file)), { recursive: true });
+      cpSync(join(ROOT, file), join(clone, file));
+    }
+    expect(existsSync(join(clone, 'dist'))).toBe(false);
+    // The clone's `npm ci` would give the same tree; linking it keeps the test offline and fast.
+    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    const packed = run('npm', ['pack', '--pack-destination', work], clone);
+    expect(packed.stderr + packed.stdout, 'npm pack').toMatch(/pop3scope-.*\.tgz/);
+    expect(packed.code).toBe(0);
+    const tgz = readdirSync(work).filter((f) => f.endsWith('.tgz'));
+    expect(tgz).toHaveLength(1);
+    tarball = join(work, tgz[0]!);
+    const prefix = join(work, 'prefix');
+    // The dependencies come from npm's cache when it has them (CI's `npm ci` fills it): no network needed then.
+    const install = run(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball],
+      work,
+    );
+    expect(install.code, `npm install -g:\n${install.stderr}`).toBe(0);
+    bin = join(prefix, 'bin', 'pop3scope');
+    installed = join(prefix, 'lib', 'node_modules', 'pop3scope');
+    elsewhere = join(work, 'elsewhere');
+    mkdirSync(elsewhere);
+  }, 120_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ships the built CLI, the licence and the sample captures, but no source maps and no sources', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files).toContain('package/dist/cli/main.js');
+    expect(files).toContain('package/LICENSE');
+    expect(files).toContain('package/README.md');
+    expect(files).toContain('package/captures/seed-download-and-delete.jsonl');
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
+    const main = execFileSync('tar', ['-xzOf', tarball, 'package/dist/cli/main.js'], { encoding: 'utf8' });
+    expect(main).not.toContain('sourceMappingURL');
+  });
+
+  it('pop3scope --help works from another folder, and the captures its examples name are installed', () => {
+    expect(existsSync(bin)).toBe(true);
+    const r = run(bin, ['--help'], elsewhere);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: pop3scope');
+    const named = [...r.stdout.matchAll(/captures\/[\w.-]+\.jsonl/g)].map((m) => m[0]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const file of named) expect(existsSync(join(installed, file)), file).toBe(true);
+    const show = run(bin, ['show', join(installed, 'captures', 'seed-download-and-delete.jsonl')], elsewhere);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/C: retr 1/i);
+  });
+
+  it('pop3scope demo --play both --no-ui --pace 0 plays both sessions from another folder', async () => {
+    const port = await freePort();
+    const r = run(
+      bin,
+      ['demo', '--play', 'both', '--no-ui', '--pace', '0', '--port', String(port)],
+      elsewhere,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('C: RETR 1');
+    expect(r.stdout).toMatch(/summary of session s1/);
+    expect(r.stdout).toMatch(/summary of session s2/);
+    expect(r.stdout).toContain('mode download-and-delete');
+    for (const secret of DEMO_SECRETS) {
+      expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+  });
+});
