@@ -174,7 +174,9 @@ export class Timeline {
   wakeAt(now: number): number | null {
     if (this.flushed || this.pausedFlag) return null;
     const next = this.queue[0];
-    if (!next) return this.finished && (!this.stepMode || this.stepsWanted > 0) ? now : null;
+    // A drained read-ahead is not a wait for a key: the player must read on at once (before this, speed 0
+    // slept MAX_SLEEP_MS every LOOKAHEAD records).
+    if (!next) return !this.finished || !this.stepMode || this.stepsWanted > 0 ? now : null;
     if (this.stepMode) return this.stepsWanted > 0 ? now : null;
     if (this.speedValue === 0 || !this.anchor) return now;
     return Math.max(now, this.dueWall(next.t));

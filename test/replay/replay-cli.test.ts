@@ -1,4 +1,7 @@
 /** `pop3scope replay --no-ui` as a user meets it: the transcript of `show`, prefixed like the live proxy, in time. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
@@ -22,6 +25,21 @@ describe('pop3scope replay --no-ui', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[s\d+\] ━━ session/m);
     expect(r.stdout).toMatch(/── summary of session/);
+  });
+
+  it('--speed 0 plays a capture longer than the read-ahead about as fast as show (no 60 s stall)', () => {
+    const lines = readFileSync(SEED, 'utf8').trimEnd().split('\n');
+    // The seed (19 records) with NOOPs added: 84 records, more than LOOKAHEAD, as in the report.
+    const noops = Array.from({ length: 65 }, (_, i) =>
+      JSON.stringify({ type: 'data', session: 's1', t: 1772442900041 + i, dir: 'c2s', text: 'NOOP\r\n' }),
+    );
+    const path = join(mkdtempSync(join(tmpdir(), 'pop3scope-replay-')), 'long.jsonl');
+    writeFileSync(path, `${[...lines.slice(0, 3), ...noops, ...lines.slice(3)].join('\n')}\n`);
+    const started = Date.now();
+    const r = runCli(['replay', path, '--no-ui', '--speed', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('── summary of session s1 ──');
+    expect(Date.now() - started).toBeLessThan(10_000); // generous: the stall was 60 s
   });
 
   it('keeps the original timing, scaled by --speed', () => {

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/analysis/types.js';
 import { CaptureAnalyzer } from '../../src/capture/analyze.js';
 import type { CaptureRecord } from '../../src/capture/format.js';
-import { type Clock, type Emitted, MAX_BATCH, ReplayPlayer, Timeline } from '../../src/replay/timeline.js';
+import {
+  type Clock,
+  type Emitted,
+  LOOKAHEAD,
+  MAX_BATCH,
+  ReplayPlayer,
+  Timeline,
+} from '../../src/replay/timeline.js';
 import { reduce } from '../../src/ui/reducer.js';
 import { initialState } from '../../src/ui/state.js';
 import { records, toAction } from '../ui/helpers.js';
@@ -259,6 +266,25 @@ describe('ReplayPlayer', () => {
     player.stop();
     await clock.advance(0);
     expect((await done).done).toBe(false);
+  });
+
+  it('at speed 0 reads on when the read-ahead drains instead of sleeping (no stall every LOOKAHEAD records)', async () => {
+    // A clock on which every sleep returns at once but counts: the player must never ask for a real wait.
+    let wall = 0;
+    let slept = 0;
+    const clock: Clock = {
+      now: () => wall,
+      sleep: async (ms) => {
+        slept += ms;
+        wall += ms;
+      },
+    };
+    const many: CaptureRecord[] = [seed()[0]!, seed()[1]!];
+    for (let i = 0; i < LOOKAHEAD * 3 + 20; i++)
+      many.push({ type: 'data', session: 's1', t: T0 + i, dir: 'c2s', text: 'NOOP\r\n' });
+    const status = await new ReplayPlayer(source(many), {}, clock, { speed: 0, step: false }).run();
+    expect(status).toMatchObject({ done: true, records: many.length - 1 });
+    expect(slept).toBe(0);
   });
 
   it('reports progress for the status line', async () => {
