@@ -14,7 +14,7 @@ import { FrameScheduler, REAL_TIMERS, type Timers } from './frames.js';
 import { keyToAction } from './keys.js';
 import { reduce } from './reducer.js';
 import { type Action, type DashboardSetup, type DashboardState, initialState } from './state.js';
-import { captureStrayOutput, TerminalOutput } from './terminal.js';
+import { captureStrayOutput, localeIsUtf8, TerminalOutput } from './terminal.js';
 import { Widgets } from './widgets.js';
 
 export interface DashboardOptions extends Omit<DashboardSetup, 'now'> {
@@ -117,6 +117,7 @@ export class Dashboard implements ProxySink {
       this.dispatch({ type: 'message', t: Date.now(), text }),
     );
     process.on('exit', this.onExit);
+    const utf8 = localeIsUtf8();
     const screen = blessed.screen({
       input: process.stdin,
       output,
@@ -126,7 +127,11 @@ export class Dashboard implements ProxySink {
       title: 'pop3scope',
       autoPadding: false,
       terminal: process.env.TERM ?? 'xterm',
+      ...(utf8 ? { forceUnicode: true } : {}),
     } as unknown as blessed.Widgets.IScreenOptions);
+    // A UTF-8 locale gets Unicode box drawing whatever TERM says: terminfo entries such as tmux-256color
+    // declare an ACS charset, and text drawn with it is copied out of the pane as `lqqqk` and `x`.
+    if (utf8) (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
     this.screen = screen;
     this.widgets = new Widgets(screen);
     screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string } | undefined) => {

@@ -141,6 +141,15 @@ export class TerminalOutput extends EventEmitter {
   }
 }
 
+/**
+ * Whether the locale's character set is UTF-8, by POSIX precedence (LC_ALL, then LC_CTYPE, then LANG): the first
+ * one set decides, so LC_ALL=C under LANG=en_US.UTF-8 is not UTF-8.
+ */
+export function localeIsUtf8(env: NodeJS.ProcessEnv = process.env): boolean {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  return /utf-?8/i.test(locale);
+}
+
 type WriteFn = typeof process.stdout.write;
 
 /**

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, read, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureStrayOutput, TerminalOutput } from '../../src/ui/terminal.js';
+import { captureStrayOutput, localeIsUtf8, TerminalOutput } from '../../src/ui/terminal.js';
 
 const fakeTty = () => Object.assign(new EventEmitter(), { columns: 100, rows: 30 });
 
@@ -87,5 +87,17 @@ describe('captureStrayOutput', () => {
     }
     expect(seen).toEqual(['pop3scope: capture write failed', '(half a line)', 'red', 'from stdout']);
     expect(process.stderr.write).toBe(before);
+  });
+});
+
+describe('localeIsUtf8 (Unicode box drawing whatever TERM says)', () => {
+  it('follows POSIX precedence: LC_ALL, then LC_CTYPE, then LANG', () => {
+    expect(localeIsUtf8({ LANG: 'C.UTF-8' })).toBe(true);
+    expect(localeIsUtf8({ LANG: 'en_US.utf8' })).toBe(true);
+    expect(localeIsUtf8({ LANG: 'C', LC_CTYPE: 'en_US.UTF-8' })).toBe(true);
+    expect(localeIsUtf8({ LANG: 'en_US.UTF-8', LC_ALL: 'C' })).toBe(false);
+    expect(localeIsUtf8({ LANG: 'en_US.UTF-8', LC_CTYPE: 'POSIX' })).toBe(false);
+    expect(localeIsUtf8({ LANG: '', LC_ALL: '' })).toBe(false);
+    expect(localeIsUtf8({})).toBe(false);
   });
 });
