@@ -201,6 +201,13 @@ export const VIOLATIONS = {
     culprit: 'server',
     title: 'the server greeted with -ERR and will not serve this session',
   },
+  POP3_CAPTURE_GAP: {
+    severity: 'warning',
+    // No RFC: the capture writer had to drop data records (its memory bound), so part of the stream is missing.
+    rfc: 'docs/capture-format.md',
+    culprit: 'proxy',
+    title: 'the capture is missing data here: pop3scope could not write it fast enough, so what follows may be misread',
+  },
 } as const satisfies Record<string, ViolationSpec>;
 
 export type ViolationCode = keyof typeof VIOLATIONS;
