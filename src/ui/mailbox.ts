@@ -1,6 +1,7 @@
 /**
  * The mailbox model as the dashboard shows it, derived from the transactions as they complete: LIST and UIDL
- * (listings or single answers) give sizes and UIDs, STAT the count, RETR marks a message retrieved, DELE
+ * (listings or single answers) give sizes and UIDs, STAT the count, RETR marks a message retrieved (and gives
+ * its size when LIST did not: the unstuffed octets it delivered are what LIST would have said), DELE
  * marked, RSET unmarks, a successful QUIT from TRANSACTION removes what was marked; the session summary at the
  * end is the engine's word and wins. Only successful responses in TRANSACTION change anything (RFC 1939 §5).
  * Pure: rows in, rows out.
@@ -15,6 +16,8 @@ export interface MailboxModel {
   /** Messages the server announced beyond MAX_MAILBOX_ROWS. */
   readonly cut: number;
   readonly stat: { readonly count: number; readonly octets: number } | null;
+  /** The server said how many messages there are (a STAT, or a complete full LIST or UIDL), even if none. */
+  readonly known: boolean;
 }
 
 const NUMBER = /^[1-9][0-9]{0,9}$/;
@@ -66,20 +69,27 @@ export function applyTransaction(m: MailboxModel, tx: Transaction): MailboxModel
       if (!s) return m;
       const count = Number(s[1]);
       const stat = { count, octets: Number(s[2]) };
-      if (m.rows.length > 0) return { ...m, stat };
+      if (m.rows.length > 0) return { ...m, stat, known: true };
       const fresh = new Map<number, Patch>();
       for (let k = 1; k <= Math.min(count, MAX_MAILBOX_ROWS); k++) fresh.set(k, {});
-      return patch({ ...m, stat }, fresh, count);
+      return patch({ ...m, stat, known: true }, fresh, count);
     }
     case 'LIST':
     case 'UIDL': {
       const field = verb === 'LIST' ? 'size' : 'uid';
       if (n !== null) return patch(m, single(tx.response.text, field));
       const lines = tx.response.listing;
-      return patch(m, listing(lines, field), lines?.length ?? 0);
+      const known = m.known || tx.response.complete;
+      return patch(known === m.known ? m : { ...m, known }, listing(lines, field), lines?.length ?? 0);
     }
-    case 'RETR':
-      return n !== null && tx.response.complete ? patch(m, new Map([[n, { retrieved: true }]])) : m;
+    case 'RETR': {
+      if (n === null || !tx.response.complete) return m;
+      const sized = m.rows.find((r) => r.n === n)?.size !== undefined;
+      return patch(
+        m,
+        new Map([[n, sized ? { retrieved: true } : { retrieved: true, size: tx.response.bodyOctets }]]),
+      );
+    }
     case 'DELE':
       return n !== null ? patch(m, new Map([[n, { marked: true }]])) : m;
     case 'RSET':

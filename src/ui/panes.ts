@@ -181,7 +181,7 @@ export function mailboxPane(s: DashboardState, width: number, height: number): P
   const removed = x.mailbox.filter((m) => m.removed).map((m) => m.n);
   const marked = x.mailbox.filter((m) => m.marked && !m.removed).map((m) => m.n);
   const foot: Row[] = [];
-  if (x.mailbox.length === 0)
+  if (x.mailbox.length === 0 && x.mailboxCut === 0 && !x.mailboxKnown)
     foot.push(plainRow('nothing known yet: STAT, LIST and UIDL fill this in', 'dim'));
   else {
     const sized = x.mailboxCut === 0 && x.mailbox.every((m) => m.size !== undefined);

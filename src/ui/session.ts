@@ -48,6 +48,7 @@ export function newSession(id: string, t: number, start?: SessionStart): Session
     pending: [],
     mailbox: [],
     mailboxCut: 0,
+    mailboxKnown: false,
     stat: null,
   };
 }
@@ -161,11 +162,19 @@ function userOf(tx: Transaction): string | null {
   return null;
 }
 
-const model = (s: SessionView): MailboxModel => ({ rows: s.mailbox, cut: s.mailboxCut, stat: s.stat });
-const fromModel = (m: MailboxModel): Pick<SessionView, 'mailbox' | 'mailboxCut' | 'stat'> => ({
+const model = (s: SessionView): MailboxModel => ({
+  rows: s.mailbox,
+  cut: s.mailboxCut,
+  stat: s.stat,
+  known: s.mailboxKnown,
+});
+const fromModel = (
+  m: MailboxModel,
+): Pick<SessionView, 'mailbox' | 'mailboxCut' | 'stat' | 'mailboxKnown'> => ({
   mailbox: m.rows,
   mailboxCut: m.cut,
   stat: m.stat,
+  mailboxKnown: m.known,
 });
 
 /** The session after one engine event. */
@@ -187,7 +196,8 @@ export function applySessionEvent(s: SessionView, e: EngineEvent): SessionView {
     }
     case 'transaction': {
       const tx = e.tx;
-      const mailbox = applyTransaction(model(s), tx);
+      const before = model(s);
+      const mailbox = applyTransaction(before, tx);
       return {
         ...s,
         ...push(s, (id) => ({ kind: 'tx', id, tx: txView(tx) })),
@@ -195,7 +205,7 @@ export function applySessionEvent(s: SessionView, e: EngineEvent): SessionView {
         user: userOf(tx) ?? s.user,
         violations: s.violations + tx.violations.length,
         codes: countCodes(s.codes, tx.violations),
-        ...(mailbox === model(s) ? {} : fromModel(mailbox)),
+        ...(mailbox === before ? {} : fromModel(mailbox)),
       };
     }
     case 'phase':

@@ -110,6 +110,8 @@ export interface SessionView {
   readonly mailbox: readonly MessageRow[];
   /** Messages beyond MAX_MAILBOX_ROWS, not shown. */
   readonly mailboxCut: number;
+  /** The server said how many messages there are (STAT, or a complete full LIST/UIDL), even if none. */
+  readonly mailboxKnown: boolean;
   /** The last STAT: count and octets. */
   readonly stat: { readonly count: number; readonly octets: number } | null;
 }

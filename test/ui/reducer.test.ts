@@ -99,6 +99,26 @@ describe('the session list', () => {
   });
 });
 
+const listing = (text: string, lines: string[]) => ({
+  status: '+OK' as const,
+  code: null,
+  text,
+  multiline: true,
+  bodyOctets: lines.reduce((a, l) => a + l.length + 2, 0),
+  bodyLines: lines.length,
+  complete: true,
+  listing: lines,
+});
+const body = (octets: number) => ({
+  status: '+OK' as const,
+  code: null,
+  text: `${octets} octets`,
+  multiline: true,
+  bodyOctets: octets,
+  bodyLines: 16,
+  complete: true,
+});
+
 describe('the mailbox model', () => {
   it('ends with both seed messages retrieved and removed, sizes from LIST', () => {
     const x = afterCapture('seed-download-and-delete.jsonl').data.sessions[0]!;
@@ -174,6 +194,37 @@ describe('the mailbox model', () => {
     const x = apply(live(), [open('s1'), ev(stat)]).data.sessions[0]!;
     expect(x.mailbox.map((m) => m.n)).toEqual([1, 2, 3]);
     expect(x.stat).toEqual({ count: 3, octets: 1200 });
+  });
+
+  // Regression (issue 12): STAT +OK 0 0 and an empty LIST still read "nothing known yet".
+  it('knows an empty maildrop from STAT 0 0 or from an empty full LIST', () => {
+    const stat = txEvent('s1', 1, 'STAT', {}, '0 0');
+    const afterStat = apply(live(), [open('s1'), ev(stat)]).data.sessions[0]!;
+    expect(afterStat.mailbox).toEqual([]);
+    expect(afterStat.mailboxKnown).toBe(true);
+    const list = txEvent('s1', 1, 'LIST', { response: listing('0 messages', []) });
+    expect(apply(live(), [open('s1'), ev(list)]).data.sessions[0]!.mailboxKnown).toBe(true);
+    const cut = txEvent('s1', 1, 'LIST', { response: { ...listing('0 messages', []), complete: false } });
+    expect(apply(live(), [open('s1'), ev(cut)]).data.sessions[0]!.mailboxKnown).toBe(false);
+    expect(
+      apply(live(), [open('s1'), ev(txEvent('s1', 1, 'LIST 1', {}, '1 498'))]).data.sessions[0]!.mailboxKnown,
+    ).toBe(false);
+  });
+
+  // Regression (issue 12): after UIDL + RETR the size read "?" though RETR delivered 498 octets.
+  it('takes a size from a complete RETR when LIST never gave one; LIST keeps its own', () => {
+    const uidl = txEvent('s1', 1, 'UIDL', { response: listing('', ['1 a1', '2 b2']) });
+    const retr = (seq: number, n: number, octets: number, complete = true) =>
+      txEvent('s1', seq, `RETR ${n}`, { response: { ...body(octets), complete } }, `${octets} octets`);
+    let x = apply(live(), [open('s1'), ev(uidl), ev(retr(2, 1, 498)), ev(retr(3, 2, 912, false))]).data
+      .sessions[0]!;
+    expect(x.mailbox).toEqual([
+      { n: 1, uid: 'a1', size: 498, retrieved: true, marked: false, removed: false },
+      { n: 2, uid: 'b2', retrieved: false, marked: false, removed: false },
+    ]);
+    const list = txEvent('s1', 1, 'LIST', { response: listing('', ['1 500']) });
+    x = apply(live(), [open('s1'), ev(list), ev(retr(2, 1, 498))]).data.sessions[0]!;
+    expect(x.mailbox[0]).toMatchObject({ n: 1, size: 500, retrieved: true });
   });
 });
 

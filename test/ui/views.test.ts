@@ -56,6 +56,27 @@ describe.each([
   });
 });
 
+// Regression (issue 12): an empty maildrop the server described read "nothing known yet".
+describe('the mailbox pane', () => {
+  const at = (...events: ReturnType<typeof txEvent>[]) =>
+    apply(live(), [
+      {
+        type: 'open',
+        start: { session: 's1', t: 0, client: '127.0.0.1:1', upstream: 'mail:110', tls: 'none' },
+      },
+      ...events.map(ev),
+    ]);
+  it('says an empty maildrop has 0 messages once STAT said so', () => {
+    const m = lines(mailboxPane(at(txEvent('s1', 1, 'STAT', {}, '0 0')), 40, 6).rows);
+    expect(m.join('\n')).not.toContain('nothing known yet');
+    expect(m[1]).toBe('0 message(s), 0 octets');
+  });
+  it('says nothing is known before the server said anything', () => {
+    const m = lines(mailboxPane(at(txEvent('s1', 1, 'NOOP')), 40, 6).rows);
+    expect(m[1]).toMatch(/^nothing known yet/);
+  });
+});
+
 describe('the transcript', () => {
   const s = afterCapture('seed-download-and-delete.jsonl');
 
