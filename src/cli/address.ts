@@ -1,6 +1,9 @@
 /** Parsing of HOST:PORT arguments, with one-line errors. */
 import { CliError } from './errors.js';
 
+/** TCP ports are 16-bit. */
+const MAX_PORT = 65535;
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -8,11 +11,17 @@ export interface HostPort {
 
 /** Parses "host:port", "[v6]:port" or ":port" (host defaults to `defaultHost`). */
 export function parseHostPort(value: string, flag: string, defaultHost?: string): HostPort {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):([0-9]{1,5})$/.exec(value.trim());
+  // Any run of digits is taken as the port here, so that a port too big gets its own message below.
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):([0-9]+)$/.exec(value.trim());
   const host = m?.[1] ?? m?.[2] ?? '';
   const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535 || (host === '' && defaultHost === undefined)) {
+  if (!m || (host === '' && defaultHost === undefined)) {
     throw new CliError(`${flag} must be HOST:PORT (for example 127.0.0.1:110 or [::1]:110), not "${value}"`);
+  }
+  if (port > MAX_PORT) {
+    throw new CliError(
+      `${flag}: port ${m[3]} is out of range (ports go from 0 to ${MAX_PORT}), in "${value}"`,
+    );
   }
   return { host: host === '' ? defaultHost! : host, port };
 }

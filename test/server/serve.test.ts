@@ -58,7 +58,7 @@ describe('serve flags', () => {
 
   it.each([
     [{ listen: '2110' }, /^--listen must be HOST:PORT/],
-    [{ listen: '127.0.0.1:70000' }, /^--listen must be HOST:PORT/],
+    [{ listen: '127.0.0.1:70000' }, /^--listen: port 70000 is out of range \(ports go from 0 to 65535\)/],
     [{ idleTimeout: 'soon' }, /^--idle-timeout: expected a positive number/],
     [{ idleTimeout: '0' }, /^--idle-timeout: expected a positive number/],
     [{ maxSessions: '1.5' }, /^--max-sessions: expected a positive whole number/],
