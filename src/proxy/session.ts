@@ -36,6 +36,13 @@ export function formatAddress(host: string | undefined, port: number | undefined
 
 const TRUST_HINT = 'make the client trust pop3scope\'s CA: see "pop3scope ca show"';
 
+/** The client closed its connection before its TLS handshake completed: its own doing, not a TLS failure. */
+class ClientLeft extends Error {
+  constructor(readonly when: 'before' | 'during') {
+    super(`the client closed the connection ${when} the TLS handshake`);
+  }
+}
+
 export class ProxySession {
   readonly inspector: Inspector;
   private client: net.Socket;
@@ -111,7 +118,8 @@ export class ProxySession {
       try {
         this.client = await this.handshakeClient(this.rawClient);
       } catch (error) {
-        this.finish('proxy', `TLS with the client failed: ${errorText(error as Error)}; ${TRUST_HINT}`, true);
+        if (error instanceof ClientLeft) this.finish('client', error.message, true);
+        else this.finish('proxy', `TLS with the client failed: ${clientTlsFailure(error as Error)}`, true);
         return;
       }
     }
@@ -127,8 +135,15 @@ export class ProxySession {
         (socket) =>
           new Promise<tls.TLSSocket>((resolve, reject) => {
             const timer = this.handshakeTimer(socket);
+            // Until the handshake is done nobody reads the socket, so its end would never be seen: read(0)
+            // on 'readable' lets an end be emitted (and the socket close) without taking any data.
+            const seeEnd = () => socket.read(0);
+            socket.on('readable', seeEnd);
             socket.once('secure', () => {
               clearTimeout(timer);
+              socket.off('readable', seeEnd);
+              socket.off('end', left);
+              socket.off('close', left);
               this.clientFacts = tlsFacts(socket, 'client');
               resolve(socket);
             });
@@ -136,6 +151,14 @@ export class ProxySession {
               clearTimeout(timer);
               reject(error);
             });
+            // A client that leaves before its handshake is done (a port probe, a client giving up) ends the
+            // session now: without this, nothing would settle until the handshake timer.
+            const left = () => {
+              clearTimeout(timer);
+              reject(new ClientLeft(raw.bytesRead > 0 ? 'during' : 'before'));
+            };
+            socket.once('end', left);
+            socket.once('close', left);
             raw.resume();
           }),
       );
@@ -362,11 +385,13 @@ export class ProxySession {
     try {
       client = await this.handshakeClient(this.client);
     } catch (error) {
-      this.finish(
-        'proxy',
-        `the client's TLS handshake failed (${errorText(error as Error)}): ${TRUST_HINT}`,
-        true,
-      );
+      if (error instanceof ClientLeft) this.finish('client', error.message, true);
+      else
+        this.finish(
+          'proxy',
+          `the client's TLS handshake failed (${errorText(error as Error)}): ${TRUST_HINT}`,
+          true,
+        );
       return;
     }
     this.fromClient.gate = undefined;
@@ -447,6 +472,15 @@ export class ProxySession {
     this.o.hooks.close(this.ended);
     this.resolveDone();
   }
+}
+
+/** Why a client's TLS handshake failed, with the hint that fits: trust for a rejected certificate, none for a
+ * client that did not speak TLS at all (a port probe, a cleartext client at the POP3S port). */
+function clientTlsFailure(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_HTTP_REQUEST')
+    return `${errorText(error)}; the client did not speak TLS`;
+  return `${errorText(error)}; ${TRUST_HINT}`;
 }
 
 /** One short line for a socket or TLS error: never OpenSSL's multi-line internals, never a line break. */
