@@ -99,8 +99,8 @@ Examples:
       if (!(pace >= 0)) throw new CliError(`--pace must be a number of milliseconds, not "${o.pace}"`);
       // With --tls the demo server offers STLS; the proxy intercepts it and verifies the server with the same CA.
       const local = o.tls ? await localCertificate() : null;
-      const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
       const port = await freePortFrom(wanted);
+      const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
       const upstream = showHostPort(server.address());
       const dashboard = wantsDashboard(o)
         ? await liveDashboard({
@@ -120,7 +120,13 @@ Examples:
         color: o.color,
         upstreamCa: local?.caPath,
       };
-      const { proxy } = await startProxy(proxyOptions, dashboard ? [dashboard] : []);
+      // A proxy that cannot start (a bad --capture path) must not leave the embedded server holding the process.
+      const { proxy } = await startProxy(proxyOptions, dashboard ? [dashboard] : []).catch(
+        async (error: unknown) => {
+          await server.close();
+          throw error;
+        },
+      );
       const moved = port === wanted ? '' : ` (port ${wanted} was busy)`;
       process.stderr.write(
         `pop3scope demo: the demo POP3 server runs on ${upstream}; the proxy listens on 127.0.0.1:${port}${moved}${o.capture ? `, recording to ${o.capture}` : ''}\n`,

@@ -4,7 +4,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
-import { createLogger, LOG_LEVELS, type Logger } from '../log/logger.js';
+import { createLogger, LOG_LEVELS, LogFileError, type Logger } from '../log/logger.js';
 import type { ProxySink } from '../proxy/hooks.js';
 import { ProxyServer } from '../proxy/server.js';
 import { captureSink } from '../proxy/sinks/capture.js';
@@ -55,7 +55,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
   const timeout = Number(o.connectTimeout);
   if (!(timeout > 0))
     throw new CliError(`--connect-timeout must be a number of seconds above 0, not "${o.connectTimeout}"`);
-  const logger = createLogger({ file: o.logFile, level: o.logLevel });
+  const logger = openLogger(o);
   const sinks: ProxySink[] = [logSink(logger), ...extraSinks];
   if (!o.quiet)
     sinks.push(
@@ -93,6 +93,15 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
   });
   return { proxy, listen: proxy.address(), logger };
+}
+
+/** The logger of --log-file / --log-level; a log file that cannot be written is a usage error (exit 2). */
+function openLogger(o: ProxyCliOptions): Logger {
+  try {
+    return createLogger({ file: o.logFile, level: o.logLevel });
+  } catch (error) {
+    throw error instanceof LogFileError ? new CliError(`--log-file: ${error.message}`) : error;
+  }
 }
 
 /** Turns the TLS flags into proxy options: the CA when a leaf is needed, the upstream CA file, the key log. */
@@ -157,7 +166,7 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     )
     .option(
       '--log-file <file>',
-      'write the JSON log here ("-" for stderr); default: stderr, pretty on a terminal',
+      'write the JSON log here, created mode 0600 ("-" for stderr); default: stderr, pretty on a terminal',
     )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('warn'))
     .option('--connect-timeout <seconds>', 'how long to wait for the upstream server', '10')
