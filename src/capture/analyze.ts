@@ -32,6 +32,14 @@ export class CaptureAnalyzer {
         const { type: _type, session, t, ...info } = record;
         return this.inspector(session, t).tls(info, t);
       }
+      case 'gap':
+        // The engine goes on with the records that follow: inside a body (where a fast transfer drops) it
+        // stays in step, and the warning says that anything after it may be misread.
+        return this.inspector(record.session, record.t).report(
+          'POP3_CAPTURE_GAP',
+          `${record.records} data record(s) (${record.octets} octets) were not recorded here`,
+          record.t,
+        );
       case 'close': {
         const inspector = this.inspector(record.session, record.t);
         this.sessions.delete(record.session);

@@ -51,7 +51,19 @@ export interface CloseRecord {
   reason: string;
 }
 
-export type CaptureRecord = HeaderRecord | OpenRecord | DataRecord | TlsRecord | CloseRecord;
+/**
+ * Data records of a session the writer could not keep (its memory bound was reached): how many, how many
+ * octets of data they held, and the time of the first. Written before the session's next record.
+ */
+export interface GapRecord {
+  type: 'gap';
+  session: string;
+  t: number;
+  records: number;
+  octets: number;
+}
+
+export type CaptureRecord = HeaderRecord | OpenRecord | DataRecord | TlsRecord | CloseRecord | GapRecord;
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;

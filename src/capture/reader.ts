@@ -1,15 +1,21 @@
 /**
- * Streaming capture reader: yields records one at a time, so a 1 GiB capture is never loaded whole. It
- * tolerates a truncated last line (a crash mid-write: a warning, everything before it kept), reports any
- * other bad line with its line number, and refuses a newer format version with a clear message.
+ * Streaming capture reader: yields records one at a time, so a 1 GiB capture is never loaded whole, and no
+ * line longer than MAX_CAPTURE_LINE is ever held. It tolerates a truncated last line (a crash mid-write: a
+ * warning, everything before it kept) and a leading UTF-8 byte order mark, reports any other bad line with its
+ * line number, and refuses a version it does not read with a message saying what is wrong. Sessions that
+ * reuse an id (files appended to by older versions) are told apart as `s1`, `s1#2` (SessionNames).
  */
 import type { Readable } from 'node:stream';
-import { CAPTURE_FORMAT, CAPTURE_VERSION, type CaptureRecord } from './format.js';
+import { CAPTURE_FORMAT, CAPTURE_VERSION, type CaptureRecord, type HeaderRecord } from './format.js';
+import { MAX_CAPTURE_LINE, MAX_CAPTURE_TIME } from './limits.js';
+import { SessionNames } from './sessions.js';
 
 /** A problem with a capture file: the message is one line, fit for stderr. */
 export class CaptureError extends Error {}
 
-const KNOWN = new Set(['open', 'data', 'tls', 'close']);
+const KNOWN = new Set(['open', 'data', 'tls', 'close', 'gap']);
+
+const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 function validate(record: unknown): string | null {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return 'not a JSON object';
@@ -18,6 +24,11 @@ function validate(record: unknown): string | null {
   if (!KNOWN.has(r.type)) return null; // unknown record types are skipped, not errors
   if (typeof r.session !== 'string') return `a ${r.type} record needs a "session" string`;
   if (typeof r.t !== 'number' || !Number.isFinite(r.t)) return `a ${r.type} record needs a numeric "t"`;
+  // Beyond Date's range every rendering of the time would throw (the crash was "Invalid time value").
+  if (r.t < 0 || r.t > MAX_CAPTURE_TIME)
+    return `a ${r.type} record's "t" must be milliseconds since 1970 (0 to ${MAX_CAPTURE_TIME}), not ${r.t}`;
+  if (r.type === 'gap' && (!isCount(r.records) || !isCount(r.octets)))
+    return 'a gap record needs "records" and "octets" counts';
   if (r.type === 'data') {
     if (r.dir !== 'c2s' && r.dir !== 's2c') return 'a data record needs "dir": "c2s" or "s2c"';
     if (typeof r.text !== 'string' && typeof r.b64 !== 'string') return 'a data record needs "text" or "b64"';
@@ -25,27 +36,53 @@ function validate(record: unknown): string | null {
   return null;
 }
 
-/** Splits a byte stream into lines, remembering whether the last one ended with a newline. */
-async function* lines(stream: Readable): AsyncGenerator<{ text: string; terminated: boolean }> {
-  let rest = '';
+type Line = { readonly text: string; readonly terminated: boolean } | { readonly tooLong: true };
+
+/**
+ * Splits a byte stream into lines, remembering whether the last one ended with a newline. A line that grows
+ * past `max` characters ends the split at once (tooLong): it is never joined, nor read to its end.
+ */
+async function* lines(stream: Readable, max: number): AsyncGenerator<Line> {
+  let parts: string[] = [];
+  let held = 0;
   stream.setEncoding('utf8');
   for await (const chunk of stream as AsyncIterable<string>) {
     let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl === -1) {
-      rest += chunk;
-      continue;
-    }
-    yield { text: rest + chunk.slice(0, nl), terminated: true };
-    rest = '';
-    start = nl + 1;
-    for (nl = chunk.indexOf('\n', start); nl !== -1; nl = chunk.indexOf('\n', start)) {
-      yield { text: chunk.slice(start, nl), terminated: true };
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      if (held + nl - start > max) {
+        yield { tooLong: true };
+        return;
+      }
+      const piece = chunk.slice(start, nl);
+      yield { text: held > 0 ? parts.join('') + piece : piece, terminated: true };
+      parts = [];
+      held = 0;
       start = nl + 1;
     }
-    rest = chunk.slice(start);
+    if (start < chunk.length) {
+      held += chunk.length - start;
+      if (held > max) {
+        yield { tooLong: true };
+        return;
+      }
+      parts.push(start === 0 ? chunk : chunk.slice(start));
+    }
   }
-  if (rest !== '') yield { text: rest, terminated: false };
+  if (held > 0) yield { text: parts.join(''), terminated: false };
+}
+
+const size = (chars: number) =>
+  chars % (1024 * 1024) === 0 ? `${chars / (1024 * 1024)} MiB` : `${chars} characters`;
+
+/** What is wrong with a header's version, or null when this reader reads it. */
+function versionProblem(version: unknown): string | null {
+  if (version === undefined) return 'the capture header has no "version"';
+  if (typeof version !== 'number' || !Number.isInteger(version))
+    return `the capture header's "version" must be an integer, not ${JSON.stringify(version)}`;
+  if (version < 1) return `unsupported capture format version ${version}`;
+  if (version > CAPTURE_VERSION)
+    return `capture format version ${version} is newer than this pop3scope reads (${CAPTURE_VERSION}); upgrade pop3scope`;
+  return null;
 }
 
 /**
@@ -56,11 +93,20 @@ export async function* readCapture(
   stream: Readable,
   name: string,
   warn: (message: string) => void = () => {},
+  maxLine = MAX_CAPTURE_LINE,
 ): AsyncGenerator<CaptureRecord> {
   let n = 0;
   let headerSeen = false;
-  for await (const { text, terminated } of lines(stream)) {
+  const names = new SessionNames();
+  for await (const item of lines(stream, maxLine)) {
     n++;
+    if ('tooLong' in item)
+      throw new CaptureError(
+        `${name}: line ${n} is longer than ${size(maxLine)}, far more than any capture record holds; not read`,
+      );
+    const { terminated } = item;
+    // A leading byte order mark (some editors add one) is not part of the header.
+    const text = n === 1 && item.text.startsWith('\uFEFF') ? item.text.slice(1) : item.text;
     const line = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (line.trim() === '') continue;
     let record: unknown;
@@ -84,11 +130,8 @@ export async function* readCapture(
           `${name}: not a pop3scope capture (line ${n} is not a "${CAPTURE_FORMAT}" header)`,
         );
       }
-      if (typeof h.version !== 'number' || h.version > CAPTURE_VERSION) {
-        throw new CaptureError(
-          `${name}: capture format version ${String(h.version)} is newer than this pop3scope reads (${CAPTURE_VERSION}); upgrade pop3scope`,
-        );
-      }
+      const problem = versionProblem(h.version);
+      if (problem) throw new CaptureError(`${name}: ${problem}`);
       headerSeen = true;
       yield record as CaptureRecord;
       continue;
@@ -97,7 +140,10 @@ export async function* readCapture(
     if (problem) throw new CaptureError(`${name}: line ${n}: ${problem}`);
     const type = (record as { type: string }).type;
     if (type === 'header') continue; // appended runs may repeat the header
-    if (KNOWN.has(type)) yield record as CaptureRecord;
+    if (!KNOWN.has(type)) continue;
+    const r = record as Exclude<CaptureRecord, HeaderRecord>;
+    const unique = type === 'open' ? names.open(r.session) : names.current(r.session);
+    yield unique === r.session ? r : { ...r, session: unique };
   }
   if (!headerSeen)
     throw new CaptureError(

@@ -1,28 +1,48 @@
 /**
  * Streaming capture writer: records are appended as data flows, written in the background at least every
  * FLUSH_INTERVAL_MS, whenever FLUSH_AT_BYTES are waiting, and on close, never with a synchronous write on the
- * relay's path. The file is created
- * mode 0600 (captures describe private mail). A write error is reported once, loudly, through `onError`,
- * and the writer then drops records instead of throwing: the relay must keep carrying mail.
+ * relay's path. The file is created mode 0600 (captures describe private mail); an existing capture that
+ * others may read is tightened to 0600, with a warning.
+ *
+ * When more than MAX_PENDING_BYTES wait (mail arrives faster than the file takes it), data records are
+ * dropped, counted per session, and each run of dropped records is marked in the file by a `gap` record before
+ * the session's next record; open, tls and close records are never dropped, and recording goes on as soon as
+ * there is room. A write error is reported once, loudly, through `onError`, and the writer then drops records
+ * instead of throwing: the relay must keep carrying mail.
+ *
+ * Session ids stay unique within the file: `nextSessionNumber` says where the proxy's numbering continues,
+ * and a session that opens with an id the file already holds is written as `<id>#k` (SessionNames).
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { CAPTURE_FORMAT, type CaptureRecord, headerRecord } from './format.js';
+import { CAPTURE_FORMAT, type CaptureRecord, type GapRecord, headerRecord } from './format.js';
+import { MAX_PENDING_BYTES } from './limits.js';
 import { CaptureError } from './reader.js';
+import { SessionNames } from './sessions.js';
+
+export { MAX_PENDING_BYTES } from './limits.js';
 
 /** Records waiting longer than this are written even if few: a crash loses at most this much. */
 export const FLUSH_INTERVAL_MS = 250;
 /** Written at once when this much waits: a fast session must not pile up 250 ms of mail in one string. */
 export const FLUSH_AT_BYTES = 1024 * 1024;
-/**
- * If the disk cannot keep up, at most this much waits in memory, queued or being written; beyond it records
- * are dropped. Counted in characters of the JSON lines (= bytes for the ASCII that captures mostly are).
- */
-export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 export interface CaptureWriterOptions {
   readonly toolVersion: string;
+  /** Something went wrong that loses records: the first drop, a write error. */
   readonly onError?: (error: Error) => void;
+  /** Something worth saying that loses nothing (a mode tightened; at close, how many records were dropped). */
+  readonly onWarning?: (message: string) => void;
   readonly now?: () => Date;
+  /** The memory bound (tests use a small one). */
+  readonly maxPendingBytes?: number;
+}
+
+const stderrWarning = (message: string) => process.stderr.write(`pop3scope: warning: ${message}\n`);
+
+interface Gap {
+  t: number;
+  records: number;
+  octets: number;
 }
 
 export class CaptureWriter {
@@ -32,13 +52,16 @@ export class CaptureWriter {
   private inFlightBytes = 0;
   private writing: Promise<void> = Promise.resolve();
   private failed = false;
-  private dropped = 0;
+  /** Data dropped per session since its last record that was kept. */
+  private readonly gaps = new Map<string, Gap>();
+  private readonly dropped = { records: 0, octets: 0, sessions: new Set<string>() };
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
     private readonly file: FileHandle,
     readonly path: string,
-    private readonly onError: (error: Error) => void,
+    private readonly names: SessionNames,
+    private readonly o: CaptureWriterOptions,
   ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
@@ -54,7 +77,9 @@ export class CaptureWriter {
         `cannot open capture ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       );
     }
-    let { size } = await file.stat();
+    const stat = await file.stat();
+    let { size } = stat;
+    let names = new SessionNames();
     if (size > 0) {
       const head = Buffer.alloc(Math.min(size, 256));
       await file.read(head, 0, head.length, 0);
@@ -63,26 +88,53 @@ export class CaptureWriter {
         throw new CaptureError(`${path} exists and is not a pop3scope capture; refusing to append to it`);
       }
       size = await dropCutShortRecord(file, size);
+      names = await sessionsIn(file, size);
     }
-    const writer = new CaptureWriter(file, path, options.onError ?? (() => {}));
+    const warn = options.onWarning ?? stderrWarning;
+    // open()'s mode applies only to a file it creates: an existing capture keeps whatever mode it had.
+    if (stat.isFile() && (stat.mode & 0o077) !== 0) {
+      const was = (stat.mode & 0o777).toString(8).padStart(4, '0');
+      try {
+        await file.chmod(0o600);
+        warn(`capture ${path} was mode ${was}, readable by others; it is now 0600`);
+      } catch (error) {
+        warn(
+          `capture ${path} is mode ${was}, readable by others, and cannot be made 0600 (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        );
+      }
+    }
+    const writer = new CaptureWriter(file, path, names, options);
     if (size === 0) writer.write(headerRecord(options.toolVersion, (options.now ?? (() => new Date()))()));
     return writer;
+  }
+
+  /** The first `s<N>` the proxy may give out without reusing an id of this file. */
+  get nextSessionNumber(): number {
+    return this.names.nextNumber();
   }
 
   /** Queues one record. Never throws. */
   write(record: CaptureRecord): void {
     if (this.failed) return;
-    const line = `${JSON.stringify(record)}\n`;
-    // The string's length, not Buffer.byteLength: that would read every body a second time.
-    const size = line.length;
-    if (this.pendingBytes + this.inFlightBytes + size > MAX_PENDING_BYTES) {
-      if (this.dropped++ === 0)
-        this.fail(new Error(`capture ${this.path}: the disk is not keeping up; dropping records`));
+    if (record.type === 'header') {
+      this.queue(`${JSON.stringify(record)}\n`);
       return;
     }
-    this.pending.push(line);
-    this.pendingBytes += size;
-    if (this.pendingBytes >= FLUSH_AT_BYTES) void this.flush();
+    const name =
+      record.type === 'open' ? this.names.open(record.session) : this.names.current(record.session);
+    const r = name === record.session ? record : { ...record, session: name };
+    const line = `${JSON.stringify(r)}\n`;
+    // The string's length, not Buffer.byteLength: that would read every body a second time.
+    if (r.type === 'data' && this.waiting + line.length > (this.o.maxPendingBytes ?? MAX_PENDING_BYTES)) {
+      this.drop(r);
+      return;
+    }
+    const gap = this.gaps.get(name);
+    if (gap) {
+      this.gaps.delete(name);
+      this.queue(`${JSON.stringify({ type: 'gap', session: name, ...gap } satisfies GapRecord)}\n`);
+    }
+    this.queue(line);
   }
 
   /** Writes everything queued so far; resolves when it is on its way to the disk. */
@@ -109,9 +161,12 @@ export class CaptureWriter {
     return this.writing;
   }
 
-  /** Flushes and closes the file. */
+  /** Marks the gaps still open, flushes and closes the file; says how much was dropped, if anything. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    for (const [session, gap] of this.gaps)
+      if (!this.failed) this.queue(`${JSON.stringify({ type: 'gap', session, ...gap })}\n`);
+    this.gaps.clear();
     await this.flush();
     try {
       await this.file.sync().catch(() => {});
@@ -119,6 +174,40 @@ export class CaptureWriter {
     } catch {
       // Already reported through onError if it mattered.
     }
+    const { records, octets, sessions } = this.dropped;
+    if (records > 0 && !this.failed)
+      (this.o.onWarning ?? stderrWarning)(
+        `capture ${this.path}: ${records} data record(s) (${octets} octets) of ${sessions.size} session(s) were not recorded; each gap is marked in the capture`,
+      );
+  }
+
+  /** Queued or being written. */
+  private get waiting(): number {
+    return this.pendingBytes + this.inFlightBytes;
+  }
+
+  private queue(line: string): void {
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= FLUSH_AT_BYTES) void this.flush();
+  }
+
+  private drop(r: Extract<CaptureRecord, { type: 'data' }>): void {
+    const octets =
+      r.text !== undefined ? Buffer.byteLength(r.text, 'utf8') : Buffer.byteLength(r.b64 ?? '', 'base64');
+    const gap = this.gaps.get(r.session);
+    if (gap) {
+      gap.records++;
+      gap.octets += octets;
+    } else this.gaps.set(r.session, { t: r.t, records: 1, octets });
+    if (this.dropped.records++ === 0)
+      this.o.onError?.(
+        new Error(
+          `capture ${this.path}: the disk is not keeping up; dropping data records (each gap is marked in the capture)`,
+        ),
+      );
+    this.dropped.octets += octets;
+    this.dropped.sessions.add(r.session);
   }
 
   private fail(error: Error): void {
@@ -126,8 +215,56 @@ export class CaptureWriter {
     this.failed = true;
     this.pending = [];
     this.pendingBytes = 0;
-    this.onError(error);
+    this.o.onError?.(error);
   }
+}
+
+/** The longest session id the scan of an existing capture takes for one. */
+const MAX_SCANNED_ID = 256;
+const OPEN_PREFIX = Buffer.from('{"type":"open","session":"');
+
+/**
+ * The session ids an existing capture holds, read block by block (never the whole file): each `open` record
+ * as pop3scope writes it starts with OPEN_PREFIX, which cannot occur inside a JSON string (its quotes would
+ * be escaped there).
+ */
+async function sessionsIn(file: FileHandle, size: number): Promise<SessionNames> {
+  const names = new SessionNames();
+  const block = Buffer.alloc(1024 * 1024);
+  let carry = Buffer.alloc(0);
+  for (let pos = 0; pos < size; ) {
+    const { bytesRead } = await file.read(block, 0, Math.min(block.length, size - pos), pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const last = pos >= size;
+    const buf = Buffer.concat([carry, block.subarray(0, bytesRead)]);
+    let from = 0;
+    for (;;) {
+      const at = buf.indexOf(OPEN_PREFIX, from);
+      if (at === -1) {
+        // A prefix may straddle two blocks: keep what could be its beginning.
+        from = last ? buf.length : Math.max(from, buf.length - OPEN_PREFIX.length + 1);
+        break;
+      }
+      const start = at + OPEN_PREFIX.length;
+      let end = buf.indexOf(0x22, start);
+      while (end !== -1 && buf[end - 1] === 0x5c) end = buf.indexOf(0x22, end + 1);
+      if (end === -1 && !last && buf.length - start <= MAX_SCANNED_ID) {
+        from = at; // the id goes on in the next block
+        break;
+      }
+      if (end !== -1 && end - start <= MAX_SCANNED_ID) {
+        try {
+          names.open(JSON.parse(`"${buf.toString('utf8', start, end)}"`) as string);
+        } catch {
+          // Not an id a JSON string can hold: not a record pop3scope wrote.
+        }
+      }
+      from = start;
+    }
+    carry = Buffer.from(buf.subarray(from));
+  }
+  return names;
 }
 
 /**

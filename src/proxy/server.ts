@@ -18,6 +18,8 @@ export interface ProxyOptions {
   readonly onSinkError?: (error: unknown) => void;
   readonly dial?: (upstream: Upstream) => net.Socket;
   readonly tls?: ProxyTlsOptions;
+  /** The number of the first session id (s<N>): a capture appended to continues its file's numbering. */
+  readonly firstSessionNumber?: number;
 }
 
 export class ProxyServer {
@@ -28,6 +30,7 @@ export class ProxyServer {
   private stopping: Promise<void> | null = null;
 
   private constructor(private readonly o: ProxyOptions) {
+    this.counter = (o.firstSessionNumber ?? 1) - 1;
     this.hooks = new Hooks([...o.sinks], o.onSinkError);
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
       this.accept(socket),

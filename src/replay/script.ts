@@ -90,6 +90,10 @@ export class SessionRecorder {
       this.events.push(...this.inspector.receive(r.dir, bytes, r.t));
       return;
     }
+    if (r.type === 'gap') {
+      this.unsupported = `the capture has a gap in it (${r.records} record(s) the writer could not keep)`;
+      return;
+    }
     const { type: _type, session: _session, t, ...info } = r;
     if (r.how === 'stls') this.stls = true;
     if (r.visibility === 'opaque')

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type CaptureRecord, type DataRecord, dataBytes, headerRecord } from '../../src/capture/format.js';
+import { MAX_CAPTURE_LINE } from '../../src/capture/limits.js';
 import { CaptureError, readCapture } from '../../src/capture/reader.js';
 
 const header = JSON.stringify(headerRecord('1.2.3', new Date('2026-03-02T09:15:00Z')));
@@ -141,6 +142,120 @@ describe('readCapture', () => {
     const { records } = await read(`${header}\n${open}\n${future}\n${extra}\n${close}\n`);
     expect(records.map((r) => r.type)).toEqual(['header', 'open', 'data', 'close']);
     expect(dataBytes(records[2] as DataRecord).toString()).toBe('QUIT\r\n');
+  });
+
+  it('says what is wrong with a version that is missing, not an integer, or too old', async () => {
+    const withVersion = (v: unknown) => {
+      const h = JSON.parse(header) as Record<string, unknown>;
+      if (v === undefined) delete h.version;
+      else h.version = v;
+      return `${JSON.stringify(h)}\n${open}\n`;
+    };
+    expect((await readError(withVersion(undefined))).message).toBe(
+      'cap.jsonl: the capture header has no "version"',
+    );
+    expect((await readError(withVersion('1'))).message).toBe(
+      `cap.jsonl: the capture header's "version" must be an integer, not "1"`,
+    );
+    expect((await readError(withVersion(null))).message).toBe(
+      `cap.jsonl: the capture header's "version" must be an integer, not null`,
+    );
+    expect((await readError(withVersion(1.5))).message).toContain('must be an integer, not 1.5');
+    expect((await readError(withVersion(0))).message).toBe('cap.jsonl: unsupported capture format version 0');
+    expect((await readError(withVersion(-1))).message).toBe(
+      'cap.jsonl: unsupported capture format version -1',
+    );
+  });
+
+  it('accepts a leading UTF-8 byte order mark, however the stream is split', async () => {
+    const text = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${GOOD.join('\n')}\n`)]);
+    const expected = (await read(`${GOOD.join('\n')}\n`)).records;
+    expect((await read(text)).records).toEqual(expected);
+    for (const split of [1, 2, 3, 4]) {
+      const stream = Readable.from([text.subarray(0, split), text.subarray(split)], { objectMode: false });
+      expect((await read(stream)).records).toEqual(expected);
+    }
+    // Only at the very start: elsewhere it is not JSON.
+    expect((await readError(`${header}\n\uFEFF${open}\n`)).message).toBe(
+      'cap.jsonl: line 2 is not valid JSON',
+    );
+  });
+
+  it('refuses a timestamp outside the range of dates, naming the line', async () => {
+    for (const t of ['1e308', '-5', '8.64e15001', '9e15']) {
+      const line = `{"type":"data","session":"s1","t":${t},"dir":"c2s","text":"x"}`;
+      const message = (await readError(`${header}\n${open}\n${line}\n`)).message;
+      expect(message).toMatch(
+        /^cap\.jsonl: line 3: a data record( needs a numeric "t"|'s "t" must be milliseconds since 1970)/,
+      );
+    }
+    expect((await read(`${header}\n${open.replace('1000', '8640000000000000')}\n`)).records).toHaveLength(2);
+  });
+
+  it('refuses a line longer than MAX_CAPTURE_LINE at once, without reading or keeping the rest of it', async () => {
+    let pulled = 0;
+    const MiB = Buffer.alloc(1024 * 1024, 'a');
+    async function* huge() {
+      yield Buffer.from(`${header}\n{"type":"data","session":"s1","t":1,"dir":"c2s","text":"`);
+      // 200 MiB without a newline: the reader must stop at 16 MiB, not hold 200 (the report's 800 MB RSS).
+      for (; pulled < 200; pulled++) yield MiB;
+    }
+    const stream = Readable.from(huge(), { objectMode: false });
+    const error = await (async () => {
+      try {
+        await read(stream);
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(CaptureError);
+    expect(error!.message).toBe(
+      `cap.jsonl: line 2 is longer than ${MAX_CAPTURE_LINE / 1024 / 1024} MiB, far more than any capture record holds; not read`,
+    );
+    expect(pulled).toBeLessThan(MAX_CAPTURE_LINE / MiB.length + 4);
+  });
+
+  it('reads lines up to the limit whole and byte by byte, with a small limit', async () => {
+    const text = `${GOOD.join('\n')}\n`;
+    const longest = Math.max(...GOOD.map((l) => l.length));
+    const bytes = Buffer.from(text);
+    const bytewise = () =>
+      Readable.from(
+        [...bytes].map((b) => Buffer.from([b])),
+        { objectMode: false },
+      );
+    for (const stream of [() => Readable.from([bytes], { objectMode: false }), bytewise]) {
+      const records: CaptureRecord[] = [];
+      for await (const r of readCapture(stream(), 'cap.jsonl', () => {}, longest)) records.push(r);
+      expect(records).toHaveLength(GOOD.length);
+      await expect(async () => {
+        for await (const _ of readCapture(stream(), 'cap.jsonl', () => {}, longest - 1));
+      }).rejects.toThrow(/line \d+ is longer than \d+ characters/);
+    }
+  });
+
+  it('tells apart sessions that reuse an id (files appended to by older versions): s1, s1#2', async () => {
+    const again = open.replace('"t":1000', '"t":2000');
+    const data = '{"type":"data","session":"s1","t":2001,"dir":"s2c","text":"+OK\\r\\n"}';
+    const { records } = await read(`${header}\n${open}\n${close}\n${again}\n${data}\n${close}\n${again}\n`);
+    expect(records.slice(1).map((r) => (r as { session: string }).session)).toEqual([
+      's1',
+      's1',
+      's1#2',
+      's1#2',
+      's1#2',
+      's1#3',
+    ]);
+  });
+
+  it('reads a gap record and checks its counts', async () => {
+    const gap = '{"type":"gap","session":"s1","t":1002,"records":3,"octets":196608}';
+    const { records } = await read(`${header}\n${open}\n${gap}\n${close}\n`);
+    expect(records[2]).toEqual(JSON.parse(gap));
+    expect((await readError(`${header}\n${gap.replace('3', '-3')}\n`)).message).toBe(
+      'cap.jsonl: line 2: a gap record needs "records" and "octets" counts',
+    );
   });
 
   it('tolerates a second header (an appended run)', async () => {

@@ -2,11 +2,19 @@
  * The streaming capture writer: private files (0600), records readable after close, appending to an existing
  * capture, refusing other files, and write errors reported through onError without ever throwing.
  */
-import { createReadStream, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { type CaptureRecord, dataRecord } from '../../src/capture/format.js';
+import { type CaptureRecord, dataRecord, headerRecord } from '../../src/capture/format.js';
 import { CaptureError, readCapture } from '../../src/capture/reader.js';
 import { CaptureWriter, FLUSH_AT_BYTES, MAX_PENDING_BYTES } from '../../src/capture/writer.js';
 
@@ -100,9 +108,138 @@ describe('CaptureWriter', () => {
     const body = Buffer.alloc(1024 * 1024, 'y');
     for (let i = 0; i <= MAX_PENDING_BYTES / body.length; i++) writer.write(dataRecord('s1', i, 's2c', body));
     expect(errors.map((e) => e.message)).toEqual([
-      expect.stringMatching(/the disk is not keeping up; dropping records/),
+      expect.stringMatching(/the disk is not keeping up; dropping data records/),
     ]);
     await writer.close();
+  });
+
+  it('a full queue drops data only, marks the gap, keeps the close, and records the sessions that follow', async () => {
+    const path = fresh();
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const writer = await CaptureWriter.open(path, {
+      toolVersion: '1',
+      now,
+      onError: (e) => errors.push(e.message),
+      onWarning: (w) => warnings.push(w),
+      maxPendingBytes: 4096, // three 1000-octet records fit; nothing is written before this test yields
+    });
+    const chunk = (session: string, t: number) => dataRecord(session, t, 's2c', Buffer.alloc(1000, 'z'));
+    writer.write(open);
+    for (let t = 2; t < 12; t++) writer.write(chunk('s1', t));
+    writer.write(close);
+    await writer.flush(); // the disk catches up: there is room again
+    const s2 = { ...open, session: 's2', t: 20 } as CaptureRecord;
+    writer.write(s2);
+    writer.write(chunk('s2', 21));
+    writer.write({ ...close, session: 's2', t: 22 } as CaptureRecord);
+    await writer.close();
+    const { records: back } = await records(path);
+    const shape = back.map((r) => (r.type === 'header' ? 'header' : `${r.type} ${r.session}`));
+    expect(shape).toEqual([
+      'header',
+      'open s1',
+      'data s1',
+      'data s1',
+      'data s1',
+      'gap s1',
+      'close s1',
+      'open s2',
+      'data s2',
+      'close s2',
+    ]);
+    expect(back.find((r) => r.type === 'gap')).toEqual({
+      type: 'gap',
+      session: 's1',
+      t: 5,
+      records: 7,
+      octets: 7000,
+    });
+    expect(errors).toEqual([expect.stringMatching(/not keeping up; dropping data records/)]);
+    expect(warnings).toEqual([
+      `capture ${path}: 7 data record(s) (7000 octets) of 1 session(s) were not recorded; each gap is marked in the capture`,
+    ]);
+  });
+
+  it('a session still open when the writer closes gets its gap marked too', async () => {
+    const path = fresh();
+    const writer = await CaptureWriter.open(path, {
+      toolVersion: '1',
+      now,
+      onWarning: () => {},
+      maxPendingBytes: 2048,
+    });
+    writer.write(open);
+    for (let t = 2; t < 6; t++) writer.write(dataRecord('s1', t, 'c2s', Buffer.alloc(1500, 'q')));
+    await writer.close();
+    const { records: back } = await records(path);
+    expect(back.at(-1)).toMatchObject({ type: 'gap', session: 's1', records: 3, octets: 4500 });
+  });
+
+  it('appending continues the session numbering of the file; an id it already holds is written as id#k', async () => {
+    const path = fresh();
+    const first = await CaptureWriter.open(path, { toolVersion: '1', now });
+    expect(first.nextSessionNumber).toBe(1);
+    first.write(open);
+    first.write({ ...open, session: 's2' } as CaptureRecord);
+    await first.close();
+    const second = await CaptureWriter.open(path, { toolVersion: '1', now });
+    expect(second.nextSessionNumber).toBe(3);
+    // A writer that reuses an id anyway (replay --against names sessions after the recording):
+    second.write({ ...open, t: 30 } as CaptureRecord);
+    second.write(dataRecord('s1', 31, 's2c', Buffer.from('+OK\r\n')));
+    second.write({ ...close, t: 32 } as CaptureRecord);
+    await second.close();
+    const { records: back } = await records(path);
+    expect(back.slice(3).map((r) => (r as { session: string }).session)).toEqual(['s1#2', 's1#2', 's1#2']);
+    const third = await CaptureWriter.open(path, { toolVersion: '1', now });
+    expect(third.nextSessionNumber).toBe(3);
+    third.write(open);
+    await third.close();
+    expect((await records(path)).records.at(-1)).toMatchObject({ type: 'open', session: 's1#3' });
+  });
+
+  it('finds the ids of a capture larger than its read block, an open record straddling two blocks', async () => {
+    const block = 1024 * 1024; // the scan's read block
+    for (const cut of [1, 10, 26, 27, 30]) {
+      // An open record that starts `cut` octets before the block boundary, after a data record filling the rest.
+      const head = `${JSON.stringify({ ...headerRecord('1', now()) })}\n`;
+      const before = `${head}${JSON.stringify({ ...open, session: 's7' })}\n`;
+      const fill = (n: number) =>
+        `{"type":"data","session":"s7","t":2,"dir":"s2c","text":"${'f'.repeat(n)}"}\n`;
+      const pad = block - cut - before.length - fill(0).length;
+      const text = `${before}${fill(pad)}${JSON.stringify({ ...open, session: 's41' })}\n`;
+      expect(text.indexOf('{"type":"open","session":"s41"')).toBe(block - cut);
+      const path = fresh();
+      writeFileSync(path, text);
+      const again = await CaptureWriter.open(path, { toolVersion: '1', now });
+      expect(again.nextSessionNumber).toBe(42);
+      await again.close();
+    }
+  });
+
+  it('tightens an existing capture that others may read to 0600, and says so once', async () => {
+    const path = fresh();
+    const first = await CaptureWriter.open(path, { toolVersion: '1', now });
+    first.write(open);
+    await first.close();
+    chmodSync(path, 0o644);
+    const warnings: string[] = [];
+    const second = await CaptureWriter.open(path, {
+      toolVersion: '1',
+      now,
+      onWarning: (w) => warnings.push(w),
+    });
+    await second.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(warnings).toEqual([`capture ${path} was mode 0644, readable by others; it is now 0600`]);
+    const third = await CaptureWriter.open(path, {
+      toolVersion: '1',
+      now,
+      onWarning: (w) => warnings.push(w),
+    });
+    await third.close();
+    expect(warnings).toHaveLength(1);
   });
 
   it('appends to an existing capture without a second header', async () => {

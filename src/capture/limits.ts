@@ -1,0 +1,18 @@
+/** Limits of the capture format's readers and writers, each with the reason it exists. */
+
+/**
+ * The longest line a capture reader accepts, in characters. A data record holds one socket chunk (64 KiB as
+ * Node reads it, 1 MiB at most with larger buffers), which JSON escaping or base64 at most doubles; 16 MiB
+ * leaves a wide margin for that and still stops a corrupt or hostile line before it costs gigabytes.
+ */
+export const MAX_CAPTURE_LINE = 16 * 1024 * 1024;
+
+/** The largest timestamp a record may carry: ECMAScript's Date range (±8.64e15 ms around 1970). */
+export const MAX_CAPTURE_TIME = 8.64e15;
+
+/**
+ * At most this much waits in the writer's memory, queued or being written; beyond it data records are dropped
+ * (counted, and marked in the file by a gap record). Counted in characters of the JSON lines (= bytes for
+ * the ASCII that captures mostly are).
+ */
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
