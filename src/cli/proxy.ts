@@ -64,6 +64,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
         colour: o.format === 'text' && (o.color ?? Boolean(process.stdout.isTTY)),
       }),
     );
+  let firstSessionNumber: number | undefined;
   if (o.capture) {
     const writer = await CaptureWriter.open(o.capture, {
       toolVersion: VERSION,
@@ -75,6 +76,8 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
       throw error instanceof CaptureError ? new CliError(error.message) : error;
     });
     sinks.push(captureSink(writer));
+    // Session ids must stay unique within the file: continue its numbering.
+    firstSessionNumber = writer.nextSessionNumber;
   }
   if (!isLoopback(listen.host)) {
     process.stderr.write(
@@ -88,6 +91,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     sinks,
     tls,
     connectTimeoutMs: timeout * 1000,
+    firstSessionNumber,
     onSinkError: (error) => logger.error({ err: String(error) }, 'a sink failed; the relay goes on'),
   }).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
