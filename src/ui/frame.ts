@@ -5,7 +5,15 @@
  */
 import type { Row, Tone } from './format.js';
 import { layoutFor, type RegionId } from './layout.js';
-import { helpRows, mailboxPane, type PaneView, phaseStrip, sessionsPane, statusLine } from './panes.js';
+import {
+  helpRows,
+  layoutContent,
+  mailboxPane,
+  type PaneView,
+  phaseStrip,
+  sessionsPane,
+  statusLine,
+} from './panes.js';
 import type { DashboardState, PaneId } from './state.js';
 import { detailPane, transcriptPane } from './transcript.js';
 
@@ -108,21 +116,28 @@ export function computeFrame(
 /** The dashboard's frames without a terminal, for a fixed size (benchmarks; tests of what a frame holds). */
 export class HeadlessFrames {
   private readonly tops: Record<PaneId, number> = { sessions: 0, transcript: 0, mailbox: 0, detail: 0 };
-  /** The regions for the fixed size, laid out once. */
-  private readonly rects: ReturnType<typeof layoutFor>['rects'];
+  /** The regions for the fixed size, laid out again only when what the panes hold changes. */
+  private rects: ReturnType<typeof layoutFor>['rects'];
+  private laidOut = '';
   /** The last frame computed, and how many were. */
   last: Frame | null = null;
   drawn = 0;
 
   constructor(
     private readonly cols = 160,
-    rows = 48,
+    private readonly rows = 48,
     private readonly colours = 256,
   ) {
     this.rects = layoutFor(cols, rows).rects;
   }
 
   draw(s: DashboardState, wallNow: number): Frame {
+    const content = layoutContent(s);
+    const key = `${content.sessions} ${content.mailbox}`;
+    if (key !== this.laidOut) {
+      this.laidOut = key;
+      this.rects = layoutFor(this.cols, this.rows, content).rects;
+    }
     const rects = this.rects;
     this.last = computeFrame(
       s,

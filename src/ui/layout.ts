@@ -1,7 +1,10 @@
 /**
- * The layout as data: for each terminal size class, where every pane sits. A position is a number of cells,
- * a percentage of the terminal ("60%"), or either minus cells ("100%-8"). The first rule whose minimum the
- * terminal meets wins; the last one fits 80x24. Pure: the widgets ask `layoutFor(cols, rows)` on every resize.
+ * The layout as data: for each terminal size class, a tree of splits. A column stacks its children top to
+ * bottom, a row puts them side by side; each child takes a size along its parent's length: a number of cells,
+ * a share of the parent (optionally capped), as much as its content needs (within bounds), or the rest. The first
+ * rule whose minimum the terminal meets wins; the last one fits 80x24. Pure: the widgets ask
+ * `layoutFor(cols, rows, content)` on every resize and whenever what the panes hold changes, so a session list
+ * of two sessions does not keep twelve rows a transcript or a detail could use.
  */
 
 export type RegionId = 'phases' | 'sessions' | 'transcript' | 'mailbox' | 'detail' | 'status';
@@ -15,20 +18,29 @@ export const REGIONS: readonly RegionId[] = [
   'status',
 ];
 
-type Pos = number | string;
+/** Panes whose size can follow their content. */
+export type FitId = 'sessions' | 'mailbox';
 
-export interface RegionSpec {
-  readonly top: Pos;
-  readonly left: Pos;
-  readonly width: Pos;
-  readonly height: Pos;
-}
+/** How many rows each fitting pane's content has (inside its border); a pane left out gets its maximum. */
+export type LayoutContent = Readonly<Partial<Record<FitId, number>>>;
+
+/** A child's length along its parent: cells, a share in percent (capped at `max`), its content, or the rest. */
+export type Size =
+  | { readonly cells: number }
+  | { readonly share: number; readonly max?: number }
+  | { readonly fit: FitId; readonly min: number; readonly max: number }
+  | { readonly rest: true };
+
+export type LayoutNode =
+  | { readonly region: RegionId; readonly size: Size }
+  | { readonly split: 'column' | 'row'; readonly size: Size; readonly children: readonly LayoutNode[] };
 
 export interface LayoutRule {
   readonly name: string;
   readonly minCols: number;
   readonly minRows: number;
-  readonly regions: Readonly<Record<RegionId, RegionSpec>>;
+  /** A column the size of the terminal. */
+  readonly root: readonly LayoutNode[];
 }
 
 export interface Rect {
@@ -38,6 +50,18 @@ export interface Rect {
   readonly height: number;
 }
 
+/** Framed panes draw inside a one-cell border: a fitting pane's content rows plus this many. */
+const BORDER = 2;
+/** A pane's header row plus one row of content (or its "nothing yet" line), inside the border. */
+const MIN_FIT = BORDER + 2;
+/**
+ * Transcript lines are POP3 lines and mail lines, which RFC 5322 §2.1.1 asks to keep under 78 characters: past
+ * about 100 cells the transcript only gains empty space, which the detail's wrapped explanations can use.
+ */
+const TRANSCRIPT_MAX = 100;
+
+const rest = { rest: true } as const;
+
 export const LAYOUTS: readonly LayoutRule[] = [
   {
     // Projectors and big monitors: a taller session list, the transcript wide on the left, the mailbox and the
@@ -45,53 +69,119 @@ export const LAYOUTS: readonly LayoutRule[] = [
     name: 'wide',
     minCols: 160,
     minRows: 45,
-    regions: {
-      phases: { top: 0, left: 0, width: '100%', height: 1 },
-      sessions: { top: 1, left: 0, width: '100%', height: 12 },
-      transcript: { top: 13, left: 0, width: '60%', height: '100%-14' },
-      // '100%' from a left edge: to the terminal's right edge (clipped), whatever the rounding of 60%.
-      mailbox: { top: 13, left: '60%', width: '100%', height: 14 },
-      detail: { top: 27, left: '60%', width: '100%', height: '100%-28' },
-      status: { top: '100%-1', left: 0, width: '100%', height: 1 },
-    },
+    root: [
+      { region: 'phases', size: { cells: 1 } },
+      { region: 'sessions', size: { fit: 'sessions', min: MIN_FIT, max: 12 } },
+      {
+        split: 'row',
+        size: rest,
+        children: [
+          { region: 'transcript', size: { share: 60, max: TRANSCRIPT_MAX } },
+          {
+            split: 'column',
+            size: rest,
+            children: [
+              { region: 'mailbox', size: { fit: 'mailbox', min: MIN_FIT, max: 14 } },
+              { region: 'detail', size: rest },
+            ],
+          },
+        ],
+      },
+      { region: 'status', size: { cells: 1 } },
+    ],
   },
   {
     name: 'medium',
     minCols: 100,
     minRows: 30,
-    regions: {
-      phases: { top: 0, left: 0, width: '100%', height: 1 },
-      sessions: { top: 1, left: 0, width: '100%', height: 8 },
-      transcript: { top: 9, left: 0, width: '58%', height: '100%-10' },
-      mailbox: { top: 9, left: '58%', width: '100%', height: 10 },
-      detail: { top: 19, left: '58%', width: '100%', height: '100%-20' },
-      status: { top: '100%-1', left: 0, width: '100%', height: 1 },
-    },
+    root: [
+      { region: 'phases', size: { cells: 1 } },
+      { region: 'sessions', size: { fit: 'sessions', min: MIN_FIT, max: 8 } },
+      {
+        split: 'row',
+        size: rest,
+        children: [
+          { region: 'transcript', size: { share: 58, max: TRANSCRIPT_MAX } },
+          {
+            split: 'column',
+            size: rest,
+            children: [
+              { region: 'mailbox', size: { fit: 'mailbox', min: MIN_FIT, max: 10 } },
+              { region: 'detail', size: rest },
+            ],
+          },
+        ],
+      },
+      { region: 'status', size: { cells: 1 } },
+    ],
   },
   {
-    // 80x24: three session rows, the transcript beside the mailbox, the detail across the bottom.
+    // 80x24: up to three session rows, the transcript beside the mailbox, the detail across the bottom.
     name: 'compact',
     minCols: 0,
     minRows: 0,
-    regions: {
-      phases: { top: 0, left: 0, width: '100%', height: 1 },
-      sessions: { top: 1, left: 0, width: '100%', height: 6 },
-      transcript: { top: 7, left: 0, width: '100%-32', height: '100%-14' },
-      mailbox: { top: 7, left: '100%-32', width: 32, height: '100%-14' },
-      detail: { top: '100%-7', left: 0, width: '100%', height: 6 },
-      status: { top: '100%-1', left: 0, width: '100%', height: 1 },
-    },
+    root: [
+      { region: 'phases', size: { cells: 1 } },
+      { region: 'sessions', size: { fit: 'sessions', min: MIN_FIT, max: 6 } },
+      {
+        split: 'row',
+        size: rest,
+        children: [
+          { region: 'transcript', size: rest },
+          { region: 'mailbox', size: { cells: 32 } },
+        ],
+      },
+      { region: 'detail', size: { cells: 6 } },
+      { region: 'status', size: { cells: 1 } },
+    ],
   },
 ];
 
-/** Resolves one position against the terminal's width or height. */
-export function resolve(pos: Pos, total: number): number {
-  if (typeof pos === 'number') return pos;
-  const m = /^(\d+(?:\.\d+)?)%(?:([+-])(\d+))?$/.exec(pos);
-  if (!m) throw new Error(`bad layout position "${pos}"`);
-  const base = Math.floor((total * Number(m[1])) / 100);
-  const offset = m[2] ? (m[2] === '-' ? -1 : 1) * Number(m[3]) : 0;
-  return base + offset;
+/** The length a sized child asks for out of `total` (the rest is decided by its siblings). */
+function wanted(size: Size, total: number, content: LayoutContent): number | null {
+  if ('cells' in size) return size.cells;
+  if ('share' in size) return Math.min(Math.floor((total * size.share) / 100), size.max ?? total);
+  if ('fit' in size) {
+    const rows = content[size.fit];
+    return rows === undefined ? size.max : Math.max(size.min, Math.min(size.max, rows + BORDER));
+  }
+  return null;
+}
+
+/**
+ * Splits `length` among the children, in order (a split has at most one `rest`); on a terminal too small for
+ * the rule the last children get what is left, maybe nothing.
+ */
+function lengths(children: readonly LayoutNode[], length: number, content: LayoutContent): number[] {
+  const asked = children.map((c) => wanted(c.size, length, content));
+  const left = Math.max(0, length - asked.reduce<number>((a, n) => a + (n ?? 0), 0));
+  let used = 0;
+  return asked.map((n) => {
+    const out = Math.min(n ?? left, length - used);
+    used += out;
+    return out;
+  });
+}
+
+function place(
+  children: readonly LayoutNode[],
+  along: 'column' | 'row',
+  box: Rect,
+  content: LayoutContent,
+  out: Record<RegionId, Rect>,
+): void {
+  const sizes = lengths(children, along === 'column' ? box.height : box.width, content);
+  let offset = 0;
+  children.forEach((child, i) => {
+    const n = sizes[i]!;
+    const r: Rect =
+      along === 'column'
+        ? { top: box.top + offset, left: box.left, width: box.width, height: n }
+        : { top: box.top, left: box.left + offset, width: n, height: box.height };
+    offset += n;
+    if ('region' in child) out[child.region] = r;
+    else place(child.children, child.split, r, content, out);
+  });
 }
 
 /** The rule for a terminal size. */
@@ -99,20 +189,29 @@ export function ruleFor(cols: number, rows: number): LayoutRule {
   return LAYOUTS.find((r) => cols >= r.minCols && rows >= r.minRows) ?? LAYOUTS[LAYOUTS.length - 1]!;
 }
 
-/** Every region's rectangle for a terminal size, clipped to the terminal. */
+/**
+ * Every region's rectangle for a terminal size and what the panes hold, clipped to the terminal (at least one
+ * cell each: on a terminal too small for the rule, regions may overlap rather than vanish).
+ */
 export function layoutFor(
   cols: number,
   rows: number,
+  content: LayoutContent = {},
 ): { readonly name: string; readonly rects: Readonly<Record<RegionId, Rect>> } {
   const rule = ruleFor(cols, rows);
+  const placed = {} as Record<RegionId, Rect>;
+  place(rule.root, 'column', { top: 0, left: 0, width: cols, height: rows }, content, placed);
   const rects = {} as Record<RegionId, Rect>;
   for (const id of REGIONS) {
-    const spec = rule.regions[id];
-    const top = Math.max(0, Math.min(rows - 1, resolve(spec.top, rows)));
-    const left = Math.max(0, Math.min(cols - 1, resolve(spec.left, cols)));
-    const width = Math.max(1, Math.min(cols - left, resolve(spec.width, cols)));
-    const height = Math.max(1, Math.min(rows - top, resolve(spec.height, rows)));
-    rects[id] = { top, left, width, height };
+    const r = placed[id];
+    const top = Math.max(0, Math.min(rows - 1, r.top));
+    const left = Math.max(0, Math.min(cols - 1, r.left));
+    rects[id] = {
+      top,
+      left,
+      width: Math.max(1, Math.min(cols - left, r.width)),
+      height: Math.max(1, Math.min(rows - top, r.height)),
+    };
   }
   return { name: rule.name, rects };
 }

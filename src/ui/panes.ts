@@ -20,6 +20,7 @@ import {
   type Tone,
 } from './format.js';
 import { KEY_HELP } from './keys.js';
+import type { LayoutContent } from './layout.js';
 import { currentSession } from './reducer.js';
 import { type DashboardState, type MessageRow, PHASES, type SessionView, shown } from './state.js';
 
@@ -94,6 +95,20 @@ function tableRow(cells: { text: string; tone?: Tone }[], widths: number[]): Row
     return [span(text, c.tone), span(' ')];
   });
   return { spans: spans.slice(0, -1) };
+}
+
+/**
+ * How many rows the fitting panes' content has, for the layout (layout.ts): the session list's header, one row
+ * per listed session (or its "no sessions" line) and its note; the mailbox's header, rows, cut note and footer.
+ */
+export function layoutContent(s: DashboardState): LayoutContent {
+  const data = shown(s);
+  const listed = visibleSessions(data.sessions, s.filter).length;
+  const x = currentSession(s);
+  return {
+    sessions: 1 + Math.max(1, listed) + (data.hidden > 0 ? 1 : 0),
+    mailbox: x ? 1 + x.mailbox.length + (x.mailboxCut > 0 ? 1 : 0) + 1 : 1,
+  };
 }
 
 export function sessionsPane(s: DashboardState, width: number, height: number, prevTop: number): PaneView {

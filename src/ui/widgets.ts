@@ -5,7 +5,8 @@
  */
 import blessed from 'blessed';
 import { computeFrame, escapeTags, PANE_REGIONS } from './frame.js';
-import { layoutFor, REGIONS, type RegionId } from './layout.js';
+import { type LayoutContent, layoutFor, REGIONS, type RegionId } from './layout.js';
+import { layoutContent } from './panes.js';
 import type { DashboardState, PaneId } from './state.js';
 
 export class Widgets {
@@ -15,6 +16,9 @@ export class Widgets {
 
   private readonly colours: number;
   private readonly quiet: string;
+  /** What the panes held at the last layout, and the size and content it was computed for. */
+  private content: LayoutContent = {};
+  private laidOut = '';
 
   constructor(private readonly screen: blessed.Widgets.Screen) {
     this.colours = Number((screen as unknown as { tput?: { colors?: number } }).tput?.colors ?? 8);
@@ -48,9 +52,15 @@ export class Widgets {
     this.place();
   }
 
-  /** Puts every box where the layout table says, for the screen's current size. */
-  place(): void {
-    const { rects } = layoutFor(this.screen.width as number, this.screen.height as number);
+  /** Puts every box where the layout table says, for the screen's current size and what the panes hold. */
+  place(content: LayoutContent = this.content): void {
+    const cols = this.screen.width as number;
+    const rows = this.screen.height as number;
+    const key = `${cols}x${rows} ${content.sessions} ${content.mailbox}`;
+    this.content = content;
+    if (key === this.laidOut) return;
+    this.laidOut = key;
+    const { rects } = layoutFor(cols, rows, content);
     for (const id of REGIONS) {
       const b = this.boxes[id];
       const r = rects[id];
@@ -63,6 +73,7 @@ export class Widgets {
 
   /** Fills every box from the state (the frame's text is computed in frame.ts, shared with headless runs). */
   draw(s: DashboardState, wallNow: number): void {
+    this.place(layoutContent(s));
     const size = (id: RegionId) => ({
       width: this.boxes[id].width as number,
       height: this.boxes[id].height as number,

@@ -1,6 +1,6 @@
 /** The layout table: every pane fits, none overlaps, at 80x24 and up to a projector. */
 import { describe, expect, it } from 'vitest';
-import { LAYOUTS, layoutFor, REGIONS, type Rect, resolve } from '../../src/ui/layout.js';
+import { LAYOUTS, type LayoutContent, layoutFor, REGIONS, type Rect } from '../../src/ui/layout.js';
 
 const SIZES: [number, number][] = [
   [80, 24],
@@ -19,11 +19,19 @@ const overlaps = (a: Rect, b: Rect) =>
   a.top < b.top + b.height &&
   b.top < a.top + a.height;
 
+/** What the panes hold with n sessions and m messages: a header row plus a row each (or a "nothing" row). */
+const holding = (sessions: number, messages = 2): LayoutContent => ({
+  sessions: 1 + Math.max(1, sessions),
+  mailbox: 1 + messages + 1,
+});
+
+const CONTENTS: (LayoutContent | undefined)[] = [undefined, holding(0, 0), holding(2), holding(40, 400)];
+
 describe('layoutFor', () => {
-  it.each(SIZES)(
-    '%ix%i: every region inside the terminal, no two overlapping, the whole screen used',
-    (cols, rows) => {
-      const { rects } = layoutFor(cols, rows);
+  it.each(SIZES.flatMap(([c, r]) => CONTENTS.map((x) => [c, r, x] as const)))(
+    '%ix%i (content %o): every region inside the terminal, no two overlapping, the whole screen used',
+    (cols, rows, content) => {
+      const { rects } = layoutFor(cols, rows, content);
       let area = 0;
       for (const id of REGIONS) {
         const r = rects[id];
@@ -52,10 +60,73 @@ describe('layoutFor', () => {
     expect(LAYOUTS.at(-1)!.minCols).toBe(0);
   });
 
-  it('resolves cells, percentages and percentages minus cells', () => {
-    expect(resolve(7, 100)).toBe(7);
-    expect(resolve('60%', 120)).toBe(72);
-    expect(resolve('100%-8', 40)).toBe(32);
-    expect(() => resolve('half', 10)).toThrow(/bad layout position/);
+  it('tiny terminals still give every region at least one cell inside the screen', () => {
+    for (const [cols, rows] of [
+      [20, 5],
+      [1, 1],
+      [40, 10],
+    ] as const) {
+      const { rects } = layoutFor(cols, rows, holding(2));
+      for (const id of REGIONS) {
+        const r = rects[id];
+        expect(r.width, id).toBeGreaterThanOrEqual(1);
+        expect(r.height, id).toBeGreaterThanOrEqual(1);
+        expect(r.left + r.width, id).toBeLessThanOrEqual(cols);
+        expect(r.top + r.height, id).toBeLessThanOrEqual(rows);
+      }
+    }
+  });
+});
+
+// Regression (issue 12): at 200x50 the session list kept 12 rows for 2 sessions and the detail stayed 80 columns
+// beside a transcript of 120 mostly empty ones.
+describe('layoutFor gives space to what has content', () => {
+  it.each([
+    // cols, rows, sessions, session-list height (border, header, one row each), transcript height
+    [80, 24, 0, 4, 12],
+    [80, 24, 2, 5, 11],
+    [80, 24, 40, 6, 10],
+    [120, 40, 0, 4, 34],
+    [120, 40, 2, 5, 33],
+    [120, 40, 40, 8, 30],
+    [200, 50, 0, 4, 44],
+    [200, 50, 2, 5, 43],
+    [200, 50, 40, 12, 36],
+  ])(
+    '%ix%i with %i session(s): the session list is %i rows, the transcript %i',
+    (cols, rows, n, list, tr) => {
+      const { rects } = layoutFor(cols, rows, holding(n));
+      expect(rects.sessions.height).toBe(list);
+      expect(rects.transcript.top).toBe(1 + list);
+      expect(rects.transcript.height).toBe(tr);
+    },
+  );
+
+  it('200x50: the transcript stops at 100 columns, the mailbox fits its 2 messages, the detail takes the rest', () => {
+    const { name, rects } = layoutFor(200, 50, holding(2));
+    expect(name).toBe('wide');
+    expect(rects.transcript.width).toBe(100);
+    expect(rects.detail.width).toBe(100);
+    expect(rects.mailbox).toEqual({ top: 6, left: 100, width: 100, height: 6 }); // header, 2 rows, footer
+    expect(rects.detail).toEqual({ top: 12, left: 100, width: 100, height: 37 });
+  });
+
+  it('a long mailbox is capped, so the detail keeps room', () => {
+    expect(layoutFor(200, 50, holding(2, 400)).rects.mailbox.height).toBe(14);
+    expect(layoutFor(120, 40, holding(2, 400)).rects.mailbox.height).toBe(10);
+    expect(layoutFor(120, 40, holding(2, 0)).rects.mailbox.height).toBe(4);
+  });
+
+  it('at 80x24 the mailbox keeps its column and the detail its six rows, whatever they hold', () => {
+    const a = layoutFor(80, 24, holding(2, 0)).rects;
+    const b = layoutFor(80, 24, holding(2, 400)).rects;
+    expect(a.mailbox).toEqual(b.mailbox);
+    expect(a.mailbox.width).toBe(32);
+    expect(a.detail.height).toBe(6);
+  });
+
+  it('below 200 columns the transcript keeps its share (the cap only trims empty width)', () => {
+    expect(layoutFor(120, 40, holding(2)).rects.transcript.width).toBe(69);
+    expect(layoutFor(160, 45, holding(2)).rects.transcript.width).toBe(96);
   });
 });

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { cells, clipText, fmtBytes, fmtDuration, keepVisible, type Row, wrap } from '../../src/ui/format.js';
 import { tagged } from '../../src/ui/frame.js';
 import { layoutFor } from '../../src/ui/layout.js';
-import { helpRows, mailboxPane, phaseStrip, sessionsPane, statusLine } from '../../src/ui/panes.js';
+import {
+  helpRows,
+  layoutContent,
+  mailboxPane,
+  phaseStrip,
+  sessionsPane,
+  statusLine,
+} from '../../src/ui/panes.js';
 import { reduce } from '../../src/ui/reducer.js';
 import { detailPane, transcriptPane } from '../../src/ui/transcript.js';
 import { afterCapture, apply, ev, live, txEvent } from './helpers.js';
@@ -74,6 +81,16 @@ describe('the mailbox pane', () => {
   it('says nothing is known before the server said anything', () => {
     const m = lines(mailboxPane(at(txEvent('s1', 1, 'NOOP')), 40, 6).rows);
     expect(m[1]).toMatch(/^nothing known yet/);
+  });
+});
+
+describe('layoutContent (what the layout fits the panes to)', () => {
+  it('counts the rows the session list and the mailbox draw', () => {
+    expect(layoutContent(live())).toEqual({ sessions: 2, mailbox: 1 }); // header + "no sessions yet"
+    const s = afterCapture('seed-download-and-delete.jsonl');
+    expect(layoutContent(s)).toEqual({ sessions: 2, mailbox: 4 }); // header + s1; header, 2 messages, footer
+    expect(lines(sessionsPane(s, 100, 20, 0).rows)).toHaveLength(2);
+    expect(lines(mailboxPane(s, 40, 20).rows)).toHaveLength(4);
   });
 });
 
