@@ -7,13 +7,15 @@ import { CliError } from './errors.js';
 
 /**
  * Feeds every record of every capture to a fresh analyzer per file and hands each event to `sink`.
- * `session` limits the output to one session id; naming one that no file holds is an error.
+ * `session` limits the output to one session id; naming one that no file holds is an error. `fileDone` is
+ * called after each file's last event.
  */
 export async function analyzeCaptures(
   files: readonly string[],
   session: string | undefined,
   sink: (e: EngineEvent, file: string) => Promise<void> | void,
   warn: (message: string) => void,
+  fileDone: (file: string) => Promise<void> | void = () => {},
 ): Promise<void> {
   let found = session === undefined;
   for (const file of files) {
@@ -30,6 +32,7 @@ export async function analyzeCaptures(
       if (e.type === 'summary') found = true;
       await sink(e, file);
     }
+    await fileDone(file);
   }
   if (!found) throw new CliError(`no session "${session}" in ${files.join(', ')}`);
 }

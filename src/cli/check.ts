@@ -1,21 +1,54 @@
-/** `pop3scope check CAPTURE…`: lists violations and exits 1 when any is an error (for CI jobs). */
+/** `pop3scope check CAPTURE… [--format text|json]`: lists violations and exits 1 when any is an error (for CI jobs). */
 import type { Command } from 'commander';
 import type { Violation } from '../analysis/types.js';
+import type { Severity } from '../protocol/violations.js';
 import { violationLine } from '../render/text.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
 
-export async function runCheck(
-  files: string[],
-  options: { session?: string },
-  out = new Output(),
-): Promise<number> {
+const FORMATS = ['text', 'json'] as const;
+
+interface CheckOptions {
+  session?: string;
+  format?: string;
+}
+
+/** What one file's check found (the JSON object of --format json, docs/json-output.md). */
+interface FileResult {
+  file: string;
+  sessions: number;
+  /** Counts per violation code. */
+  violations: Record<string, number>;
+  severities: Record<Severity, number>;
+  /** What `check` of this file alone exits with: 1 when any error-severity violation exists. */
+  exit: 0 | 1;
+}
+
+const fresh = (file: string): FileResult => ({
+  file: file === '-' ? 'stdin' : file,
+  sessions: 0,
+  violations: {},
+  severities: { error: 0, warning: 0, info: 0 },
+  exit: 0,
+});
+
+export async function runCheck(files: string[], options: CheckOptions, out = new Output()): Promise<number> {
+  const format = options.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+  const json = format === 'json';
   const counts = { error: 0, warning: 0, info: 0 };
   let sessions = 0;
+  let current: FileResult | null = null;
   const report = async (file: string, session: string, seq: number | null, v: Violation) => {
     counts[v.severity]++;
-    await out.lines([`${file}: session ${session}${seq === null ? '' : ` #${seq}`}: ${violationLine(v)}`]);
+    current ??= fresh(file);
+    current.severities[v.severity]++;
+    current.violations[v.code] = (current.violations[v.code] ?? 0) + 1;
+    if (v.severity === 'error') current.exit = 1;
+    if (!json)
+      await out.lines([`${file}: session ${session}${seq === null ? '' : ` #${seq}`}: ${violationLine(v)}`]);
   };
   await analyzeCaptures(
     files,
@@ -24,13 +57,23 @@ export async function runCheck(
       if (e.type === 'transaction')
         for (const v of e.tx.violations) await report(file, e.session, e.tx.seq, v);
       if (e.type === 'violation') await report(file, e.session, null, e.violation);
-      if (e.type === 'summary') sessions++;
+      if (e.type === 'summary') {
+        sessions++;
+        current ??= fresh(file);
+        current.sessions++;
+      }
     },
     (m) => process.stderr.write(`pop3scope: warning: ${m}\n`),
+    async (file) => {
+      // One object per file, as soon as the file is read: a CI log shows progress over many files.
+      if (json) await out.lines([JSON.stringify(current ?? fresh(file))]);
+      current = null;
+    },
   );
-  await out.lines([
-    `${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info in ${sessions} session(s)`,
-  ]);
+  if (!json)
+    await out.lines([
+      `${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info in ${sessions} session(s)`,
+    ]);
   return counts.error > 0 ? 1 : 0;
 }
 
@@ -42,6 +85,7 @@ export function registerCheck(program: Command): void {
     )
     .argument('<capture...>', 'capture files to read ("-" reads stdin)')
     .option('-s, --session <id>', 'only this session')
+    .option('-f, --format <format>', 'text, or json (one object per file, for CI)', 'text')
     .addHelpText(
       'after',
       `
@@ -49,9 +93,10 @@ Exit status: 0 no errors (warnings allowed), 1 at least one error, 2 unreadable 
 
 Examples:
   pop3scope check captures/*.jsonl
-  pop3scope check nightly.jsonl || echo "the server broke POP3"`,
+  pop3scope check nightly.jsonl || echo "the server broke POP3"
+  pop3scope check --format json captures/*.jsonl | jq -c 'select(.exit != 0) | {file, violations}'`,
     )
-    .action(async (files: string[], options: { session?: string }) => {
+    .action(async (files: string[], options: CheckOptions) => {
       const code = await runCheck(files, options);
       if (code !== 0) throw new CliError('', code);
     });

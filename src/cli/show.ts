@@ -1,7 +1,7 @@
 /** `pop3scope show CAPTURE… [--session ID] [--format text|json|markdown]`: the offline viewer. */
 import type { Command } from 'commander';
 import type { EngineEvent, Violation } from '../analysis/types.js';
-import { jsonLine } from '../render/json.js';
+import { jsonRecord } from '../render/json.js';
 import { markdownReport } from '../render/markdown.js';
 import { COLOUR, PLAIN } from '../render/style.js';
 import { TranscriptPrinter } from '../render/text.js';
@@ -18,6 +18,8 @@ interface ShowOptions {
   color?: boolean;
 }
 
+const shown = (file: string) => (file === '-' ? 'stdin' : file);
+
 interface Pending {
   printer: TranscriptPrinter;
   lines: string[];
@@ -32,10 +34,17 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
   const sessions = new Map<string, Pending>();
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
 
+  // With several captures, every session says which one it came from (ids repeat across files).
+  const several = files.length > 1;
   const sink = async (e: EngineEvent, file: string) => {
     if (format === 'json') {
-      const line = jsonLine(e);
-      if (line) await out.lines([line]);
+      const record = jsonRecord(e);
+      if (record)
+        await out.lines([
+          JSON.stringify(
+            several ? { type: record.type, session: record.session, file: shown(file), ...record } : record,
+          ),
+        ]);
       return;
     }
     // Text and Markdown group each session's lines and print them when the session ends.
@@ -58,10 +67,13 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
     }
     sessions.delete(key);
     const s = e.summary;
-    const head = pending.printer.header(s.session, s.client, s.upstream, s.startedAt);
+    const from = several ? shown(file) : undefined;
+    const head = pending.printer.header(s.session, s.client, s.upstream, s.startedAt, from);
     const all = [...head, ...pending.lines, ...pending.printer.event(e)];
     if (format === 'markdown')
-      await out.lines([markdownReport({ summary: s, lines: all, violations: pending.violations })]);
+      await out.lines([
+        markdownReport({ summary: s, lines: all, violations: pending.violations, file: from }),
+      ]);
     else await out.lines([...all, '']);
   };
   await analyzeCaptures(files, options.session, sink, warn);

@@ -7,6 +7,8 @@ export interface SessionReport {
   readonly lines: readonly string[];
   /** Every violation with the transaction it belongs to (null: the session). */
   readonly violations: readonly { readonly seq: number | null; readonly violation: Violation }[];
+  /** The capture the session came from, when several were read. */
+  readonly file?: string;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -17,7 +19,7 @@ export function markdownReport(report: SessionReport): string {
   out.push(`### POP3 session ${s.session}${s.user ? ` (user ${cell(s.user)})` : ''}`);
   out.push('');
   out.push(
-    `client ${s.client ?? '?'} → server ${s.upstream ?? '?'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · ${(s.durationMs / 1000).toFixed(3)} s`,
+    `client ${s.client ?? '?'} → server ${s.upstream ?? '?'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · ${(s.durationMs / 1000).toFixed(3)} s${report.file === undefined ? '' : ` · file ${cell(report.file)}`}`,
   );
   out.push('');
   // A fence longer than any backtick run inside keeps the block intact.
