@@ -13,9 +13,37 @@ const refused = (tx: RawTransaction) =>
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function ok(tx: RawTransaction, yes: string, no?: string): string {
-  if (tx.response.status === null)
-    return `${yes.split('.')[0]}. The connection ended before the server answered.`;
   return tx.response.status === '+OK' ? yes : (no ?? refused(tx));
+}
+
+/** What the client asked for, said without claiming that it happened: for commands that got no answer. */
+const ASKS: Record<string, (tx: RawTransaction) => string> = {
+  USER: (tx) => `names the mailbox "${arg(tx, 0)}"`,
+  PASS: () => 'sends its password (hidden here)',
+  APOP: (tx) => `logs in as "${arg(tx, 0)}" with APOP`,
+  AUTH: (tx) => (tx.sasl ? `authenticates with SASL ${tx.sasl.mechanism}` : 'asks for the SASL mechanisms'),
+  STLS: () => 'asks to switch to TLS',
+  CAPA: () => 'asks what the server can do',
+  STAT: () => 'asks for the maildrop status',
+  LIST: (tx) =>
+    tx.command?.args.length ? `asks for the size of message ${arg(tx, 0)}` : 'asks for the list of messages',
+  RETR: (tx) => `asks for message ${arg(tx, 0)}`,
+  DELE: (tx) => `asks to mark message ${arg(tx, 0)} for deletion`,
+  NOOP: () => 'checks that the server is still there',
+  RSET: () => 'asks to take back every deletion mark',
+  TOP: (tx) => `asks for the headers and first ${arg(tx, 1)} line(s) of message ${arg(tx, 0)}`,
+  UIDL: (tx) =>
+    tx.command?.args.length ? `asks for the unique id of message ${arg(tx, 0)}` : 'asks for the unique ids',
+  QUIT: () => 'asks to end the session',
+};
+
+/** A command that got no valid answer: what was asked, and that nothing is known to have happened. */
+function unanswered(tx: RawTransaction): string {
+  const verb = tx.command!.verb;
+  const asks = ASKS[verb]?.(tx) ?? `sent "${verb}"`;
+  if (tx.response.at !== null && tx.response.text)
+    return `The client ${asks}. The server answered with a line that is neither +OK nor -ERR: "${tx.response.text}".`;
+  return `The client ${asks}. The connection ended before the server answered: nothing came back, and nothing is known to have changed.`;
 }
 
 const EXPLAIN: Record<string, Explainer> = {
@@ -141,6 +169,7 @@ export function explain(tx: RawTransaction, box: Mailbox): string {
     }
     return 'The server sent this while no command was waiting for an answer.';
   }
+  if (tx.response.status === null) return unanswered(tx);
   const verb = tx.command.verb;
   const explainer = EXPLAIN[verb];
   if (explainer) return explainer(tx, box);

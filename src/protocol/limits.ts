@@ -27,6 +27,13 @@ export const MAX_KEPT_LINE = 8 * 1024;
  */
 export const MAX_GATED_LINE = 64 * 1024;
 
+/**
+ * How many octets may queue behind a line whose secrecy is still undecided (the engine hands its output on in
+ * arrival order). Past this the line is masked as it stands: a peer that never ends a line while the other
+ * side streams cannot grow memory without bound.
+ */
+export const MAX_HELD_BEHIND = 1024 * 1024;
+
 /** How many octets of a multi-line body (RETR, TOP) are kept as a preview; the rest is counted only. */
 export const BODY_PREVIEW_OCTETS = 2 * 1024;
 

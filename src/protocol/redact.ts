@@ -8,12 +8,20 @@
  */
 
 const STAR = 0x2a;
+const CR = 0x0d;
 /** The mask of a non-ASCII byte. Not valid UTF-8 on its own, so a capture stores such chunks as base64. */
 export const NON_ASCII_MASK = 0xaa;
 
-/** Masks every byte of `bytes` in place. */
+/**
+ * Masks every byte of `bytes` in place, except CR. A bare CR inside a line is a conformance fact the engine
+ * reports (POP3_BARE_LINE_ENDING); keeping it lets the replay of a capture report exactly what the live
+ * session did, at the cost of showing where in a secret a CR sat.
+ */
 export function maskInPlace(bytes: Uint8Array, from = 0, to = bytes.length): void {
-  for (let i = from; i < to; i++) bytes[i] = bytes[i]! < 0x80 ? STAR : NON_ASCII_MASK;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if (b !== CR) bytes[i] = b < 0x80 ? STAR : NON_ASCII_MASK;
+  }
 }
 
 /** A masked copy of `bytes`. */
@@ -23,11 +31,14 @@ export function masked(bytes: Uint8Array): Buffer {
   return copy;
 }
 
-/** True when every byte is a mask byte: the value was redacted (here or before it was stored). */
+/** True when every byte is a mask byte (or a kept CR): the value was redacted (here or before it was stored). */
 export function isMasked(bytes: Uint8Array): boolean {
-  if (bytes.length === 0) return false;
-  for (const b of bytes) if (b !== STAR && b !== NON_ASCII_MASK) return false;
-  return true;
+  let mask = false;
+  for (const b of bytes) {
+    if (b === STAR || b === NON_ASCII_MASK) mask = true;
+    else if (b !== CR) return false;
+  }
+  return mask;
 }
 
 /** How a redacted value is shown: its length and whether it held non-ASCII bytes, never the value. */

@@ -24,6 +24,8 @@ export interface Mechanism {
   userOf?(decoded: Buffer, step: SaslStep): string | undefined;
   /** True when server challenges can hold secrets, so they are masked too. */
   readonly serverSecrets?: boolean;
+  /** The security layer a (masked, decoded) client response asks for, if any: the stream is opaque after it. */
+  securityLayer?(decoded: Buffer): string | undefined;
 }
 
 const NUL = 0;
@@ -37,9 +39,12 @@ function showValue(bytes: Buffer): string {
   return isMasked(bytes) ? describeRedacted(bytes) : quoted(bytes);
 }
 
-/** Masks the value of each `key=` field (until `sep`) in a decoded message. */
+/**
+ * Masks the value of each `key=` field (until `sep`) in a decoded message. Keys match in any case: a client
+ * that writes "Auth=" still sends its token.
+ */
 function maskFields(decoded: Buffer, keys: readonly string[], sep: number): void {
-  const text = decoded.toString('latin1');
+  const text = decoded.toString('latin1').toLowerCase();
   for (const key of keys) {
     for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at)) {
       const fieldStart = at === 0 || decoded[at - 1] === sep || decoded[at - 1] === 0x20;
@@ -118,13 +123,15 @@ const CRAM_MD5: Mechanism = {
 /** XOAUTH2 (`user=U^Aauth=Bearer T^A^A`) and OAUTHBEARER (RFC 7628: `n,a=U,^Aauth=Bearer T^A^A`). */
 const OAUTH: Mechanism = {
   maskClient(decoded) {
-    maskFields(decoded, ['auth='], 0x01);
+    // Without an auth= field the response is nothing we can read: all of it may be the token.
+    if (!/(?:^|[\x01,])auth=/i.test(decoded.toString('latin1'))) maskInPlace(decoded);
+    else maskFields(decoded, ['auth='], 0x01);
   },
   maskServer: nothing,
   showClient(decoded) {
     const text = decoded.toString('utf8');
     const user = /(?:^|\x01)user=([^\x01]*)/.exec(text)?.[1] ?? /(?:^|,)a=([^,]*)/.exec(text)?.[1];
-    const auth = decoded.indexOf('auth=');
+    const auth = decoded.toString('latin1').toLowerCase().indexOf('auth=');
     let token = '';
     if (auth !== -1) {
       let end = decoded.indexOf(0x01, auth);
@@ -140,7 +147,11 @@ const OAUTH: Mechanism = {
   },
 };
 
-/** SCRAM-* (RFC 5802): the client proof p= and the server signature v= are secret. */
+/**
+ * SCRAM-* (RFC 5802): the client proof p= and the server signature v= are secret. The user is the n= of the
+ * client-first message (after the GS2 header, whose a= is an authorization identity), with "=2C" and "=3D"
+ * decoded (§5.1).
+ */
 const SCRAM: Mechanism = {
   serverSecrets: true,
   maskClient(decoded) {
@@ -150,7 +161,12 @@ const SCRAM: Mechanism = {
     maskFields(decoded, ['v='], 0x2c);
   },
   showClient(decoded) {
-    return decoded.toString('utf8').replace(/(^|,)p=[^,]*/g, (_m, pre) => `${pre}p=<redacted>`);
+    return decoded.toString('utf8').replace(/(^|,)p=[^,]*/gi, (_m, pre) => `${pre}p=<redacted>`);
+  },
+  userOf(decoded, step) {
+    if (step.index !== 0) return undefined;
+    const name = /^[nyp][^,]*,[^,]*,n=([^,]*)/.exec(decoded.toString('utf8'))?.[1];
+    return name?.replace(/=2C/gi, ',').replace(/=3D/gi, '=');
   },
 };
 
@@ -164,7 +180,19 @@ const DIGEST_MD5: Mechanism = {
     maskFields(decoded, ['rspauth='], 0x2c);
   },
   showClient(decoded) {
-    return decoded.toString('utf8').replace(/(^|,)response=[^,]*/g, (_m, pre) => `${pre}response=<redacted>`);
+    return decoded
+      .toString('utf8')
+      .replace(/(^|,)response=[^,]*/gi, (_m, pre) => `${pre}response=<redacted>`);
+  },
+  userOf(decoded) {
+    const m = /(?:^|,)\s*username\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))/i.exec(decoded.toString('utf8'));
+    if (!m) return undefined;
+    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!.trim();
+  },
+  securityLayer(decoded) {
+    // RFC 2831 §2.1.2: qop "auth-int" and "auth-conf" wrap everything after the exchange in a security layer.
+    const qop = /(?:^|,)\s*qop\s*=\s*"?([a-z-]+)/i.exec(decoded.toString('latin1'))?.[1]?.toLowerCase();
+    return qop === 'auth-int' || qop === 'auth-conf' ? qop : undefined;
   },
 };
 

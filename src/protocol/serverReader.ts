@@ -7,6 +7,7 @@
 import { BodyScanner } from './bodyScanner.js';
 import { MAX_LISTING_LINES, MAX_LISTING_OCTETS } from './limits.js';
 import { type Line, LineBuffer } from './lineBuffer.js';
+import { maskInPlace } from './redact.js';
 import { parseStatusLine } from './response.js';
 import type { OpenTransaction, Pop3Session } from './session.js';
 
@@ -24,11 +25,14 @@ export class ServerReader {
   /** Stream offset just past the line (or body part) being handled: where a finished response ends. */
   private lineEnd = 0;
   private injectionFlagged = false;
+  /** The unfinished line was masked whole before it ended (held too long, or too long to keep). */
+  private forced = false;
 
   constructor(private readonly session: Pop3Session) {}
 
   /** Where undecided bytes begin: only a SASL challenge of a secret-bearing mechanism is ever held. */
   undecidedFrom(): number {
+    if (this.forced) return Number.POSITIVE_INFINITY;
     if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret())
       return this.lineStart;
     return Number.POSITIVE_INFINITY;
@@ -46,12 +50,23 @@ export class ServerReader {
     this.current = null;
     this.body = null;
     this.injectionFlagged = false;
+    this.forced = false;
     this.lineStart = this.session.offset('s2c');
+  }
+
+  /**
+   * The unfinished line, held because it may be a secret-bearing challenge, is masked whole as it stands and
+   * as the rest of it arrives: it held the output back too long, or grew longer than a line is kept.
+   */
+  forceMask(): void {
+    if (this.mode !== 'line' || this.lines.pending === 0 || this.forced) return;
+    this.forced = true;
+    this.session.maskServerRange(this.lineStart, this.session.offset('s2c'));
   }
 
   receive(chunk: Buffer, base: number, t: number): void {
     let pos = 0;
-    while (pos < chunk.length) {
+    while (pos < chunk.length && !this.session.opaqueNow) {
       if (this.mode === 'stls') {
         // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
         if (!this.injectionFlagged)
@@ -71,11 +86,15 @@ export class ServerReader {
         continue;
       }
       const { end, line } = this.lines.push(chunk, pos);
+      if (this.forced) this.session.maskServerRange(base + pos, line ? base + end - 1 : base + end);
+      else if (!line && this.mode === 'line' && this.lines.overflowing && this.session.serverLinesSecret())
+        this.forceMask();
       if (line) {
         this.lineEnd = base + end;
         if (this.mode === 'listing') this.listingLine(line, t);
         else this.statusLine(line, t);
         this.lineStart = base + end;
+        this.forced = false;
       }
       pos = end;
     }
@@ -122,9 +141,11 @@ export class ServerReader {
     // The greeting comes first even when the client spoke before it (commands sent early wait their turn).
     const tx = session.greeted ? (session.outstanding[0] ?? session.unsolicited(t)) : session.unsolicited(t);
     const content = Buffer.from(line.content);
+    if (this.forced) maskInPlace(content);
     const first = content[0];
-    const isChallenge =
-      tx.sasl?.outcome === null && first === 0x2b && (content.length === 1 || content[1] === 0x20);
+    const plus = first === 0x2b && (content.length === 1 || content[1] === 0x20);
+    const isChallenge = tx.sasl?.outcome === null && plus;
+    if (plus && !isChallenge) session.continuation();
     if (tx.response.at === null) tx.response.at = t;
     if (tx.wire.s2cStart < 0) tx.wire.s2cStart = this.lineStart;
     session.lineViolations(tx, line, 'server');

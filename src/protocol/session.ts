@@ -11,6 +11,7 @@ import {
   maskCommand,
   maskSaslChallenge,
   maskSaslResponse,
+  overflowSecretStart,
   secretStart,
   showCommand,
   showSaslChallenge,
@@ -19,6 +20,7 @@ import {
 import { type CommandSpec, checkArguments, lookupCommand, type Phase } from './commands.js';
 import {
   MAX_COMMAND_LINE,
+  MAX_HELD_BEHIND,
   MAX_OUTSTANDING_COMMANDS,
   MAX_RESPONSE_LINE,
   MAX_SASL_STEPS,
@@ -26,7 +28,9 @@ import {
   MAX_VIOLATIONS_PER_TRANSACTION,
 } from './limits.js';
 import { type Line, LineBuffer } from './lineBuffer.js';
-import { maskInPlace } from './redact.js';
+import { OrderedOutput } from './output.js';
+import { isMasked, maskInPlace } from './redact.js';
+import { SecretGuard } from './secretGuard.js';
 import { ServerReader } from './serverReader.js';
 import { RedactingTap } from './tap.js';
 import type {
@@ -46,19 +50,20 @@ export interface OpenTransaction extends RawTransaction {
   saslClientSteps: number;
 }
 
-const STAR_1 = Buffer.from('*');
-
 export class Pop3Session {
-  private readonly events: ProtocolEvent[] = [];
   private readonly taps = { c2s: new RedactingTap(), s2c: new RedactingTap() };
+  /** Everything handed on, in arrival order (chunks held while undecided, the events they caused behind). */
+  private readonly out = new OrderedOutput(this.taps);
+  /** Whether a bare client line may be a credential now. */
+  readonly guard = new SecretGuard();
   private readonly clientLines = new LineBuffer();
   /** Offset in the client stream where the unfinished client line began. */
   private clientLineStart = 0;
   /** For an overflowing client line: stream offset from which it is masked, or -1. */
   private clientOverflowSecret = -1;
   private clientOverflowDecided = false;
-  /** In an overflowing secret line, a CR that ended the last chunk: masked or kept once the next byte shows. */
-  private clientPendingCR = -1;
+  /** The unfinished client line was masked whole before it ended (it held the output back too long). */
+  private clientForced = false;
   private clientInjectionFlagged = false;
   private readonly server: ServerReader;
   /** Commands waiting for their response, oldest first. */
@@ -76,6 +81,8 @@ export class Pop3Session {
   private ended = false;
   private lastCompleted: RawTransaction | null = null;
   private pipeliningFlagged = false;
+  /** Commands pipelined while a CAPA answer was on its way, judged when it arrives. */
+  private readonly pipelineDeferred: OpenTransaction[] = [];
 
   /** @param digests compute a SHA-256 of every RETR/TOP body (for replay comparisons; costs some speed). */
   constructor(readonly digests = false) {
@@ -90,19 +97,11 @@ export class Pop3Session {
     if (this.ended || bytes.length === 0) return this.drain();
     const tap = this.taps[dir];
     const base = tap.offset;
-    const mark = this.events.length;
-    tap.begin(bytes, t);
-    if (this.opaque) {
-      this.releaseData(dir, Number.POSITIVE_INFINITY);
-      return this.drain();
-    }
+    // Queued before the events it causes: sinks see the bytes before the transactions they complete.
+    this.out.pushChunk(dir, tap.begin(bytes, t));
+    if (this.opaque) return this.drain();
     if (dir === 'c2s') this.receiveClient(bytes, base, t);
     else this.server.receive(bytes, base, t);
-    // Sinks see the bytes before the transactions they complete.
-    const parsed = this.events.splice(mark);
-    this.releaseData('c2s', this.clientUndecidedFrom());
-    this.releaseData('s2c', this.server.undecidedFrom());
-    this.events.push(...parsed);
     return this.drain();
   }
 
@@ -113,17 +112,14 @@ export class Pop3Session {
     this.server.reset();
     // An unfinished cleartext client line is never parsed; it is hidden, as it may hold a secret.
     const unfinished = this.clientLines.pending;
-    if (unfinished > 0) this.taps.c2s.mask(this.taps.c2s.offset - unfinished, Buffer.alloc(unfinished, 0x2a));
+    if (unfinished > 0) this.taps.c2s.maskRange(this.taps.c2s.offset - unfinished, this.taps.c2s.offset);
     this.clientLines.flush();
-    this.clientPendingCR = -1;
-    this.clientOverflowDecided = false;
-    this.clientOverflowSecret = -1;
+    this.resetClientLine();
     this.clientLineStart = this.taps.c2s.offset;
-    this.releaseData('c2s', Number.POSITIVE_INFINITY);
     this.opaque = info.visibility === 'opaque';
     // RFC 2595 §4: after TLS both sides forget what CAPA said.
     this.capabilities = null;
-    this.events.push({ type: 'tls', t, info });
+    this.out.push({ type: 'tls', t, info });
     return this.drain();
   }
 
@@ -137,12 +133,10 @@ export class Pop3Session {
       for (const tx of this.outstanding.splice(0)) {
         tx.endedAt = t;
         this.addViolation(tx, 'POP3_NO_RESPONSE', `${tx.command?.verb ?? 'greeting'} got no response`);
-        this.events.push({ type: 'transaction', tx });
+        this.out.push({ type: 'transaction', tx });
       }
     }
     this.ended = true;
-    this.releaseData('c2s', Number.POSITIVE_INFINITY);
-    this.releaseData('s2c', Number.POSITIVE_INFINITY);
     return this.drain();
   }
 
@@ -150,7 +144,7 @@ export class Pop3Session {
 
   private receiveClient(chunk: Buffer, base: number, t: number): void {
     let pos = 0;
-    while (pos < chunk.length) {
+    while (pos < chunk.length && !this.opaque) {
       if (this.stlsPending) {
         const n = chunk.length - pos;
         // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
@@ -168,50 +162,53 @@ export class Pop3Session {
       }
       const wasOverflowing = this.clientLines.overflowing;
       const { end, line } = this.clientLines.push(chunk, pos);
-      if (!line && this.clientLines.overflowing) this.overflowClient(wasOverflowing, base + pos, base + end);
+      if (!line && (this.clientLines.overflowing || this.clientForced))
+        this.overflowClient(wasOverflowing || this.clientForced, base + pos, base + end);
       if (line) {
         this.clientLine(line, t, base + end - endingLength(line));
         this.clientLineStart = base + end;
-        this.clientOverflowSecret = -1;
-        this.clientOverflowDecided = false;
-        this.clientPendingCR = -1;
+        this.resetClientLine();
       }
       pos = end;
     }
   }
 
+  private resetClientLine(): void {
+    this.clientOverflowSecret = -1;
+    this.clientOverflowDecided = false;
+    this.clientForced = false;
+  }
+
   /**
-   * A client line too long to keep: decide once what is secret, then mask every further byte as it comes. A CR
-   * at the end of a chunk is held back: it is the line ending if an LF follows, and secret content if not.
+   * A client line too long to keep: decide once what is secret, then mask every further byte as it comes (a
+   * CR is never masked, so the one of a CRLF that ends the line needs no holding back).
    */
   private overflowClient(wasOverflowing: boolean, from: number, to: number): void {
     if (!this.clientOverflowDecided) {
       this.clientOverflowDecided = true;
       const sasl = this.saslTransaction() !== undefined;
-      const start = sasl ? 0 : secretStart(this.clientLines.peek());
+      const start = sasl ? 0 : overflowSecretStart(this.clientLines.peek(), this.guard.armed);
       this.clientOverflowSecret = start < 0 ? -1 : this.clientLineStart + start;
-      if (this.clientOverflowSecret >= 0) this.maskOverflow(this.clientOverflowSecret, this.taps.c2s.offset);
+      if (this.clientOverflowSecret >= 0)
+        this.taps.c2s.maskRange(this.clientOverflowSecret, this.taps.c2s.offset);
       return;
     }
-    if (wasOverflowing && this.clientOverflowSecret >= 0) this.maskOverflow(from, to);
+    if (wasOverflowing && this.clientOverflowSecret >= 0) this.taps.c2s.maskRange(from, to);
   }
 
-  private maskOverflow(from: number, to: number): void {
-    const tap = this.taps.c2s;
-    if (this.clientPendingCR >= 0) tap.mask(this.clientPendingCR, STAR_1);
-    this.clientPendingCR = -1;
-    let end = to;
-    if (end > from && tap.byteAt(end - 1) === 0x0d) {
-      end--;
-      this.clientPendingCR = end;
-    }
-    if (end > from) tap.mask(from, Buffer.alloc(end - from, 0x2a));
+  /**
+   * The unfinished client line has held the output back too long (MAX_HELD_BEHIND): it is masked whole from
+   * here on, decided without its end. Both the live view and a replay then parse the same masked line.
+   */
+  private forceClientLine(): void {
+    this.clientForced = true;
+    this.clientOverflowDecided = true;
+    this.clientOverflowSecret = this.clientLineStart;
+    this.taps.c2s.maskRange(this.clientLineStart, this.taps.c2s.offset);
   }
 
   private clientUndecidedFrom(): number {
-    if (this.clientLines.pending === 0) return Number.POSITIVE_INFINITY;
-    if (this.clientOverflowDecided)
-      return this.clientPendingCR >= 0 ? this.clientPendingCR : Number.POSITIVE_INFINITY;
+    if (this.clientLines.pending === 0 || this.clientOverflowDecided) return Number.POSITIVE_INFINITY;
     return this.clientLineStart;
   }
 
@@ -219,13 +216,13 @@ export class Pop3Session {
   private clientLine(line: Line, t: number, contentEnd: number): void {
     const content = Buffer.from(line.content);
     const sasl = this.saslTransaction();
-    if (line.overflow) {
-      // Not kept whole, so not decodable: everything from where a secret may start is hidden.
-      const from = sasl ? 0 : secretStart(content);
+    if (line.overflow || this.clientForced) {
+      // Not kept whole (or masked before its end), so not decodable: everything from where a secret may
+      // start is hidden.
+      const from = this.clientForced || sasl ? 0 : overflowSecretStart(content, this.guard.armed);
       if (from >= 0) {
         maskInPlace(content, from);
-        const at = this.clientLineStart + from;
-        if (contentEnd > at) this.taps.c2s.mask(at, Buffer.alloc(contentEnd - at, 0x2a));
+        this.taps.c2s.maskRange(this.clientLineStart + from, contentEnd);
       }
     } else if (sasl) {
       maskSaslResponse(content, sasl.sasl!.mechanism, {
@@ -233,9 +230,9 @@ export class Pop3Session {
         challenge: sasl.saslChallenge,
       });
     } else {
-      maskCommand(content);
+      maskCommand(content, this.guard.armed);
     }
-    if (!line.overflow) this.taps.c2s.mask(this.clientLineStart, content);
+    if (!line.overflow && !this.clientForced) this.taps.c2s.mask(this.clientLineStart, content);
     if (sasl) {
       this.lineViolations(sasl, line, 'client');
       this.saslClientStep(sasl, content, t);
@@ -284,7 +281,7 @@ export class Pop3Session {
       this.addViolation(tx, 'POP3_COMMAND_TOO_LONG', `${line.octets} octets`);
     }
     if (!spec) {
-      this.addViolation(tx, 'POP3_UNKNOWN_COMMAND', shown.verb === '' ? 'empty line' : `"${shown.verb}"`);
+      this.addViolation(tx, 'POP3_UNKNOWN_COMMAND', unknownDetail(shown.verb));
     } else {
       const problem = checkArguments(spec, shown.rawArgs);
       if (problem) this.addViolation(tx, 'POP3_INVALID_ARGUMENT', problem);
@@ -296,7 +293,8 @@ export class Pop3Session {
       if (shown.rawArgs.length > 1) this.saslClientStep(tx, Buffer.from(shown.rawArgs[1]!, 'latin1'), t);
     }
     if (spec?.verb === 'STLS') this.stlsPending = true;
-    this.events.push({ type: 'command', seq: tx.seq, command });
+    if (spec) this.guard.command(spec.verb, tx.seq);
+    this.out.push({ type: 'command', seq: tx.seq, command });
     if (this.outstanding.length >= MAX_OUTSTANDING_COMMANDS) {
       if (this.untracked++ === 0)
         this.sessionViolation(
@@ -309,15 +307,42 @@ export class Pop3Session {
     this.outstanding.push(tx);
   }
 
+  /**
+   * RFC 2449 §6.6: a client may pipeline once the server lists PIPELINING. A command sent while a CAPA answer
+   * is still on its way is judged by that answer, when it arrives: a client that sends CAPA and USER in one
+   * write to a server that lists PIPELINING did the server no harm.
+   */
   private checkPipelining(tx: OpenTransaction): void {
     if (this.pipeliningFlagged || this.capabilities?.has('PIPELINING')) return;
+    if (this.outstanding.some((o) => o.spec?.verb === 'CAPA')) {
+      if (this.pipelineDeferred.length < MAX_OUTSTANDING_COMMANDS) this.pipelineDeferred.push(tx);
+      return;
+    }
+    this.flagPipelining(
+      tx,
+      this.capabilities ? 'CAPA did not list PIPELINING' : 'the client never asked CAPA',
+    );
+  }
+
+  private flagPipelining(tx: OpenTransaction, why: string): void {
     this.pipeliningFlagged = true;
-    const why = this.capabilities ? 'CAPA did not list PIPELINING' : 'the client never asked CAPA';
     this.addViolation(
       tx,
       'POP3_PIPELINING_NOT_ADVERTISED',
       `${tx.command?.verb} was sent before earlier responses arrived; ${why}`,
     );
+  }
+
+  /** A CAPA answer arrived: the commands pipelined while it was on its way are judged by it. */
+  private judgeDeferredPipelining(capa: OpenTransaction): void {
+    const waiting = this.pipelineDeferred.splice(0).filter((tx) => tx.seq > capa.seq);
+    if (waiting.length === 0 || this.pipeliningFlagged || this.capabilities?.has('PIPELINING')) return;
+    const why =
+      capa.response.status === '+OK'
+        ? 'it was sent before the CAPA answer arrived, and CAPA did not list PIPELINING'
+        : 'it was sent before the CAPA answer arrived, and CAPA was refused';
+    const first = waiting.find((tx) => this.outstanding.includes(tx));
+    if (first) this.flagPipelining(first, why);
   }
 
   /** For a line too long to keep, a redacted secret is described with its real length, not the kept one. */
@@ -342,6 +367,7 @@ export class Pop3Session {
     const shown = showSaslResponse(masked, sasl.mechanism, step);
     if (shown.badBase64) this.addViolation(tx, 'POP3_SASL_BAD_BASE64', 'client response');
     if (shown.user !== undefined && sasl.user === undefined) sasl.user = shown.user;
+    if (shown.layer !== undefined) sasl.layer = shown.layer;
     this.saslStep(tx, 'client', shown.text, t);
   }
 
@@ -369,6 +395,16 @@ export class Pop3Session {
 
   maskServer(at: number, content: Buffer): void {
     this.taps.s2c.mask(at, content);
+  }
+
+  /** Masks server bytes still held, from stream offset `from` to `to`. */
+  maskServerRange(from: number, to: number): void {
+    this.taps.s2c.maskRange(from, to);
+  }
+
+  /** The server sent a "+ " continuation outside a SASL exchange: the client's next lines may be secrets. */
+  continuation(): void {
+    this.guard.continuation(this.seq);
   }
 
   /** Opens the greeting transaction, or one for data nobody asked for. */
@@ -447,15 +483,34 @@ export class Pop3Session {
       if (cancelled && status === '+OK')
         this.addViolation(tx, 'POP3_SASL_CANCEL_ACCEPTED', 'the server answered +OK');
       tx.sasl.outcome = cancelled ? 'cancelled' : status === '+OK' ? 'success' : 'failure';
+      if (tx.sasl.outcome === 'success' && tx.sasl.layer) next = this.securityLayer(tx, t, next);
     }
     if (verb === 'STLS' && status !== '+OK') this.stlsPending = false;
     if (verb === 'CAPA' && status === '+OK' && tx.response.listing) {
       this.capabilities = new Set(tx.response.listing.map((l) => l.split(' ')[0]!.toUpperCase()));
     }
+    if (verb === 'CAPA') this.judgeDeferredPipelining(tx);
+    this.guard.completed(tx.spec?.verb, tx.seq, status);
     this.lastCompleted = tx;
-    this.events.push({ type: 'transaction', tx });
+    this.out.push({ type: 'transaction', tx });
     // The phase changes because of this transaction, so it is reported after it.
     next?.();
+  }
+
+  /**
+   * A SASL security layer wraps every byte after the exchange (RFC 4422 §3.7): from here on the session is
+   * opaque, as a TLS passthrough is, and its bytes are only counted.
+   */
+  private securityLayer(tx: OpenTransaction, t: number, then: (() => void) | null): () => void {
+    return () => {
+      then?.();
+      this.opaque = true;
+      this.sessionViolation(
+        t,
+        'POP3_SASL_SECURITY_LAYER',
+        `${tx.sasl!.mechanism} negotiated qop=${tx.sasl!.layer}: the rest of the session is wrapped and not parsed`,
+      );
+    };
   }
 
   private phaseChange(to: Phase, at: number, reason: string): () => void {
@@ -487,6 +542,11 @@ export class Pop3Session {
     addTo(tx.violations, violation(code, detail));
   }
 
+  /** True once nothing more is parsed: TLS passthrough, or a SASL security layer. */
+  get opaqueNow(): boolean {
+    return this.opaque;
+  }
+
   /** The verb whose listing body the server is sending now, or null (used by `--stls strip`). */
   listingOf(): string | null {
     return this.server.listingOf;
@@ -498,22 +558,32 @@ export class Pop3Session {
   }
 
   sessionViolation(t: number, code: ViolationCode, detail?: string): void {
-    this.events.push({ type: 'violation', t, violation: violation(code, detail) });
+    this.out.push({ type: 'violation', t, violation: violation(code, detail) });
   }
 
   private setPhase(to: Phase, at: number, reason: string): void {
     const from = this.phase;
     this.phase = to;
-    this.events.push({ type: 'phase', from, to, at, reason });
+    this.out.push({ type: 'phase', from, to, at, reason });
   }
 
-  private releaseData(dir: Direction, undecidedFrom: number): void {
-    for (const { t, bytes } of this.taps[dir].release(undecidedFrom))
-      this.events.push({ type: 'data', dir, t, bytes });
-  }
-
+  /**
+   * Hands on what is decided, in arrival order. A line held undecided while more than MAX_HELD_BEHIND octets
+   * queue behind it is masked as it stands, so memory stays bounded whatever a peer sends.
+   */
   private drain(): ProtocolEvent[] {
-    return this.events.splice(0);
+    const events = this.out.flush(this.undecided());
+    if (this.out.octetsBehind() <= MAX_HELD_BEHIND) return events;
+    if (this.out.blockedBy() === 'c2s') this.forceClientLine();
+    else this.server.forceMask();
+    events.push(...this.out.flush(this.undecided()));
+    return events;
+  }
+
+  private undecided(): Record<Direction, number> {
+    if (this.ended) return { c2s: Number.POSITIVE_INFINITY, s2c: Number.POSITIVE_INFINITY };
+    if (this.opaque) return { c2s: Number.POSITIVE_INFINITY, s2c: Number.POSITIVE_INFINITY };
+    return { c2s: this.clientUndecidedFrom(), s2c: this.server.undecidedFrom() };
   }
 }
 
@@ -538,6 +608,14 @@ function addTo(list: Violation[], v: Violation): void {
     !list.some((x) => x.code === v.code && x.message === v.message)
   )
     list.push(v);
+}
+
+/** The detail of POP3_UNKNOWN_COMMAND; a line masked whole is described, never quoted. */
+function unknownDetail(verb: string): string {
+  if (verb === '') return 'empty line';
+  if (isMasked(Buffer.from(verb, 'latin1')))
+    return 'a line that may hold a credential (hidden: it came after a login step and is no known command)';
+  return `"${verb}"`;
 }
 
 /** Keeps what is shown of a command bounded (a legitimate one is under 255 octets). */

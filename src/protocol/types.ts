@@ -32,6 +32,8 @@ export interface SaslInfo {
   outcome: 'success' | 'failure' | 'cancelled' | null;
   /** The user name the exchange revealed (never a password). */
   user?: string;
+  /** The security layer the client asked for (DIGEST-MD5 qop=auth-int or auth-conf), if any. */
+  layer?: string;
 }
 
 export interface ResponseInfo {

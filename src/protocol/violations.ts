@@ -138,6 +138,13 @@ export const VIOLATIONS = {
     culprit: 'either',
     title: 'cleartext bytes followed STLS or its +OK before TLS began (the STARTTLS injection class)',
   },
+  POP3_SASL_SECURITY_LAYER: {
+    severity: 'info',
+    rfc: 'RFC 4422 §3.7',
+    culprit: 'either',
+    title:
+      'the SASL exchange negotiated a security layer: what follows it is wrapped, and opaque to pop3scope',
+  },
   POP3_TRUNCATED_RESPONSE: {
     severity: 'error',
     rfc: 'RFC 1939 §3',
@@ -206,7 +213,8 @@ export const VIOLATIONS = {
     // No RFC: the capture writer had to drop data records (its memory bound), so part of the stream is missing.
     rfc: 'docs/capture-format.md',
     culprit: 'proxy',
-    title: 'the capture is missing data here: pop3scope could not write it fast enough, so what follows may be misread',
+    title:
+      'the capture is missing data here: pop3scope could not write it fast enough, so what follows may be misread',
   },
 } as const satisfies Record<string, ViolationSpec>;
 

@@ -84,10 +84,14 @@ export function matches(step: ScriptStep, clientLine: Buffer): boolean {
   });
 }
 
-/** A client line as it may be shown: secrets masked first, then shown as `<redacted N octets>`. */
+/**
+ * A client line as it may be shown: secrets masked first, then shown as `<redacted N octets>`. A line that is
+ * not a known command may be a bare credential (a client answering a prompt the recording never made): it is
+ * masked whole, as the engine does after a login step.
+ */
 export function shownLine(line: Buffer): string {
   const masked = Buffer.from(content(line));
-  maskCommand(masked);
+  maskCommand(masked, true);
   return showCommand(masked).line;
 }
 

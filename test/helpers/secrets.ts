@@ -1,0 +1,88 @@
+/**
+ * Looking for a secret everywhere pop3scope writes: the engine's events and masked bytes, the text
+ * transcript, the JSON lines, the Markdown report, the log, the capture records, and the replay of that
+ * capture through the engine again — in plain, in hex, and in base64 at every alignment.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import type { EngineEvent } from '../../src/analysis/types.js';
+import { CaptureAnalyzer } from '../../src/capture/analyze.js';
+import { dataRecord } from '../../src/capture/format.js';
+import { logSink } from '../../src/proxy/sinks/log.js';
+import { jsonLine } from '../../src/render/json.js';
+import { markdownReport } from '../../src/render/markdown.js';
+import { TranscriptPrinter } from '../../src/render/text.js';
+import { everythingAsText, type RunResult } from './chunking.js';
+
+/**
+ * The forms a secret may take in output: itself, its hex, and the part of its base64 that depends on the
+ * secret alone, for each of the three offsets it can sit at inside a longer base64 blob (SASL PLAIN puts
+ * the password after "\0user\0").
+ */
+export function secretForms(secret: string | Buffer): string[] {
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'latin1') : secret;
+  const forms = [bytes.toString('latin1'), bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
+  for (let k = 0; k < 3; k++) {
+    const b64 = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+    // The first group mixes in the prefix (when there is one), the last the suffix and padding.
+    const core = b64.slice(k === 0 ? 0 : 4, b64.length - 4);
+    if (core.length >= 4) forms.push(core);
+  }
+  return forms;
+}
+
+/** Everything every sink writes for the events of one run, as latin1 text. */
+export function allSinksText(events: readonly EngineEvent[]): string {
+  const out: string[] = [];
+  const printer = new TranscriptPrinter({ explain: true });
+  const lines: string[] = [];
+  for (const e of events) {
+    lines.push(...printer.event(e));
+    const json = jsonLine(e);
+    if (json) out.push(json);
+  }
+  out.push(...lines);
+  const summary = events.flatMap((e) => (e.type === 'summary' ? [e.summary] : []))[0];
+  if (summary) out.push(markdownReport({ summary, lines, violations: [] }));
+  out.push(logText(events));
+  // The capture records, and what `show` makes of them.
+  const records = events.flatMap((e) =>
+    e.type === 'data' ? [dataRecord(e.session, e.t, e.dir, e.bytes)] : [],
+  );
+  out.push(...records.map((r) => JSON.stringify(r)));
+  const analyzer = new CaptureAnalyzer();
+  const again: EngineEvent[] = [];
+  for (const r of records) again.push(...analyzer.record(r));
+  again.push(...analyzer.end());
+  const printerAgain = new TranscriptPrinter({ explain: true });
+  for (const e of again) {
+    out.push(...printerAgain.event(e));
+    const json = jsonLine(e);
+    if (json) out.push(json);
+  }
+  return out.join('\n');
+}
+
+function logText(events: readonly EngineEvent[]): string {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const sink = logSink(pino({ level: 'trace' }, stream));
+  const session = events[0]?.session ?? 'test';
+  sink.open?.({ session, client: 'c', upstream: 'u', t: 0 } as never);
+  for (const e of events) sink.event?.(e);
+  return chunks.join('');
+}
+
+/** Asserts that no form of any secret appears in anything a run produced, in any sink. */
+export function expectNoSecretAnywhere(r: RunResult, secrets: readonly string[]): void {
+  const text = `${everythingAsText(r)}\n${allSinksText(r.raw)}`;
+  for (const secret of secrets)
+    for (const form of secretForms(secret))
+      expect(text.includes(form), `a form of secret ${JSON.stringify(secret)} (${form}) leaked`).toBe(false);
+}
