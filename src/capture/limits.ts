@@ -16,3 +16,10 @@ export const MAX_CAPTURE_TIME = 8.64e15;
  * the ASCII that captures mostly are).
  */
 export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Above this much waiting the writer is congested and asks the relay to pause reading until half of it is
+ * written (CaptureWriter.relieved): mail then flows at the file's speed and nothing is dropped. A quarter of
+ * MAX_PENDING_BYTES leaves room for the chunks already on their way while the relay pauses.
+ */
+export const SLOW_DOWN_AT_BYTES = MAX_PENDING_BYTES / 4;

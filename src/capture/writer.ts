@@ -15,11 +15,11 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { CAPTURE_FORMAT, type CaptureRecord, type GapRecord, headerRecord } from './format.js';
-import { MAX_PENDING_BYTES } from './limits.js';
+import { MAX_PENDING_BYTES, SLOW_DOWN_AT_BYTES } from './limits.js';
 import { CaptureError } from './reader.js';
 import { SessionNames } from './sessions.js';
 
-export { MAX_PENDING_BYTES } from './limits.js';
+export { MAX_PENDING_BYTES, SLOW_DOWN_AT_BYTES } from './limits.js';
 
 /** Records waiting longer than this are written even if few: a crash loses at most this much. */
 export const FLUSH_INTERVAL_MS = 250;
@@ -35,6 +35,8 @@ export interface CaptureWriterOptions {
   readonly now?: () => Date;
   /** The memory bound (tests use a small one). */
   readonly maxPendingBytes?: number;
+  /** Where congestion begins (tests use a small one). */
+  readonly slowDownAtBytes?: number;
 }
 
 const stderrWarning = (message: string) => process.stderr.write(`pop3scope: warning: ${message}\n`);
@@ -56,6 +58,9 @@ export class CaptureWriter {
   private readonly gaps = new Map<string, Gap>();
   private readonly dropped = { records: 0, octets: 0, sessions: new Set<string>() };
   private readonly timer: NodeJS.Timeout;
+  /** Waiting for congestion to end. */
+  private relief: (() => void)[] = [];
+  private closed = false;
 
   private constructor(
     private readonly file: FileHandle,
@@ -113,6 +118,21 @@ export class CaptureWriter {
     return this.names.nextNumber();
   }
 
+  /**
+   * Whether so much waits for the file that whoever feeds the writer should pause (the relay stops reading its
+   * sockets) until `relieved()`: backpressure slows a fast transfer to the file's speed instead of dropping.
+   */
+  get congested(): boolean {
+    return !this.failed && !this.closed && this.waiting >= this.slowDownAt;
+  }
+
+  /** Resolves once half of the congestion is written (at once if there is none, the writer failed or closed). */
+  relieved(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    void this.flush(); // whatever is queued goes out now, not at the next tick of the timer
+    return new Promise((resolve) => this.relief.push(resolve));
+  }
+
   /** Queues one record. Never throws. */
   write(record: CaptureRecord): void {
     if (this.failed) return;
@@ -156,6 +176,7 @@ export class CaptureWriter {
         );
       } finally {
         this.inFlightBytes -= size;
+        this.relieve();
       }
     });
     return this.writing;
@@ -164,6 +185,8 @@ export class CaptureWriter {
   /** Marks the gaps still open, flushes and closes the file; says how much was dropped, if anything. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closed = true;
+    this.relieve();
     for (const [session, gap] of this.gaps)
       if (!this.failed) this.queue(`${JSON.stringify({ type: 'gap', session, ...gap })}\n`);
     this.gaps.clear();
@@ -179,6 +202,17 @@ export class CaptureWriter {
       (this.o.onWarning ?? stderrWarning)(
         `capture ${this.path}: ${records} data record(s) (${octets} octets) of ${sessions.size} session(s) were not recorded; each gap is marked in the capture`,
       );
+  }
+
+  private get slowDownAt(): number {
+    return this.o.slowDownAtBytes ?? SLOW_DOWN_AT_BYTES;
+  }
+
+  /** Wakes those waiting in `relieved()` once the file has caught up by half (or will never catch up). */
+  private relieve(): void {
+    if (this.relief.length === 0) return;
+    if (!this.failed && !this.closed && this.waiting >= this.slowDownAt / 2) return;
+    for (const resolve of this.relief.splice(0)) resolve();
   }
 
   /** Queued or being written. */
@@ -216,6 +250,7 @@ export class CaptureWriter {
     this.pending = [];
     this.pendingBytes = 0;
     this.o.onError?.(error);
+    this.relieve();
   }
 }
 

@@ -26,6 +26,11 @@ export interface ProxySink {
   open?(start: SessionStart): void;
   event?(e: EngineEvent): void;
   close?(end: SessionEnd): void;
+  /**
+   * A promise while the sink cannot keep up (the capture's file is behind): the relay pauses reading until it
+   * settles. Null (or absent) when all is well. Called after every relayed chunk, so it must be cheap.
+   */
+  pressure?(): Promise<void> | null;
   /** Flush and release whatever the sink holds (the proxy is stopping). */
   stop?(): Promise<void> | void;
 }
@@ -51,6 +56,17 @@ export class Hooks {
 
   close(end: SessionEnd): void {
     for (const s of this.sinks) this.guard(() => s.close?.(end));
+  }
+
+  /** What the relay must wait for before reading on (ProxySink.pressure), or null. */
+  pressure(): Promise<void> | null {
+    let waits: Promise<void>[] | null = null;
+    for (const s of this.sinks) {
+      const p = s.pressure ? this.guard(() => s.pressure!()) : null;
+      if (p) (waits ??= []).push(p);
+    }
+    if (!waits) return null;
+    return waits.length === 1 ? waits[0]! : Promise.all(waits).then(() => {});
   }
 
   async stop(): Promise<void> {

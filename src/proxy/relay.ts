@@ -2,7 +2,8 @@
  * Byte relay between two duplex streams, with inspection beside it. Every chunk is written to the other side
  * first, exactly as received, and only then handed to `inspect`: inspection can never delay, reframe or drop
  * a byte. Backpressure: when the receiving side's buffer is full, the sending side is paused until it drains,
- * so a slow reader never makes the proxy buffer without bound. End-of-stream (half-close) is passed on.
+ * so a slow reader never makes the proxy buffer without bound; likewise while a sink says it cannot keep up
+ * (`pressure`). End-of-stream (half-close) is passed on.
  */
 import type { Duplex } from 'node:stream';
 
@@ -16,6 +17,11 @@ export interface RelayHandlers {
    * returns what to forward: the proxy then takes part in the protocol instead of only watching it.
    */
   gate?(from: Side, chunk: Buffer): Buffer | null;
+  /**
+   * Asked after each inspected chunk: a promise means a sink cannot keep up (the capture writer is congested),
+   * and the sender stays paused until it settles, so mail flows at the sink's speed instead of being dropped.
+   */
+  pressure?(): Promise<void> | null;
   /** Set by a gate that let a chunk through untouched and wants it inspected after the write, as usual. */
   forwardThenInspect?: boolean;
   /** The sender half-closed (FIN); the end was passed on. */
@@ -25,9 +31,15 @@ export interface RelayHandlers {
 /** Relays `from` → `to`. Returns a function that stops relaying (used when the proxy takes over a side). */
 export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: RelayHandlers): () => void {
   let waiting = false;
+  let held = false;
+  let stopped = false;
   const resume = () => {
     waiting = false;
-    from.resume();
+    if (!held && !stopped) from.resume();
+  };
+  const release = () => {
+    held = false;
+    if (!waiting && !stopped) from.resume();
   };
   const onData = (chunk: Buffer) => {
     const gate = handlers.gate;
@@ -41,6 +53,12 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
       handlers.forwardThenInspect = false;
       handlers.inspect(fromSide, chunk);
     }
+    const slow = held ? null : handlers.pressure?.();
+    if (slow) {
+      held = true;
+      from.pause();
+      slow.then(release, release);
+    }
   };
   const onEnd = () => {
     if (!to.destroyed && !to.writableEnded) to.end();
@@ -49,6 +67,8 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
   from.on('data', onData);
   from.on('end', onEnd);
   return () => {
+    // Whoever takes the sockets over (STLS) decides when they flow again: no late resume from here.
+    stopped = true;
     from.off('data', onData);
     from.off('end', onEnd);
     to.off('drain', resume);

@@ -83,6 +83,8 @@ export class ProxySession {
     o.hooks.open({ session: o.id, t, client: this.clientAddress, upstream, tls: implicit });
     const handlers = (): RelayHandlers => ({
       inspect: (from, chunk) => this.feed(from === 'client' ? 'c2s' : 's2c', chunk),
+      // A sink that cannot keep up (the capture's file) slows the relay instead of dropping records.
+      pressure: () => this.o.hooks.pressure(),
       ended: (from) => {
         this.firstEnd ??= from;
       },

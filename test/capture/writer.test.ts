@@ -161,6 +161,46 @@ describe('CaptureWriter', () => {
     ]);
   });
 
+  it('a feeder that pauses while the writer is congested loses nothing (backpressure, not drops)', async () => {
+    const path = fresh();
+    const errors: string[] = [];
+    const writer = await CaptureWriter.open(path, {
+      toolVersion: '1',
+      now,
+      onError: (e) => errors.push(e.message),
+      maxPendingBytes: 16 * 1024,
+      slowDownAtBytes: 4096,
+    });
+    writer.write(open);
+    let pauses = 0;
+    for (let t = 2; t < 202; t++) {
+      writer.write(dataRecord('s1', t, 's2c', Buffer.alloc(1000, 'p')));
+      if (writer.congested) {
+        pauses++;
+        await writer.relieved();
+        expect(writer.congested).toBe(false);
+      }
+    }
+    writer.write(close);
+    await writer.close();
+    expect(pauses).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+    const { records: back } = await records(path);
+    expect(back.filter((r) => r.type === 'data')).toHaveLength(200);
+    expect(back.some((r) => r.type === 'gap')).toBe(false);
+  });
+
+  it('relieved() resolves at once when not congested, and when the writer closes', async () => {
+    const writer = await CaptureWriter.open(fresh(), { toolVersion: '1', now, slowDownAtBytes: 100 });
+    await writer.relieved();
+    writer.write(dataRecord('s1', 2, 's2c', Buffer.alloc(500, 'r')));
+    expect(writer.congested).toBe(true);
+    const waiting = writer.relieved();
+    await writer.close();
+    await waiting;
+    expect(writer.congested).toBe(false);
+  });
+
   it('a session still open when the writer closes gets its gap marked too', async () => {
     const path = fresh();
     const writer = await CaptureWriter.open(path, {

@@ -62,6 +62,39 @@ describe('relay', () => {
     expect(from.isPaused()).toBe(false);
   });
 
+  it('pauses the sender while a sink reports pressure, resumes when it settles, never after a stop', async () => {
+    const from = new FakeSocket();
+    const to = new FakeSocket();
+    let release!: () => void;
+    let asked = 0;
+    const stop = pipeSide('client', from, to, {
+      ...noop,
+      pressure: () => {
+        asked++;
+        return asked === 1 ? new Promise<void>((r) => (release = r)) : null;
+      },
+    });
+    from.push(Buffer.from('RETR 1\r\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(from.isPaused()).toBe(true);
+    from.push(Buffer.from('QUIT\r\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(to.written).toString()).toBe('RETR 1\r\n'); // nothing more while held
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(from.isPaused()).toBe(false);
+    expect(Buffer.concat(to.written).toString()).toBe('RETR 1\r\nQUIT\r\n');
+    // Held again, then stopped (STLS takes the sockets over): settling must not resume the socket.
+    asked = 0;
+    from.push(Buffer.from('STLS\r\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(from.isPaused()).toBe(true);
+    stop();
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(from.isPaused()).toBe(true);
+  });
+
   it('passes a half-close on and reports who ended first', async () => {
     const from = new FakeSocket();
     const to = new PassThrough();

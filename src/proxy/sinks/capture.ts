@@ -23,6 +23,8 @@ export function captureSink(writer: CaptureWriter): ProxySink {
     close(end: SessionEnd) {
       writer.write({ type: 'close', session: end.session, t: end.t, by: end.by, reason: end.reason });
     },
+    // The relay pauses while the file is behind: a fast transfer slows to the disk's speed, nothing is dropped.
+    pressure: () => (writer.congested ? writer.relieved() : null),
     stop: () => writer.close(),
   };
 }
