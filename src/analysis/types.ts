@@ -98,4 +98,28 @@ export type EngineEvent =
       readonly violation: Violation;
     }
   | { readonly type: 'tls'; readonly session: string; readonly t: number; readonly info: TlsInfo }
+  /**
+   * Bytes pop3scope itself sent to one side (dir s2c: to the client), e.g. its -ERR when the server cannot be
+   * reached. The engine never sees them: they are not the peer's (docs/capture-format.md, `proxy` record).
+   */
+  | {
+      readonly type: 'proxy';
+      readonly session: string;
+      readonly t: number;
+      readonly dir: Direction;
+      readonly text: string;
+    }
+  /**
+   * Bytes one side sent that pop3scope did not pass on (dir s2c: the server sent them, the client never got
+   * them), what it did, and the violation that reports it (`alter` record).
+   */
+  | {
+      readonly type: 'alter';
+      readonly session: string;
+      readonly t: number;
+      readonly dir: Direction;
+      readonly what: string;
+      readonly removed: string;
+      readonly code: ViolationCode | null;
+    }
   | { readonly type: 'summary'; readonly session: string; readonly summary: SessionSummary };

@@ -5,6 +5,7 @@
  */
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
+import { actionEvents } from './actions.js';
 import { type CaptureRecord, dataBytes } from './format.js';
 
 export class CaptureAnalyzer {
@@ -40,6 +41,9 @@ export class CaptureAnalyzer {
           `${record.records} data record(s) (${record.octets} octets) were not recorded here`,
           record.t,
         );
+      case 'proxy':
+      case 'alter':
+        return actionEvents(this.inspector(record.session, record.t), record);
       case 'close': {
         const inspector = this.inspector(record.session, record.t);
         this.sessions.delete(record.session);

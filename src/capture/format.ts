@@ -63,7 +63,42 @@ export interface GapRecord {
   octets: number;
 }
 
-export type CaptureRecord = HeaderRecord | OpenRecord | DataRecord | TlsRecord | CloseRecord | GapRecord;
+/**
+ * Bytes pop3scope itself sent (dir s2c: to the client; c2s: to the server), not relayed from a peer: its own
+ * -ERR when the server cannot be reached or never greets, its refusal of STLS under --stls strip.
+ */
+export interface ProxyRecord {
+  type: 'proxy';
+  session: string;
+  t: number;
+  dir: 'c2s' | 's2c';
+  text: string;
+}
+
+/**
+ * Bytes a side sent that pop3scope did not pass on (dir s2c: the server sent them — they are in the data
+ * records — and the client never got them; c2s: the client sent them, the server never got them, and they are
+ * in no data record). `what` says what pop3scope did; `code`, when set, is the violation that reports it.
+ */
+export interface AlterRecord {
+  type: 'alter';
+  session: string;
+  t: number;
+  dir: 'c2s' | 's2c';
+  what: string;
+  removed: string;
+  code?: string;
+}
+
+export type CaptureRecord =
+  | HeaderRecord
+  | OpenRecord
+  | DataRecord
+  | TlsRecord
+  | CloseRecord
+  | GapRecord
+  | ProxyRecord
+  | AlterRecord;
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;

@@ -13,7 +13,7 @@ import { SessionNames } from './sessions.js';
 /** A problem with a capture file: the message is one line, fit for stderr. */
 export class CaptureError extends Error {}
 
-const KNOWN = new Set(['open', 'data', 'tls', 'close', 'gap']);
+const KNOWN = new Set(['open', 'data', 'tls', 'close', 'gap', 'proxy', 'alter']);
 
 const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
@@ -29,6 +29,14 @@ function validate(record: unknown): string | null {
     return `a ${r.type} record's "t" must be milliseconds since 1970 (0 to ${MAX_CAPTURE_TIME}), not ${r.t}`;
   if (r.type === 'gap' && (!isCount(r.records) || !isCount(r.octets)))
     return 'a gap record needs "records" and "octets" counts';
+  if (r.type === 'proxy' || r.type === 'alter') {
+    if (r.dir !== 'c2s' && r.dir !== 's2c') return `a ${r.type} record needs "dir": "c2s" or "s2c"`;
+    if (r.type === 'proxy' && typeof r.text !== 'string') return 'a proxy record needs a "text" string';
+    if (r.type === 'alter' && (typeof r.what !== 'string' || typeof r.removed !== 'string'))
+      return 'an alter record needs "what" and "removed" strings';
+    if (r.type === 'alter' && r.code !== undefined && typeof r.code !== 'string')
+      return 'an alter record\'s "code" must be a string';
+  }
   if (r.type === 'data') {
     if (r.dir !== 'c2s' && r.dir !== 's2c') return 'a data record needs "dir": "c2s" or "s2c"';
     if (typeof r.text !== 'string' && typeof r.b64 !== 'string') return 'a data record needs "text" or "b64"';

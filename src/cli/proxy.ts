@@ -6,7 +6,7 @@ import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { createLogger, LOG_LEVELS, LogFileError, type Logger } from '../log/logger.js';
 import type { ProxySink } from '../proxy/hooks.js';
-import { ProxyServer } from '../proxy/server.js';
+import { DEFAULT_GREETING_TIMEOUT_MS, ProxyServer } from '../proxy/server.js';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { logSink } from '../proxy/sinks/log.js';
@@ -27,6 +27,8 @@ export interface ProxyCliOptions {
   logFile?: string;
   logLevel: string;
   connectTimeout: string;
+  /** Seconds; 0 = no limit. Default DEFAULT_GREETING_TIMEOUT_MS. */
+  greetingTimeout?: string;
   color?: boolean;
   quiet?: boolean;
   /** --ui / --no-ui: the dashboard (default: when stdout is a terminal and the format is text). */
@@ -55,6 +57,11 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
   const timeout = Number(o.connectTimeout);
   if (!(timeout > 0))
     throw new CliError(`--connect-timeout must be a number of seconds above 0, not "${o.connectTimeout}"`);
+  const greetingTimeout = Number(o.greetingTimeout ?? DEFAULT_GREETING_TIMEOUT_MS / 1000);
+  if (!(greetingTimeout >= 0))
+    throw new CliError(
+      `--greeting-timeout must be a number of seconds (0 for no limit), not "${o.greetingTimeout}"`,
+    );
   const logger = openLogger(o);
   const sinks: ProxySink[] = [logSink(logger), ...extraSinks];
   if (!o.quiet)
@@ -91,6 +98,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     sinks,
     tls,
     connectTimeoutMs: timeout * 1000,
+    greetingTimeoutMs: greetingTimeout * 1000,
     firstSessionNumber,
     onSinkError: (error) => logger.error({ err: String(error) }, 'a sink failed; the relay goes on'),
   }).catch((error: NodeJS.ErrnoException) => {
@@ -174,6 +182,11 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('warn'))
     .option('--connect-timeout <seconds>', 'how long to wait for the upstream server', '10')
+    .option(
+      '--greeting-timeout <seconds>',
+      'how long a connected server may take to greet before pop3scope answers the client -ERR itself (0: no limit)',
+      String(DEFAULT_GREETING_TIMEOUT_MS / 1000),
+    )
     .option('--color', 'colour the live transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the live transcript')
     .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)')

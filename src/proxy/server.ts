@@ -13,6 +13,8 @@ export interface ProxyOptions {
   readonly upstream: Upstream;
   readonly sinks: ProxySink[];
   readonly connectTimeoutMs?: number;
+  /** How long a connected upstream may take to greet (default DEFAULT_GREETING_TIMEOUT_MS); 0: no limit. */
+  readonly greetingTimeoutMs?: number;
   readonly now?: () => number;
   /** Called when a sink throws; the relay goes on. */
   readonly onSinkError?: (error: unknown) => void;
@@ -21,6 +23,12 @@ export interface ProxyOptions {
   /** The number of the first session id (s<N>): a capture appended to continues its file's numbering. */
   readonly firstSessionNumber?: number;
 }
+
+/**
+ * A server that has not greeted within 30 s is not going to: POP3 clients commonly give up after a minute or
+ * more, so pop3scope answers first and says why, instead of leaving the client waiting forever.
+ */
+export const DEFAULT_GREETING_TIMEOUT_MS = 30_000;
 
 export class ProxyServer {
   readonly hooks: Hooks;
@@ -68,6 +76,7 @@ export class ProxyServer {
       id: `s${++this.counter}`,
       upstream: this.o.upstream,
       connectTimeoutMs: this.o.connectTimeoutMs ?? 10_000,
+      greetingTimeoutMs: this.o.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS,
       hooks: this.hooks,
       now: this.o.now ?? Date.now,
       dial: this.o.dial,

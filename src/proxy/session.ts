@@ -8,6 +8,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
+import { actionEvents, type ProxyAction } from '../capture/actions.js';
 import { MAX_GATED_LINE } from '../protocol/limits.js';
 import type { Hooks, SessionEnd } from './hooks.js';
 import { pipeSide, type RelayHandlers, type Side } from './relay.js';
@@ -22,6 +23,8 @@ export interface ProxySessionOptions {
   readonly id: string;
   readonly upstream: Upstream;
   readonly connectTimeoutMs: number;
+  /** How long a connected upstream may take to greet before pop3scope answers the client itself; 0: no limit. */
+  readonly greetingTimeoutMs?: number;
   readonly hooks: Hooks;
   readonly now: () => number;
   readonly tls?: ProxyTlsOptions;
@@ -63,6 +66,9 @@ export class ProxySession {
   /** Whether the client's last chunk ended a line (so the next one starts a new command). */
   private clientAtLineStart = true;
   private stripClientHeld: Buffer = Buffer.alloc(0);
+  private greetingTimer: NodeJS.Timeout | null = null;
+  /** The server answered QUIT: its close then ends the session, even if the client keeps its side open. */
+  private quitAnswered = false;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -87,6 +93,8 @@ export class ProxySession {
       pressure: () => this.o.hooks.pressure(),
       ended: (from) => {
         this.firstEnd ??= from;
+        // A client such as `nc -C` keeps its side open after QUIT: the session is over all the same.
+        if (from === 'upstream' && this.quitAnswered) this.finish('server', 'the server closed after QUIT');
       },
     });
     this.fromClient = handlers();
@@ -191,6 +199,7 @@ export class ProxySession {
       clearTimeout(timer);
       if (t.upstreamTls || t.listenTls) this.tlsBegan('implicit', socket as tls.TLSSocket);
       this.relay(this.client, socket);
+      this.awaitGreeting();
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
@@ -378,7 +387,7 @@ export class ProxySession {
       });
     } catch (error) {
       const reason = `TLS with the server failed (${formatAddress(host, port)}: ${errorText(error as Error)})`;
-      this.client.write(`-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`);
+      this.client.write(this.answerClient(reason));
       this.finish('proxy', reason);
       return;
     }
@@ -428,18 +437,46 @@ export class ProxySession {
     const reason = reached
       ? `TLS with the server failed (${where}: ${errorText(error)})`
       : `cannot reach ${where} (${errorText(error)})`;
-    const line = Buffer.from(`-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`);
-    // What the client receives is recorded as the server side of the session, and the close says why.
-    this.feed('s2c', line);
+    // The -ERR is pop3scope's own, recorded as such: the server sent nothing, so it gets no bytes or blame.
+    const line = this.answerClient(reason);
     // Read (and drop) whatever the client sent, so its close is seen and the socket ends cleanly.
     this.client.resume();
     this.client.end(line);
     this.finish('proxy', reason);
   }
 
+  /**
+   * A server that accepts and never greets would leave the client waiting forever: after the greeting timeout
+   * pop3scope answers the client itself and ends the session.
+   */
+  private awaitGreeting(): void {
+    const ms = this.o.greetingTimeoutMs ?? 0;
+    if (ms <= 0) return;
+    this.greetingTimer = setTimeout(() => {
+      this.greetingTimer = null;
+      if (this.ended) return;
+      const reason = `the server did not greet within ${ms / 1000} s`;
+      this.client.write(this.answerClient(reason));
+      this.finish('proxy', reason);
+    }, ms);
+  }
+
+  /** pop3scope's own -ERR [SYS/TEMP] to the client, announced as pop3scope's; returns the line to send. */
+  private answerClient(reason: string): string {
+    const line = `-ERR [SYS/TEMP] pop3scope: ${reason}\r\n`;
+    this.act({ type: 'proxy', t: this.o.now(), dir: 's2c', text: line });
+    return line;
+  }
+
+  /** Reports something pop3scope itself did on the wire (the same events a capture read back gives). */
+  private act(action: ProxyAction): void {
+    this.emit(actionEvents(this.inspector, action));
+  }
+
   private feed(dir: 'c2s' | 's2c', chunk: Buffer): EngineEvent[] {
     const events = this.inspector.receive(dir, chunk, this.o.now());
     this.emit(events);
+    if (dir === 's2c') this.watchServer(events);
     // STLS passthrough: after the server's +OK the bytes are TLS the proxy cannot read; count them only.
     if (this.tlsOptions.stls === 'passthrough' && dir === 's2c') {
       const accepted = events.some(
@@ -450,6 +487,18 @@ export class ProxySession {
     return events;
   }
 
+  /** The greeting stops the greeting timer; an answered QUIT lets the server's close end the session. */
+  private watchServer(events: EngineEvent[]): void {
+    for (const e of events) {
+      if (e.type !== 'transaction') continue;
+      if (this.greetingTimer) {
+        clearTimeout(this.greetingTimer);
+        this.greetingTimer = null;
+      }
+      if (e.tx.command?.verb === 'QUIT' && e.tx.response.status !== null) this.quitAnswered = true;
+    }
+  }
+
   private emit(events: EngineEvent[]): void {
     for (const e of events) this.o.hooks.event(e);
   }
@@ -458,6 +507,7 @@ export class ProxySession {
     if (this.ended) return;
     const t = this.o.now();
     this.ended = { session: this.o.id, t, by, reason };
+    if (this.greetingTimer) clearTimeout(this.greetingTimer);
     const sockets = [this.client, this.rawClient, this.upstreamSocket].filter(
       (s): s is net.Socket => s !== null,
     );

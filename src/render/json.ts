@@ -61,6 +61,18 @@ export function jsonRecord(e: EngineEvent): Record<string, unknown> | null {
     }
     case 'tls':
       return { type: 'tls', session: e.session, at: e.t, ...e.info };
+    case 'proxy':
+      return { type: 'proxy', session: e.session, at: e.t, dir: e.dir, text: e.text };
+    case 'alter':
+      return {
+        type: 'alter',
+        session: e.session,
+        at: e.t,
+        dir: e.dir,
+        what: e.what,
+        removed: e.removed,
+        code: e.code,
+      };
     case 'summary': {
       const s = e.summary;
       return { type: 'summary', ...s };

@@ -90,6 +90,21 @@ export function phaseLine(
   return style.bold(`── ${e.to} ── ${e.reason} (+${at}s)`);
 }
 
+/** The receiving side of a direction: s2c bytes go to the client. */
+const receiver = (dir: 'c2s' | 's2c') => (dir === 's2c' ? 'client' : 'server');
+
+/** The lines of something pop3scope itself did: bytes it sent on its own, or bytes it did not pass on. */
+export function actionLines(
+  e: Extract<EngineEvent, { type: 'proxy' | 'alter' }>,
+  style: Style = PLAIN,
+): string[] {
+  const lines = (text: string) => text.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1);
+  if (e.type === 'proxy')
+    return lines(e.text).map((l) => style.warn(`pop3scope → ${receiver(e.dir)}: ${printable(l)}`));
+  const removed = lines(e.removed).map(printable).join(' ⏎ ');
+  return [style.warn(`pop3scope kept from the ${receiver(e.dir)}: ${removed} (${printable(e.what)})`)];
+}
+
 const list = (ns: readonly number[]) => (ns.length ? ns.join(', ') : '—');
 
 export function summaryLines(s: SessionSummary, o: TextOptions = {}): string[] {
@@ -141,6 +156,9 @@ export class TranscriptPrinter {
         return [violationLine(e.violation, o.style)];
       case 'tls':
         return [(o.style ?? PLAIN).bold(`── TLS (${e.info.how}, ${e.info.visibility}) ──`)];
+      case 'proxy':
+      case 'alter':
+        return actionLines(e, o.style);
       case 'summary':
         return summaryLines(e.summary, o);
       default:

@@ -90,6 +90,8 @@ export class SessionRecorder {
       this.events.push(...this.inspector.receive(r.dir, bytes, r.t));
       return;
     }
+    // What pop3scope itself sent or held back is not the server's: the server is served as it spoke.
+    if (r.type === 'proxy' || r.type === 'alter') return;
     if (r.type === 'gap') {
       this.unsupported = `the capture has a gap in it (${r.records} record(s) the writer could not keep)`;
       return;

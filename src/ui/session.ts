@@ -227,6 +227,11 @@ export function applySessionEvent(s: SessionView, e: EngineEvent): SessionView {
         tls: `${e.info.how}${e.info.visibility === 'opaque' ? ' (opaque)' : ''}`,
         ...push(s, (id) => ({ kind: 'tls', id, t: e.t, how: e.info.how, visibility: e.info.visibility })),
       };
+    case 'proxy':
+    case 'alter':
+      // Shown by the live transcript and show; the dashboard has no row for them yet (its violation, if any,
+      // comes as its own event).
+      return s;
     case 'summary': {
       const m = e.summary;
       const codes = m.violations;

@@ -19,6 +19,12 @@ export function captureSink(writer: CaptureWriter): ProxySink {
     event(e: EngineEvent) {
       if (e.type === 'data') writer.write(dataRecord(e.session, e.t, e.dir, e.bytes));
       else if (e.type === 'tls') writer.write({ type: 'tls', session: e.session, t: e.t, ...e.info });
+      else if (e.type === 'proxy')
+        writer.write({ type: 'proxy', session: e.session, t: e.t, dir: e.dir, text: e.text });
+      else if (e.type === 'alter') {
+        const { type, session, t, dir, what, removed, code } = e;
+        writer.write({ type, session, t, dir, what, removed, ...(code ? { code } : {}) });
+      }
     },
     close(end: SessionEnd) {
       writer.write({ type: 'close', session: end.session, t: end.t, by: end.by, reason: end.reason });
