@@ -179,6 +179,15 @@ export function replay(result: RunResult, session = 'test'): RunResult {
   return out.result(fed);
 }
 
+/** Asserts that replaying a run's masked output shows exactly what the run showed: events, summary, bytes. */
+export function expectReplaySame(r: RunResult): void {
+  const again = replay(r);
+  expect(again.events).toEqual(r.events);
+  expect(again.summary).toEqual(r.summary);
+  expect(digest(again.data.c2s)).toBe(digest(r.data.c2s));
+  expect(digest(again.data.s2c)).toBe(digest(r.data.s2c));
+}
+
 export interface SameOptions {
   /** Random split runs (default 50). */
   readonly numRuns?: number;

@@ -10,11 +10,10 @@ import {
   allCodes,
   c,
   codesOf,
-  digest,
+  expectReplaySame,
   expectSameEachWay,
   GREETING,
   LOGIN,
-  type RunResult,
   replay,
   runDialogue,
   s,
@@ -23,14 +22,6 @@ import {
 } from '../helpers/chunking.js';
 
 const b64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
-
-function expectReplaySame(r: RunResult): void {
-  const again = replay(r);
-  expect(again.events).toEqual(r.events);
-  expect(again.summary).toEqual(r.summary);
-  expect(digest(again.data.c2s)).toBe(digest(r.data.c2s));
-  expect(digest(again.data.s2c)).toBe(digest(r.data.s2c));
-}
 
 describe('output order', () => {
   it('a client chunk that ends mid-line never leaves after the server reply that followed it', () => {

@@ -13,10 +13,10 @@ import {
   type Dialogue,
   digest,
   everythingAsText,
+  expectReplaySame,
   expectSameEachWay,
   GREETING,
   type RunResult,
-  replay,
   runDialogue,
   s,
   splitChunks,
@@ -39,13 +39,6 @@ function expectNoSecret(r: RunResult, secrets: readonly (string | RegExp)[]): vo
     const found = typeof secret === 'string' ? text.includes(secret) : secret.test(text);
     expect(found, `secret ${String(secret).slice(0, 40)} leaked`).toBe(false);
   }
-}
-
-function expectReplaySame(r: RunResult): void {
-  const again = replay(r);
-  expect(again.events).toEqual(r.events);
-  expect(digest(again.data.c2s)).toBe(digest(r.data.c2s));
-  expect(digest(again.data.s2c)).toBe(digest(r.data.s2c));
 }
 
 const plainBlob = b64('\0bob\0Zq9plainPW');

@@ -10,11 +10,10 @@ import { shownLine } from '../../src/replay/matcher.js';
 import {
   c,
   type Dialogue,
-  digest,
+  expectReplaySame,
   expectSameEachWay,
   GREETING,
   type RunResult,
-  replay,
   type SameOptions,
   s,
   txsOf,
@@ -23,13 +22,6 @@ import { expectNoSecretAnywhere, secretForms } from '../helpers/secrets.js';
 
 const b64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
 const PASSWORD = 'Zq9Secret7wx';
-
-function expectReplaySame(r: RunResult): void {
-  const again = replay(r);
-  expect(again.events).toEqual(r.events);
-  expect(digest(again.data.c2s)).toBe(digest(r.data.c2s));
-  expect(digest(again.data.s2c)).toBe(digest(r.data.s2c));
-}
 
 function expectHidden(
   dialogue: Dialogue,
