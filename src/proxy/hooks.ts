@@ -60,12 +60,12 @@ export class Hooks {
 
   /** What the relay must wait for before reading on (ProxySink.pressure), or null. */
   pressure(): Promise<void> | null {
-    let waits: Promise<void>[] | null = null;
+    const waits: Promise<void>[] = [];
     for (const s of this.sinks) {
       const p = s.pressure ? this.guard(() => s.pressure!()) : null;
-      if (p) (waits ??= []).push(p);
+      if (p) waits.push(p);
     }
-    if (!waits) return null;
+    if (waits.length === 0) return null;
     return waits.length === 1 ? waits[0]! : Promise.all(waits).then(() => {});
   }
 
