@@ -37,6 +37,12 @@ export function formatAddress(host: string | undefined, port: number | undefined
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * A client's STLS command line, as `--stls strip` refuses it: the verb alone (any case, blanks around it). Only
+ * such a line is kept from the server, so nothing kept can be a secret.
+ */
+const STLS_LINE = /^[ \t]*stls[ \t]*\r?\n$/i;
+
 const TRUST_HINT = 'make the client trust pop3scope\'s CA: see "pop3scope ca show"';
 
 /** The client closed its connection before its TLS handshake completed: its own doing, not a TLS failure. */
@@ -315,23 +321,26 @@ export class ProxySession {
     for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
       const piece = data.subarray(pos, lf + 1);
       pos = lf + 1;
-      const sawStls = this.feed('c2s', piece).some((e) => e.type === 'command' && e.command.verb === 'STLS');
-      if (!sawStls) {
+      if (!STLS_LINE.test(piece.toString('latin1'))) {
+        this.feed('c2s', piece);
         out.push(piece);
         continue;
       }
-      const refusal = Buffer.from(
-        '-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n',
-      );
+      // The server never sees this STLS, so neither does the engine (it follows the server's conversation):
+      // the capture says that pop3scope kept it and answered it itself.
+      const t = this.o.now();
+      this.act({
+        type: 'alter',
+        t,
+        dir: 'c2s',
+        what: 'the client asked for STLS and pop3scope refused it',
+        removed: piece.toString('latin1'),
+        code: 'POP3_STLS_STRIPPED',
+      });
+      const refusal =
+        '-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n';
       this.client.write(refusal);
-      this.feed('s2c', refusal);
-      this.emit(
-        this.inspector.report(
-          'POP3_STLS_STRIPPED',
-          'the client asked for STLS and pop3scope refused it',
-          this.o.now(),
-        ),
-      );
+      this.act({ type: 'proxy', t, dir: 's2c', text: refusal });
     }
     this.stripClientHeld = this.heldTail('c2s', data.subarray(pos), out);
     return out.length === 1 ? out[0]! : Buffer.concat(out);
@@ -345,15 +354,17 @@ export class ProxySession {
     for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
       const line = data.subarray(pos, lf + 1);
       const inCapa = this.inspector.listingOf() === 'CAPA';
+      // The server sent it, so the engine sees it; the capture says the client never got it.
       this.feed('s2c', line);
       if (inCapa && /^stls\r?\n$/i.test(line.toString('latin1'))) {
-        this.emit(
-          this.inspector.report(
-            'POP3_STLS_STRIPPED',
-            'pop3scope hid STLS from the CAPA listing',
-            this.o.now(),
-          ),
-        );
+        this.act({
+          type: 'alter',
+          t: this.o.now(),
+          dir: 's2c',
+          what: 'pop3scope hid STLS from the CAPA listing',
+          removed: line.toString('latin1'),
+          code: 'POP3_STLS_STRIPPED',
+        });
       } else {
         out.push(line);
       }
