@@ -1,6 +1,6 @@
 /** The proxy's capture as a user relies on it: written as data flows, 0600, readable after kill -9, errors loud. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,16 +92,28 @@ describe('proxy --capture', () => {
   it('appends the next run to the same capture and stops cleanly on SIGINT with exit 0', async () => {
     const file = join(dir, 'appended.jsonl');
     for (let run = 0; run < 2; run++) {
+      // Someone made the capture readable by others between the runs: the next run tightens it, and says so.
+      if (run === 1) chmodSync(file, 0o644);
       const p = startProxy(['--capture', file, '--quiet']);
       const answer = await login(await p.port, ['USER bob', 'PASS hungry', 'STAT', 'QUIT']);
       expect(answer).toContain('+OK 2 1410');
       p.child.kill('SIGINT');
       const code = await new Promise((r) => p.child.on('exit', r));
       expect(code).toBe(0);
+      if (run === 1) {
+        expect(p.stderr()).toContain(
+          `pop3scope: warning: capture ${file} was mode 0644, readable by others; it is now 0600\n`,
+        );
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+      }
     }
     const text = readFileSync(file, 'utf8');
     expect(text.match(/"type":"header"/g)).toHaveLength(1);
     expect(text.match(/"type":"close"/g)).toHaveLength(2);
+    // The second run continued the numbering: every id names one session (show --session s1 picks one).
+    expect([...text.matchAll(/"type":"open","session":"([^"]+)"/g)].map((m) => m[1])).toEqual(['s1', 's2']);
+    const one = runCli(['show', file, '--session', 's1']);
+    expect(one.stdout.match(/━━ session/g)).toHaveLength(1);
   });
 
   it('reports a capture write error loudly and keeps relaying mail', async () => {
