@@ -4,7 +4,7 @@
  */
 import type { EngineEvent, Transaction } from '../analysis/types.js';
 import type { SessionStart } from '../proxy/hooks.js';
-import { printable } from '../render/text.js';
+import { actionLines, printable } from '../render/text.js';
 import {
   MAX_ENTRIES_ENDED,
   MAX_ENTRIES_PER_SESSION,
@@ -229,9 +229,11 @@ export function applySessionEvent(s: SessionView, e: EngineEvent): SessionView {
       };
     case 'proxy':
     case 'alter':
-      // Shown by the live transcript and show; the dashboard has no row for them yet (its violation, if any,
-      // comes as its own event).
-      return s;
+      // The same lines as the live transcript and show; the violation, if any, comes as its own event.
+      return {
+        ...s,
+        ...push(s, (id) => ({ kind: 'own', id, t: e.t, lines: actionLines(e).map((l) => clip(l)) })),
+      };
     case 'summary': {
       const m = e.summary;
       const codes = m.violations;

@@ -70,6 +70,8 @@ export type Entry =
       readonly how: string;
       readonly visibility: string;
     }
+  /** Something pop3scope itself did on the wire (its own -ERR, bytes it kept from a side), as shown lines. */
+  | { readonly kind: 'own'; readonly id: number; readonly t: number; readonly lines: readonly string[] }
   | { readonly kind: 'end'; readonly id: number; readonly t: number; readonly reason: string };
 
 /** A message of the maildrop as the dashboard derived it from the transactions (and the summary at the end). */

@@ -111,6 +111,8 @@ function entryRows(e: Entry, x: SessionView, expanded: boolean): Row[] {
       ];
     case 'tls':
       return [plainRow(`── TLS (${e.how}, ${e.visibility}) ──`, 'bold')];
+    case 'own':
+      return e.lines.map((l) => plainRow(l, 'warn'));
     case 'end':
       return [plainRow(`── ended ${fmtOffset(e.t - x.startedAt)}: ${printable(e.reason)}`, 'dim')];
   }
@@ -238,6 +240,11 @@ export function detailPane(s: DashboardState, width: number, height: number): Pa
         severityTone(e.violation.severity),
       ),
       ...wrapped(printable(e.violation.message), width),
+    ];
+  } else if (e.kind === 'own') {
+    lines = [
+      plainRow('pop3scope itself did this on the wire (not the client, not the server)', 'bold'),
+      ...e.lines.flatMap((l) => wrapped(l, width)),
     ];
   } else lines = [plainRow(`TLS began (${e.how}); pop3scope sees the stream ${e.visibility}`, 'bold')];
   const top = Math.max(0, Math.min(s.scroll.detail, lines.length - height));

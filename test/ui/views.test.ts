@@ -248,3 +248,30 @@ describe('formatting', () => {
     expect(tagged({ spans: [{ text: 'sel' }], selected: true }, true)).toBe('{inverse}sel{/inverse}');
   });
 });
+
+// Regression (issue 12): pop3scope's own -ERR and what it kept from a side were in the live transcript and
+// `show`, but the dashboard dropped them, so a stripped STLS looked like the server's doing there.
+describe("pop3scope's own actions in the transcript", () => {
+  const s = apply(live(), [
+    {
+      type: 'open',
+      start: { session: 's1', t: 0, client: '127.0.0.1:1', upstream: 'mail:110', tls: 'none' },
+    },
+    ev({
+      type: 'alter',
+      session: 's1',
+      t: 5,
+      dir: 's2c',
+      what: 'pop3scope hid STLS from the CAPA listing',
+      removed: 'STLS\r\n',
+      code: 'POP3_STLS_STRIPPED',
+    }),
+    ev({ type: 'proxy', session: 's1', t: 6, dir: 's2c', text: '-ERR pop3scope: STLS is stripped\r\n' }),
+  ]);
+  it('shows them as the live transcript does, as pop3scope, never as the server', () => {
+    const rows = lines(transcriptPane(s, 100, 20, 0).rows).join('\n');
+    expect(rows).toContain('pop3scope kept from the client: STLS (pop3scope hid STLS from the CAPA listing)');
+    expect(rows).toContain('pop3scope → client: -ERR pop3scope: STLS is stripped');
+    expect(rows).not.toMatch(/^S: -ERR/m);
+  });
+});
