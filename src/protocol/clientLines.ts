@@ -1,15 +1,15 @@
 /**
- * Client lines: where the secret sits in a command line, how it is masked, and how a masked line is shown.
- * The engine masks every client line before it parses it, so parsing and display never see a secret.
+ * Client lines: how SASL responses and challenges are masked, and how a masked line is shown. Where the secret
+ * of a command line sits is secrecy.ts. The engine masks every client line before it parses it, so parsing
+ * and display never see a secret.
  */
 
-import { lookupCommand } from './commands.js';
-import { decodeBase64, describeRedacted, isMasked, maskBase64Blob, maskInPlace } from './redact.js';
+import { decodeBase64, describeRedacted, isMasked, maskBase64Blob } from './redact.js';
 import { mechanism, type SaslStep } from './sasl.js';
+import { secretStart } from './secrecy.js';
 
 const SPACE = 0x20;
 const TAB = 0x09;
-const CR = 0x0d;
 
 function isBlank(b: number | undefined): boolean {
   return b === SPACE || b === TAB;
@@ -33,85 +33,7 @@ function verbOf(content: Uint8Array): string {
     .toUpperCase();
 }
 
-/**
- * The first word for secrecy decisions, upper case, and where it starts and ends. More lenient than the verb
- * shown: leading control bytes are skipped too, since some servers skip them ("\0PASS x" still hides x).
- */
-function secretVerb(content: Uint8Array): { verb: string; start: number; end: number } {
-  let start = 0;
-  while (start < content.length && (content[start]! <= SPACE || content[start] === 0x7f)) start++;
-  const [, end] = token(content, start);
-  const verb = Buffer.from(content.buffer, content.byteOffset + start, end - start)
-    .toString('latin1')
-    .toUpperCase();
-  return { verb, start, end };
-}
-
 const SECRET_VERB = /^(PASS|APOP|AUTH)/;
-
-/**
- * Where the secret of a command line begins (-1: none). Verbs that merely start like a secret-bearing one
- * ("PASSWORD", "PASS\0x") are treated as secret from their fifth byte: better too much hidden than too little.
- */
-export function secretStart(content: Uint8Array): number {
-  const { verb, start, end: verbEnd } = secretVerb(content);
-  if (verb === 'PASS') return Math.min(verbEnd + 1, content.length);
-  if (verb === 'APOP') return token(content, token(content, verbEnd)[1])[0];
-  if (verb === 'AUTH') return token(content, token(content, verbEnd)[1])[0];
-  if (SECRET_VERB.test(verb)) return start + 4;
-  return -1;
-}
-
-/**
- * Where to start masking a line too long to keep, judged from its kept prefix (-1: nothing). Only a known,
- * non-secret verb is shown: no real command is that long, so anything else cannot be classified with
- * confidence, and neither can a prefix with a bare CR (a server may take it as a line end).
- */
-export function overflowSecretStart(prefix: Uint8Array, guarded: boolean): number {
-  const start = secretStart(prefix);
-  if (start >= 0) return start;
-  if (guarded || prefix.includes(CR)) return 0;
-  return lookupCommand(secretVerb(prefix).verb) ? -1 : 0;
-}
-
-/**
- * Masks the secrets of a complete command line in place. A bare CR ends a line for some servers, so each
- * CR-separated segment is judged as a line of its own. While `guarded` (see secretGuard.ts), a segment that
- * is not a known command may be a bare credential: it is masked whole.
- */
-export function maskCommand(content: Buffer, guarded: boolean): void {
-  let from = 0;
-  for (;;) {
-    const cr = content.indexOf(CR, from);
-    maskSegment(content.subarray(from, cr === -1 ? content.length : cr), guarded);
-    if (cr === -1) return;
-    from = cr + 1;
-  }
-}
-
-function maskSegment(content: Buffer, guarded: boolean): void {
-  const { verb, start, end: verbEnd } = secretVerb(content);
-  if (verb === 'AUTH') {
-    const [mechStart, mechEnd] = token(content, verbEnd);
-    const [irStart, irEnd] = token(content, mechEnd);
-    if (irStart >= content.length) return;
-    const mech = mechanism(content.subarray(mechStart, mechEnd).toString('latin1'));
-    const ir = content.subarray(irStart, irEnd);
-    content.set(
-      maskBase64Blob(ir, (d) => mech.maskClient(d, { index: 0, challenge: '' })),
-      irStart,
-    );
-    // Anything after the initial response is not defined by RFC 5034: hide it.
-    maskInPlace(content, irEnd);
-    return;
-  }
-  const from = secretStart(content);
-  if (from >= 0) {
-    maskInPlace(content, from);
-    return;
-  }
-  if (guarded && start < content.length && !lookupCommand(verb)) maskInPlace(content, start);
-}
 
 /** Masks a client line sent inside an AUTH exchange, in place. `*` (cancel) stays visible. */
 export function maskSaslResponse(content: Buffer, mechName: string, step: SaslStep): void {

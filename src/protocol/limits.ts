@@ -34,6 +34,12 @@ export const MAX_GATED_LINE = 64 * 1024;
  */
 export const MAX_HELD_BEHIND = 1024 * 1024;
 
+/**
+ * How many events may queue behind such a line: a megabyte of one-byte server lines is a million events, far
+ * more memory than the megabyte itself. Past this the line is masked as it stands, as for MAX_HELD_BEHIND.
+ */
+export const MAX_EVENTS_HELD_BEHIND = 4096;
+
 /** How many octets of a multi-line body (RETR, TOP) are kept as a preview; the rest is counted only. */
 export const BODY_PREVIEW_OCTETS = 2 * 1024;
 

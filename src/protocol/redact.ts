@@ -65,7 +65,8 @@ export function maskBase64Blob(blob: Buffer, maskDecoded: (decoded: Buffer) => v
   if (text === '*' || text === '=' || text === '') return blob;
   const decoded = decodeBase64(text);
   // A one-byte blob masked to '*' would read as a cancel on replay: it gets the non-ASCII mask instead.
-  if (!decoded) return blob.length === 1 ? Buffer.from([NON_ASCII_MASK]) : masked(blob);
+  // (A lone CR stays: masking keeps CRs, so the replay sees the same bare CR.)
+  if (!decoded) return blob.length === 1 && blob[0] !== CR ? Buffer.from([NON_ASCII_MASK]) : masked(blob);
   maskDecoded(decoded);
   const again = Buffer.from(decoded.toString('base64'), 'latin1');
   return again.length === blob.length ? again : masked(blob);

@@ -40,20 +40,19 @@ function showValue(bytes: Buffer): string {
 }
 
 /**
- * Masks the value of each `key=` field (until `sep`) in a decoded message. Keys match in any case: a client
- * that writes "Auth=" still sends its token.
+ * Masks the value of each `key=` field in a decoded message: a field starts the message or follows one of
+ * `starts` or white space, may have white space around "=" (DIGEST-MD5 allows LWS, RFC 2831 §7.1), and ends
+ * at `end`. Keys match in any case: a client that writes "Auth=" still sends its token.
  */
-function maskFields(decoded: Buffer, keys: readonly string[], sep: number): void {
-  const text = decoded.toString('latin1').toLowerCase();
+function maskFields(decoded: Buffer, keys: readonly string[], starts: string, end: string): void {
+  const text = decoded.toString('latin1');
   for (const key of keys) {
-    for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at)) {
-      const fieldStart = at === 0 || decoded[at - 1] === sep || decoded[at - 1] === 0x20;
-      const start = at + key.length;
-      at = start;
-      if (!fieldStart) continue;
-      let end = decoded.indexOf(sep, start);
-      if (end === -1) end = decoded.length;
-      maskInPlace(decoded, start, end);
+    const field = new RegExp(`(?:^|[${starts}\\s])${key}\\s*=\\s*`, 'gi');
+    for (const m of text.matchAll(field)) {
+      const from = m.index + m[0].length;
+      let to = text.indexOf(end, from);
+      if (to === -1) to = text.length;
+      maskInPlace(decoded, from, to);
     }
   }
 }
@@ -102,20 +101,27 @@ const LOGIN: Mechanism = {
   },
 };
 
+/** The space before the digest of a CRAM-MD5 response, trailing white space ignored (-1: none). */
+function cramSpace(decoded: Buffer): number {
+  let end = decoded.length;
+  while (end > 0 && decoded[end - 1]! <= 0x20) end--;
+  return end === 0 ? -1 : decoded.lastIndexOf(0x20, end - 1);
+}
+
 const CRAM_MD5: Mechanism = {
-  // "user SP hex-digest" (RFC 2195 §2); the digest is crackable offline, so it is secret.
+  // "user SP hex-digest" (RFC 2195 §2); the digest is crackable offline, so it is secret, and so is anything
+  // after it.
   maskClient(decoded) {
-    const space = decoded.lastIndexOf(0x20);
-    maskInPlace(decoded, space + 1);
+    maskInPlace(decoded, cramSpace(decoded) + 1);
   },
   maskServer: nothing,
   showClient(decoded) {
-    const space = decoded.lastIndexOf(0x20);
+    const space = cramSpace(decoded);
     if (space === -1) return `malformed CRAM-MD5 response ${describeRedacted(decoded)}`;
     return `user=${quoted(decoded.subarray(0, space))} digest=${describeRedacted(decoded.subarray(space + 1))}`;
   },
   userOf(decoded) {
-    const space = decoded.lastIndexOf(0x20);
+    const space = cramSpace(decoded);
     return space === -1 ? undefined : decoded.subarray(0, space).toString('utf8');
   },
 };
@@ -124,8 +130,8 @@ const CRAM_MD5: Mechanism = {
 const OAUTH: Mechanism = {
   maskClient(decoded) {
     // Without an auth= field the response is nothing we can read: all of it may be the token.
-    if (!/(?:^|[\x01,])auth=/i.test(decoded.toString('latin1'))) maskInPlace(decoded);
-    else maskFields(decoded, ['auth='], 0x01);
+    if (!/(?:^|[\x01,\s])auth\s*=/i.test(decoded.toString('latin1'))) maskInPlace(decoded);
+    else maskFields(decoded, ['auth'], '\x01,', '\x01');
   },
   maskServer: nothing,
   showClient(decoded) {
@@ -155,10 +161,10 @@ const OAUTH: Mechanism = {
 const SCRAM: Mechanism = {
   serverSecrets: true,
   maskClient(decoded) {
-    maskFields(decoded, ['p='], 0x2c);
+    maskFields(decoded, ['p'], ',', ',');
   },
   maskServer(decoded) {
-    maskFields(decoded, ['v='], 0x2c);
+    maskFields(decoded, ['v'], ',', ',');
   },
   showClient(decoded) {
     return decoded.toString('utf8').replace(/(^|,)p=[^,]*/gi, (_m, pre) => `${pre}p=<redacted>`);
@@ -174,10 +180,10 @@ const SCRAM: Mechanism = {
 const DIGEST_MD5: Mechanism = {
   serverSecrets: true,
   maskClient(decoded) {
-    maskFields(decoded, ['response='], 0x2c);
+    maskFields(decoded, ['response'], ',', ',');
   },
   maskServer(decoded) {
-    maskFields(decoded, ['rspauth='], 0x2c);
+    maskFields(decoded, ['rspauth'], ',', ',');
   },
   showClient(decoded) {
     return decoded

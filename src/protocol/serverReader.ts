@@ -45,6 +45,9 @@ export class ServerReader {
 
   /** Forgets everything unfinished (TLS began). */
   reset(): void {
+    // A challenge line held as possibly secret never ends now: it leaves masked.
+    if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret() && !this.forced)
+      this.session.maskServerRange(this.lineStart, this.session.offset('s2c'));
     this.lines = new LineBuffer();
     this.mode = 'line';
     this.current = null;

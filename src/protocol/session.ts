@@ -8,11 +8,8 @@
  */
 
 import {
-  maskCommand,
   maskSaslChallenge,
   maskSaslResponse,
-  overflowSecretStart,
-  secretStart,
   showCommand,
   showSaslChallenge,
   showSaslResponse,
@@ -20,7 +17,9 @@ import {
 import { type CommandSpec, checkArguments, lookupCommand, type Phase } from './commands.js';
 import {
   MAX_COMMAND_LINE,
+  MAX_EVENTS_HELD_BEHIND,
   MAX_HELD_BEHIND,
+  MAX_KEPT_LINE,
   MAX_OUTSTANDING_COMMANDS,
   MAX_RESPONSE_LINE,
   MAX_SASL_STEPS,
@@ -30,6 +29,7 @@ import {
 import { type Line, LineBuffer } from './lineBuffer.js';
 import { OrderedOutput } from './output.js';
 import { isMasked, maskInPlace } from './redact.js';
+import { type LineContext, maskCommand, overflowSecretStart, secretStart } from './secrecy.js';
 import { SecretGuard } from './secretGuard.js';
 import { ServerReader } from './serverReader.js';
 import { RedactingTap } from './tap.js';
@@ -155,15 +155,19 @@ export class Pop3Session {
             'the client sent bytes after STLS, before TLS began',
           );
         this.clientInjectionFlagged = true;
+        // Never parsed, so a login among them cannot arm the guard: they arm it themselves (if STLS is then
+        // refused, the client's next bare lines may be its credentials).
+        this.guard.continuation(this.seq);
         // They are never parsed, and hidden: a broken client may have sent its password in them.
         this.taps.c2s.mask(base + pos, Buffer.alloc(n, 0x2a));
         this.clientLineStart = base + chunk.length;
         return;
       }
-      const wasOverflowing = this.clientLines.overflowing;
       const { end, line } = this.clientLines.push(chunk, pos);
       if (!line && (this.clientLines.overflowing || this.clientForced))
-        this.overflowClient(wasOverflowing || this.clientForced, base + pos, base + end);
+        this.overflowClient(chunk, pos, end, base, () => this.clientLines.peek());
+      // The part of a long line in this chunk is judged like the parts before it.
+      if (line?.overflow) this.overflowClient(chunk, pos, end - endingLength(line), base, () => line.content);
       if (line) {
         this.clientLine(line, t, base + end - endingLength(line));
         this.clientLineStart = base + end;
@@ -181,19 +185,26 @@ export class Pop3Session {
 
   /**
    * A client line too long to keep: decide once what is secret, then mask every further byte as it comes (a
-   * CR is never masked, so the one of a CRLF that ends the line needs no holding back).
+   * CR is never masked, so the one of a CRLF that ends the line needs no holding back). A line shown so far
+   * is masked from a bare CR past its kept prefix on: what follows it cannot be classified.
    */
-  private overflowClient(wasOverflowing: boolean, from: number, to: number): void {
+  private overflowClient(chunk: Buffer, from: number, to: number, base: number, prefix: () => Buffer): void {
+    const tap = this.taps.c2s;
     if (!this.clientOverflowDecided) {
       this.clientOverflowDecided = true;
       const sasl = this.saslTransaction() !== undefined;
-      const start = sasl ? 0 : overflowSecretStart(this.clientLines.peek(), this.guard.armed);
+      const start = sasl ? 0 : overflowSecretStart(prefix(), this.lineContext());
       this.clientOverflowSecret = start < 0 ? -1 : this.clientLineStart + start;
-      if (this.clientOverflowSecret >= 0)
-        this.taps.c2s.maskRange(this.clientOverflowSecret, this.taps.c2s.offset);
-      return;
+      if (this.clientOverflowSecret >= 0) tap.maskRange(this.clientOverflowSecret, base + to);
+    } else if (this.clientOverflowSecret >= 0) {
+      tap.maskRange(base + from, base + to);
     }
-    if (wasOverflowing && this.clientOverflowSecret >= 0) this.taps.c2s.maskRange(from, to);
+    if (this.clientOverflowSecret >= 0) return;
+    const scanFrom = Math.max(from, this.clientLineStart + MAX_KEPT_LINE - base);
+    const cr = scanFrom < to ? chunk.indexOf(0x0d, scanFrom) : -1;
+    if (cr === -1 || cr >= to) return;
+    this.clientOverflowSecret = base + cr + 1;
+    tap.maskRange(this.clientOverflowSecret, base + to);
   }
 
   /**
@@ -205,6 +216,14 @@ export class Pop3Session {
     this.clientOverflowDecided = true;
     this.clientOverflowSecret = this.clientLineStart;
     this.taps.c2s.maskRange(this.clientLineStart, this.taps.c2s.offset);
+  }
+
+  /** What a client line's secrecy depends on besides its bytes. */
+  private lineContext(): LineContext {
+    return {
+      guarded: this.guard.armed,
+      authorization: this.phase === null || this.phase === 'AUTHORIZATION',
+    };
   }
 
   private clientUndecidedFrom(): number {
@@ -219,7 +238,7 @@ export class Pop3Session {
     if (line.overflow || this.clientForced) {
       // Not kept whole (or masked before its end), so not decodable: everything from where a secret may
       // start is hidden.
-      const from = this.clientForced || sasl ? 0 : overflowSecretStart(content, this.guard.armed);
+      const from = this.clientForced || sasl ? 0 : overflowSecretStart(content, this.lineContext());
       if (from >= 0) {
         maskInPlace(content, from);
         this.taps.c2s.maskRange(this.clientLineStart + from, contentEnd);
@@ -230,7 +249,7 @@ export class Pop3Session {
         challenge: sasl.saslChallenge,
       });
     } else {
-      maskCommand(content, this.guard.armed);
+      maskCommand(content, this.lineContext());
     }
     if (!line.overflow && !this.clientForced) this.taps.c2s.mask(this.clientLineStart, content);
     if (sasl) {
@@ -569,15 +588,17 @@ export class Pop3Session {
 
   /**
    * Hands on what is decided, in arrival order. A line held undecided while more than MAX_HELD_BEHIND octets
-   * queue behind it is masked as it stands, so memory stays bounded whatever a peer sends.
+   * (or MAX_EVENTS_HELD_BEHIND events) of the other side queue behind it is masked as it stands, so memory
+   * stays bounded whatever a peer sends.
    */
   private drain(): ProtocolEvent[] {
     const events = this.out.flush(this.undecided());
-    if (this.out.octetsBehind() <= MAX_HELD_BEHIND) return events;
+    if (this.out.octetsBehind() <= MAX_HELD_BEHIND && this.out.eventsBehind() <= MAX_EVENTS_HELD_BEHIND)
+      return events;
     if (this.out.blockedBy() === 'c2s') this.forceClientLine();
     else this.server.forceMask();
-    events.push(...this.out.flush(this.undecided()));
-    return events;
+    // Not push(...rest): a megabyte of one-byte lines is a million events, too many arguments for a call.
+    return events.concat(this.out.flush(this.undecided()));
   }
 
   private undecided(): Record<Direction, number> {

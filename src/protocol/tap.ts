@@ -17,7 +17,11 @@ export interface Held {
 }
 
 export class RedactingTap {
-  private held: Held[] = [];
+  /** Held chunks in stream order; those before `head` have left (slots emptied). They leave in order. */
+  private held: (Held | null)[] = [];
+  private head = 0;
+  /** Chunks before this index own their bytes (or have left). */
+  private ownedTo = 0;
   /** Stream offset of the next byte to arrive. */
   offset = 0;
 
@@ -46,20 +50,31 @@ export class RedactingTap {
     return h.start + h.bytes.length <= undecidedFrom;
   }
 
-  /** `h` leaves the tap (it is handed on); it is no longer masked. */
+  /** `h`, the oldest held chunk, leaves the tap (it is handed on); it is no longer masked. */
   release(h: Held): void {
-    const i = this.held.indexOf(h);
-    if (i !== -1) this.held.splice(i, 1);
+    if (this.held[this.head] !== h) throw new Error('RedactingTap: chunks must leave in the order they came');
+    this.held[this.head++] = null;
+    if (this.head === this.held.length) {
+      this.held = [];
+      this.head = 0;
+      this.ownedTo = 0;
+    } else if (this.head > 1024) {
+      this.held = this.held.slice(this.head);
+      this.ownedTo = Math.max(0, this.ownedTo - this.head);
+      this.head = 0;
+    }
   }
 
   /** Anything still held outlives the caller's call: it must not alias the caller's buffer. */
   own(): void {
-    for (const h of this.held) {
+    for (let i = Math.max(this.head, this.ownedTo); i < this.held.length; i++) {
+      const h = this.held[i]!;
       if (!h.owned) {
         h.bytes = Buffer.from(h.bytes);
         h.owned = true;
       }
     }
+    this.ownedTo = this.held.length;
   }
 
   private each(
@@ -67,15 +82,24 @@ export class RedactingTap {
     end: number,
     apply: (bytes: Buffer, from: number, to: number, offset: number) => void,
   ): void {
-    for (const h of this.held) {
-      const hEnd = h.start + h.bytes.length;
-      if (hEnd <= at || h.start >= end) continue;
+    // Held chunks are in stream order: start at the first that ends after `at` (binary search).
+    let lo = this.head;
+    let hi = this.held.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const h = this.held[mid]!;
+      if (h.start + h.bytes.length <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.held.length; i++) {
+      const h = this.held[i]!;
+      if (h.start >= end) break;
       if (!h.owned) {
         h.bytes = Buffer.from(h.bytes);
         h.owned = true;
       }
       const from = Math.max(at, h.start);
-      const to = Math.min(end, hEnd);
+      const to = Math.min(end, h.start + h.bytes.length);
       apply(h.bytes, from, to, from - h.start);
     }
   }

@@ -23,12 +23,14 @@ export function markdownReport(report: SessionReport): string {
   );
   out.push('');
   // A fence longer than any backtick run inside keeps the block intact.
-  const longest = Math.max(
-    2,
-    ...report.lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((m) => m.length))),
-  );
+  // Loops, not spreads: a session can have hundreds of thousands of lines, too many arguments for a call.
+  let longest = 2;
+  for (const l of report.lines)
+    for (const run of l.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   const fence = '`'.repeat(longest + 1);
-  out.push(`${fence}text`, ...report.lines, fence, '');
+  out.push(`${fence}text`);
+  for (const l of report.lines) out.push(l);
+  out.push(fence, '');
   if (report.violations.length === 0) {
     out.push('No violations.');
   } else {

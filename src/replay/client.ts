@@ -172,7 +172,7 @@ export class ClientPlayer {
   /** Feeds what is sent to the new session's engine (it masks the secrets in its events). */
   private output(out: Buffer[], events: EngineEvent[], t: number): PlayerOutput {
     const send = out.length === 0 ? null : out.length === 1 ? out[0]! : Buffer.concat(out);
-    if (send) events.push(...this.inspector.receive('c2s', send, t));
+    if (send) for (const item of this.inspector.receive('c2s', send, t)) events.push(item);
     return { send, events, problem: this.problem, startTls: this.stls === 'accepted' };
   }
 }

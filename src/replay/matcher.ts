@@ -6,8 +6,9 @@
  * final status), whatever it holds: the recorded answers are redacted, and the client cannot reproduce the
  * recorded CRAM-MD5 digests anyway. Sockets and timers are the caller's (serve.ts).
  */
-import { maskCommand, showCommand } from '../protocol/clientLines.js';
+import { showCommand } from '../protocol/clientLines.js';
 import { isMasked } from '../protocol/redact.js';
+import { maskCommand } from '../protocol/secrecy.js';
 import type { Piece, RecordedSession, ScriptStep } from './script.js';
 
 /** What to do when the client does not send what the recording sent next. */
@@ -91,7 +92,7 @@ export function matches(step: ScriptStep, clientLine: Buffer): boolean {
  */
 export function shownLine(line: Buffer): string {
   const masked = Buffer.from(content(line));
-  maskCommand(masked, true);
+  maskCommand(masked, { guarded: true, authorization: true });
   return showCommand(masked).line;
 }
 

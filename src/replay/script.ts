@@ -87,7 +87,7 @@ export class SessionRecorder {
       const bytes = dataBytes(r);
       this.chunks[r.dir].push({ offset: this.offsets[r.dir], t: r.t, bytes });
       this.offsets[r.dir] += bytes.length;
-      this.events.push(...this.inspector.receive(r.dir, bytes, r.t));
+      for (const item of this.inspector.receive(r.dir, bytes, r.t)) this.events.push(item);
       return;
     }
     // What pop3scope itself sent or held back is not the server's: the server is served as it spoke.
@@ -100,12 +100,13 @@ export class SessionRecorder {
     if (r.how === 'stls') this.stls = true;
     if (r.visibility === 'opaque')
       this.unsupported = 'its TLS was not decrypted (opaque), so the capture holds no POP3 to replay';
-    this.events.push(...this.inspector.tls(info, t));
+    for (const item of this.inspector.tls(info, t)) this.events.push(item);
   }
 
   finish(close: CloseRecord | null): RecordedSession {
     const t = close?.t ?? this.lastT;
-    this.events.push(...this.inspector.close(t, close?.by ?? null, close?.reason ?? 'the capture ends here'));
+    for (const item of this.inspector.close(t, close?.by ?? null, close?.reason ?? 'the capture ends here'))
+      this.events.push(item);
     const txs = this.events.flatMap((e) => (e.type === 'transaction' ? [e.tx] : []));
     const commands = txs.filter((tx) => tx.command !== null);
     const greetingTx = txs.find((tx) => tx.command === null && tx.seq === 0) ?? null;

@@ -150,7 +150,7 @@ export class Timeline {
         if (this.finished && !this.flushed && (!this.stepMode || this.stepsWanted > 0)) {
           this.flushed = true;
           this.stepsWanted = 0;
-          out.push(...this.fromEvents(this.analyzer.end()));
+          for (const item of this.fromEvents(this.analyzer.end())) out.push(item);
         }
         break;
       }
@@ -164,7 +164,7 @@ export class Timeline {
       this.records++;
       this.lastT = Math.max(this.lastT ?? next.t, next.t);
       const played = this.play(next);
-      out.push(...played);
+      for (const item of played) out.push(item);
       if (this.stepMode && played.some(isStepEnd)) this.stepsWanted--;
     }
     return out;

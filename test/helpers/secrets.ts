@@ -16,13 +16,16 @@ import { TranscriptPrinter } from '../../src/render/text.js';
 import { everythingAsText, type RunResult } from './chunking.js';
 
 /**
- * The forms a secret may take in output: itself, its hex, and the part of its base64 that depends on the
+ * The forms a secret may take in output: itself (its bytes as latin1, and as UTF-8 text), its hex, and the part of its base64 that depends on the
  * secret alone, for each of the three offsets it can sit at inside a longer base64 blob (SASL PLAIN puts
  * the password after "\0user\0").
  */
 export function secretForms(secret: string | Buffer): string[] {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'latin1') : secret;
   const forms = [bytes.toString('latin1'), bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
+  // Output is text: UTF-8 bytes on the wire show up decoded.
+  const utf8 = bytes.toString('utf8');
+  if (Buffer.from(utf8, 'utf8').equals(bytes) && utf8 !== forms[0]) forms.push(utf8);
   for (let k = 0; k < 3; k++) {
     const b64 = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
     // The first group mixes in the prefix (when there is one), the last the suffix and padding.
@@ -34,15 +37,20 @@ export function secretForms(secret: string | Buffer): string[] {
 
 /** Everything every sink writes for the events of one run, as latin1 text. */
 export function allSinksText(events: readonly EngineEvent[]): string {
+  return allSinksParts(events).join('\n');
+}
+
+/** The same, as the lines each sink wrote (a long session's whole output is too long for one string). */
+export function allSinksParts(events: readonly EngineEvent[]): string[] {
   const out: string[] = [];
   const printer = new TranscriptPrinter({ explain: true });
   const lines: string[] = [];
   for (const e of events) {
-    lines.push(...printer.event(e));
+    for (const item of printer.event(e)) lines.push(item);
     const json = jsonLine(e);
     if (json) out.push(json);
   }
-  out.push(...lines);
+  for (const item of lines) out.push(item);
   const summary = events.flatMap((e) => (e.type === 'summary' ? [e.summary] : []))[0];
   if (summary) out.push(markdownReport({ summary, lines, violations: [] }));
   out.push(logText(events));
@@ -50,18 +58,18 @@ export function allSinksText(events: readonly EngineEvent[]): string {
   const records = events.flatMap((e) =>
     e.type === 'data' ? [dataRecord(e.session, e.t, e.dir, e.bytes)] : [],
   );
-  out.push(...records.map((r) => JSON.stringify(r)));
+  for (const item of records.map((r) => JSON.stringify(r))) out.push(item);
   const analyzer = new CaptureAnalyzer();
   const again: EngineEvent[] = [];
-  for (const r of records) again.push(...analyzer.record(r));
-  again.push(...analyzer.end());
+  for (const r of records) for (const item of analyzer.record(r)) again.push(item);
+  for (const item of analyzer.end()) again.push(item);
   const printerAgain = new TranscriptPrinter({ explain: true });
   for (const e of again) {
-    out.push(...printerAgain.event(e));
+    for (const item of printerAgain.event(e)) out.push(item);
     const json = jsonLine(e);
     if (json) out.push(json);
   }
-  return out.join('\n');
+  return out;
 }
 
 function logText(events: readonly EngineEvent[]): string {
@@ -81,8 +89,10 @@ function logText(events: readonly EngineEvent[]): string {
 
 /** Asserts that no form of any secret appears in anything a run produced, in any sink. */
 export function expectNoSecretAnywhere(r: RunResult, secrets: readonly string[]): void {
-  const text = `${everythingAsText(r)}\n${allSinksText(r.raw)}`;
+  const parts = [everythingAsText(r), ...allSinksParts(r.raw)];
   for (const secret of secrets)
-    for (const form of secretForms(secret))
-      expect(text.includes(form), `a form of secret ${JSON.stringify(secret)} (${form}) leaked`).toBe(false);
+    for (const form of secretForms(secret)) {
+      const found = parts.some((p) => p.includes(form));
+      expect(found, `a form of secret ${JSON.stringify(secret)} (${form}) leaked`).toBe(false);
+    }
 }
