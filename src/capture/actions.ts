@@ -11,6 +11,18 @@ import type { AlterRecord, ProxyRecord } from './format.js';
 /** The records of pop3scope's own actions, without their session (the inspector has it). */
 export type ProxyAction = Omit<ProxyRecord, 'session'> | Omit<AlterRecord, 'session'>;
 
+/**
+ * The server closed TCP under TLS with no close_notify first (a close record's `uncleanTls`): the violation
+ * the live session and `show` report for it, just before the session's close.
+ */
+export function uncleanTlsEvents(inspector: Inspector, t: number): EngineEvent[] {
+  return inspector.report(
+    'POP3_TLS_UNCLEAN_SHUTDOWN',
+    'its TCP connection closed with no close_notify alert before it',
+    t,
+  );
+}
+
 /** The events of one action: the action itself, then the violation it is reported as (if any). */
 export function actionEvents(inspector: Inspector, a: ProxyAction): EngineEvent[] {
   const session = inspector.session;

@@ -5,7 +5,7 @@
  */
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
-import { actionEvents } from './actions.js';
+import { actionEvents, uncleanTlsEvents } from './actions.js';
 import { type CaptureRecord, dataBytes } from './format.js';
 
 export class CaptureAnalyzer {
@@ -47,7 +47,8 @@ export class CaptureAnalyzer {
       case 'close': {
         const inspector = this.inspector(record.session, record.t);
         this.sessions.delete(record.session);
-        return inspector.close(record.t, record.by, record.reason);
+        const unclean = record.uncleanTls === 'server' ? uncleanTlsEvents(inspector, record.t) : [];
+        return [...unclean, ...inspector.close(record.t, record.by, record.reason)];
       }
     }
   }

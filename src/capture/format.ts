@@ -49,6 +49,8 @@ export interface CloseRecord {
   t: number;
   by: 'client' | 'server' | 'proxy';
   reason: string;
+  /** "server": the server ended TLS first, with no close_notify before its TCP close. */
+  uncleanTls?: string;
 }
 
 /**

@@ -208,6 +208,12 @@ export const VIOLATIONS = {
     culprit: 'server',
     title: 'the server greeted with -ERR and will not serve this session',
   },
+  POP3_TLS_UNCLEAN_SHUTDOWN: {
+    severity: 'warning',
+    rfc: 'RFC 8446 §6.1',
+    culprit: 'server',
+    title: 'the server ended TLS without close_notify (a truncation cannot be told from a clean end)',
+  },
   POP3_CAPTURE_GAP: {
     severity: 'warning',
     // No RFC: the capture writer had to drop data records (its memory bound), so part of the stream is missing.

@@ -20,6 +20,8 @@ export interface SessionEnd {
   readonly t: number;
   readonly by: 'client' | 'server' | 'proxy';
   readonly reason: string;
+  /** Set when the server ended TLS with no close_notify before its TCP close (POP3_TLS_UNCLEAN_SHUTDOWN). */
+  readonly uncleanTls?: 'server';
 }
 
 export interface ProxySink {

@@ -8,11 +8,12 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
-import { actionEvents, type ProxyAction } from '../capture/actions.js';
+import { actionEvents, type ProxyAction, uncleanTlsEvents } from '../capture/actions.js';
 import { MAX_GATED_LINE } from '../protocol/limits.js';
 import type { Hooks, SessionEnd } from './hooks.js';
 import { pipeSide, type RelayHandlers, type Side } from './relay.js';
 import { acceptTls, connectTls, NO_TLS, type ProxyTlsOptions, stlsLineEnd, tlsFacts } from './tls.js';
+import type { RecordWatch } from './tlsEnd.js';
 
 export interface Upstream {
   readonly host: string;
@@ -56,6 +57,8 @@ export class ProxySession {
   readonly inspector: Inspector;
   private client: net.Socket;
   private upstreamSocket: net.Socket | null = null;
+  /** Under upstream TLS: the stream beneath it, which sees how the server ends TLS. */
+  private upstreamWatch: RecordWatch | null = null;
   private ended: SessionEnd | null = null;
   private firstEnd: Side | null = null;
   private readonly clientAddress: string;
@@ -183,35 +186,42 @@ export class ProxySession {
   private connect(): void {
     const { upstream, connectTimeoutMs } = this.o;
     const t = this.tlsOptions;
-    const socket = this.o.dial
+    const raw = this.o.dial
       ? this.o.dial(upstream)
-      : t.upstreamTls
-        ? connectTls(t, upstream.host, upstream.port)
-        : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
-    this.upstreamSocket = socket;
-    socket.setNoDelay(true);
+      : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+    // Implicit TLS starts once TCP is up, over a RecordWatch that tells how the server ends it (tlsEnd.ts).
+    const implicitTls = t.upstreamTls && !this.o.dial;
+    this.upstreamSocket = raw;
+    raw.setNoDelay(true);
     this.rawClient.setNoDelay(true);
     const timer = setTimeout(
-      () => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      () => this.upstreamSocket?.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
       connectTimeoutMs,
     );
     let connected = false;
     let reached = false;
-    socket.once('connect', () => {
-      reached = true;
-    });
-    socket.once(t.upstreamTls && !this.o.dial ? 'secureConnect' : 'connect', () => {
+    const ready = (socket: net.Socket) => {
       connected = true;
       clearTimeout(timer);
       if (t.upstreamTls || t.listenTls) this.tlsBegan('implicit', socket as tls.TLSSocket);
       this.relay(this.client, socket);
       this.awaitGreeting();
-    });
-    socket.on('error', (error) => {
+    };
+    const failed = (error: Error) => {
       clearTimeout(timer);
       if (!connected && !this.ended) this.unreachable(error, reached);
       else this.finish('server', `server error: ${errorText(error)}`, true);
+    };
+    raw.once('connect', () => {
+      reached = true;
+      if (!implicitTls) return ready(raw);
+      const { secure, watch } = connectTls(t, upstream.host, raw);
+      this.upstreamWatch = watch;
+      this.upstreamSocket = secure;
+      secure.once('secureConnect', () => ready(secure));
+      secure.on('error', failed);
     });
+    raw.on('error', failed);
   }
 
   private tlsBegan(how: 'implicit' | 'stls', upstream: tls.TLSSocket): void {
@@ -385,7 +395,8 @@ export class ProxySession {
     let upstream: tls.TLSSocket;
     try {
       upstream = await new Promise<tls.TLSSocket>((resolve, reject) => {
-        const s = connectTls(this.tlsOptions, host, port, upstreamRaw);
+        const { secure: s, watch } = connectTls(this.tlsOptions, host, upstreamRaw);
+        this.upstreamWatch = watch;
         const timer = this.handshakeTimer(s);
         s.once('secureConnect', () => {
           clearTimeout(timer);
@@ -519,9 +530,13 @@ export class ProxySession {
     const t = this.o.now();
     this.ended = { session: this.o.id, t, by, reason };
     if (this.greetingTimer) clearTimeout(this.greetingTimer);
-    const sockets = [this.client, this.rawClient, this.upstreamSocket].filter(
-      (s): s is net.Socket => s !== null,
-    );
+    // A TLS socket over a RecordWatch does not close the TCP socket beneath it: that one is listed too.
+    const sockets = [
+      this.client,
+      this.rawClient,
+      this.upstreamSocket,
+      this.upstreamWatch?.raw ?? null,
+    ].filter((s): s is net.Socket => s !== null);
     if (destroy) {
       for (const s of sockets) s.destroy();
     } else {
@@ -530,6 +545,11 @@ export class ProxySession {
       setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, 2000).unref();
+    }
+    // The server ended TLS first, with no close_notify: what it sent last may have been cut short unseen.
+    if (this.firstEnd === 'upstream' && this.upstreamWatch?.peerEnd === 'no close_notify') {
+      this.ended = { ...this.ended, uncleanTls: 'server' };
+      this.emit(uncleanTlsEvents(this.inspector, t));
     }
     this.emit(this.inspector.close(t, by, reason));
     this.o.hooks.close(this.ended);

@@ -7,6 +7,7 @@
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from '../tls/ca.js';
+import { RecordWatch } from './tlsEnd.js';
 
 export type StlsMode = 'intercept' | 'passthrough' | 'strip';
 
@@ -55,16 +56,25 @@ export async function acceptTls(
   return socket;
 }
 
-/** Starts TLS towards the upstream, over an existing socket (STLS) or a new connection (implicit TLS). */
-export function connectTls(o: ProxyTlsOptions, host: string, port: number, socket?: Socket): tls.TLSSocket {
-  const upstream = tls.connect({
-    ...(socket ? { socket } : { host, port }),
+/**
+ * Starts TLS towards the upstream over its connected socket (implicit TLS once TCP is up, or STLS). The TLS
+ * runs over a RecordWatch, which tells afterwards whether the server ended TLS with a close_notify.
+ */
+export function connectTls(
+  o: ProxyTlsOptions,
+  host: string,
+  socket: Socket,
+): { secure: tls.TLSSocket; watch: RecordWatch } {
+  const watch = new RecordWatch(socket);
+  const secure = tls.connect({
+    socket: watch,
     servername: isIP(host) ? undefined : host,
     ca: o.upstreamCa,
     rejectUnauthorized: !o.insecureUpstream,
   } as tls.ConnectionOptions);
-  if (o.keylog) upstream.on('keylog', o.keylog);
-  return upstream;
+  watch.secure = secure as unknown as RecordWatch['secure'];
+  if (o.keylog) secure.on('keylog', o.keylog);
+  return { secure, watch };
 }
 
 /** What a capture's `tls` record tells about one side's handshake. */

@@ -27,7 +27,8 @@ export function captureSink(writer: CaptureWriter): ProxySink {
       }
     },
     close(end: SessionEnd) {
-      writer.write({ type: 'close', session: end.session, t: end.t, by: end.by, reason: end.reason });
+      const { session, t, by, reason, uncleanTls } = end;
+      writer.write({ type: 'close', session, t, by, reason, ...(uncleanTls ? { uncleanTls } : {}) });
     },
     // The relay pauses while the file is behind: a fast transfer slows to the disk's speed, nothing is dropped.
     pressure: () => (writer.congested ? writer.relieved() : null),
