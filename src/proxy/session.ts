@@ -136,6 +136,8 @@ export class ProxySession {
     if (this.tlsOptions.listenTls) {
       try {
         this.client = await this.handshakeClient(this.rawClient);
+        // After the handshake, an error on the TLS layer (not the TCP socket) must end the session too.
+        this.client.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
       } catch (error) {
         if (error instanceof ClientLeft) this.finish('client', error.message, true);
         else this.finish('proxy', `TLS with the client failed: ${clientTlsFailure(error as Error)}`, true);
@@ -429,6 +431,10 @@ export class ProxySession {
     }
     this.fromClient.gate = undefined;
     this.fromUpstream.gate = undefined;
+    // The handshakes' once('error') handlers are spent promises now: a later error (a record that cannot be
+    // decrypted) must end the session, not leave it open.
+    upstream.on('error', (error) => this.finish('server', `server error: ${errorText(error)}`, true));
+    client.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
     this.upstreamSocket = upstream;
     this.client = client;
     this.tlsBegan('stls', upstream);

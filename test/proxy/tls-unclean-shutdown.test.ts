@@ -27,7 +27,7 @@ type Version = 'TLSv1.2' | 'TLSv1.3';
  * How the server ends after answering QUIT: `destroy` drops TCP with no close_notify; `end` is a proper TLS
  * end; `one-segment` is `end` with its last data record and close_notify written to TCP in a single write.
  */
-type Ending = 'destroy' | 'end' | 'one-segment';
+type Ending = 'destroy' | 'end' | 'one-segment' | 'corrupt';
 
 let ca: CertificateAuthority; // pop3scope's CA (STLS towards the client)
 let upstreamCa: CertificateAuthority;
@@ -102,6 +102,11 @@ async function tlsUpstream(version: Version, ending: Ending, stls = false) {
             stream.off('data', onData);
             raw.write('+OK begin TLS\r\n', () => serve(secure(), true));
             return;
+          }
+          if (ending === 'corrupt' && encrypted) {
+            // A record that cannot be decrypted, and the connection kept open.
+            raw.write(Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 0x5a)]));
+            continue;
           }
           if (verb !== 'QUIT') {
             stream.write('+OK\r\n');
@@ -247,4 +252,18 @@ describe('upstream TLS ended with or without close_notify', () => {
       expect(unclean(px.sink.events)).toEqual([]);
     }, 30_000);
   }
+
+  // Regression (issue 12): after STLS the upstream TLS socket had no 'error' listener of its own, so a record
+  // that failed to decrypt left the session open until the client gave up.
+  it('STLS intercepted: a server record that cannot be decrypted ends the session at once, with its reason', async () => {
+    const px = await proxyTo(await tlsUpstream('TLSv1.3', 'corrupt', true), true);
+    const wire = await Wire.connect(px.port);
+    expect(await wire.line()).toBe('+OK cleartext ready\r\n');
+    expect(await wire.cmd('STLS')).toBe('+OK begin TLS\r\n');
+    const { wire: secure } = await wire.startTls(ca.certPem);
+    void secure.cmd('USER bob').catch(() => {});
+    await waitFor(() => px.sink.closes.length > 0, 3000);
+    expect(px.sink.closes[0]).toMatchObject({ by: 'server' });
+    expect(px.sink.closes[0]!.reason).toMatch(/^server error: /);
+  }, 30_000);
 });
