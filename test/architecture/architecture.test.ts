@@ -1,0 +1,143 @@
+// The layering rules of docs/ARCHITECTURE.md, checked on the import statements of src/ (issue 13): no import
+// cycle (type-only imports count), no I/O module in the sans-IO engine, protocol ← analysis, nothing imports cli.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { cycles, importGraph, moduleEdges, specifiers } from './imports.js';
+
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+const graph = importGraph(SRC);
+const edges = moduleEdges(graph);
+
+// Cycles known and not yet broken, each named by its sorted modules joined with ' ↔ '. Empty is the goal;
+// an entry that no longer matches a cycle fails too, so the list cannot go stale.
+const KNOWN_CYCLES: readonly string[] = [
+  // issue 13 item 2: the server reader calls members of the session made public only for it.
+  'protocol/serverReader.ts ↔ protocol/session.ts',
+];
+
+// Node modules that do I/O (the base name, after any 'node:' prefix and before any '/promises').
+const IO_MODULES = new Set([
+  'net',
+  'tls',
+  'fs',
+  'child_process',
+  'dgram',
+  'dns',
+  'http',
+  'https',
+  'http2',
+  'readline',
+  'tty',
+  'worker_threads',
+  'cluster',
+]);
+const ioModule = (specifier: string): boolean =>
+  IO_MODULES.has(specifier.replace(/^node:/, '').split('/')[0] as string);
+
+const inDir = (dir: string) => (path: string) => path.startsWith(`${dir}/`);
+
+describe('import scanner', () => {
+  it('finds static, re-exported, type-only, bare and dynamic imports, over several lines', () => {
+    const text = [
+      "import { a } from './a.js';",
+      'import {',
+      '  b,',
+      '  type B,',
+      "} from '../b.js';",
+      "import type { C } from './c.js';",
+      "export * from './d.js';",
+      "export { e as f } from './e.js';",
+      "export type { G } from './g.js';",
+      "import * as h from 'node:fs';",
+      "import 'reflect-metadata';",
+      "  const { I } = await import('./i.js');",
+      "let j: import('node:net').Socket;",
+    ].join('\n');
+    expect(specifiers(text).sort()).toEqual(
+      [
+        './a.js',
+        '../b.js',
+        './c.js',
+        './d.js',
+        './e.js',
+        './g.js',
+        'node:fs',
+        'reflect-metadata',
+        './i.js',
+        'node:net',
+      ].sort(),
+    );
+  });
+
+  it('ignores imports mentioned in comments and strings', () => {
+    const text = [
+      "// import { a } from './a.js';",
+      "/* import { b } from './b.js'; */",
+      " * export * from './c.js';",
+      'const s = "import { d } from \'./d.js\'";',
+      "const from = 'x';",
+    ].join('\n');
+    expect(specifiers(text)).toEqual([]);
+  });
+
+  it('reads the real tree: every module, with its relative imports resolved', () => {
+    expect(graph.size).toBeGreaterThan(100);
+    expect(edges.get('analysis/inspector.ts')).toContain('protocol/session.ts');
+    expect(edges.get('cli/main.ts')?.length).toBeGreaterThan(3);
+  });
+});
+
+describe('cycle finder', () => {
+  const g = (pairs: Record<string, string[]>) => new Map(Object.entries(pairs));
+
+  it('finds two- and three-module cycles and a module importing itself', () => {
+    expect(cycles(g({ a: ['b'], b: ['a'] }))).toEqual([['a', 'b']]);
+    expect(cycles(g({ a: ['b'], b: ['c'], c: ['a'], d: ['a'] }))).toEqual([['a', 'b', 'c']]);
+    expect(cycles(g({ a: ['a'], b: [] }))).toEqual([['a']]);
+    expect(cycles(g({ a: ['b'], b: ['a'], c: ['d'], d: ['c'] }))).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+  });
+
+  it('finds none in a graph without cycles (shared dependencies are not cycles)', () => {
+    expect(cycles(g({ a: ['b', 'c'], b: ['c'], c: [], d: ['a', 'c'] }))).toEqual([]);
+  });
+});
+
+describe('layering of src/', () => {
+  it('has no import cycle (type-only imports count)', () => {
+    const found = cycles(edges).map((c) => c.join(' ↔ '));
+    expect(found.filter((c) => !KNOWN_CYCLES.includes(c))).toEqual([]);
+    expect(KNOWN_CYCLES.filter((c) => !found.includes(c))).toEqual([]);
+  });
+
+  it('protocol/ and analysis/ import no Node I/O module', () => {
+    const offenders = [...graph]
+      .filter(([from]) => inDir('protocol')(from) || inDir('analysis')(from))
+      .flatMap(([from, imports]) =>
+        imports.filter((i) => ioModule(i.specifier)).map((i) => `${from} → ${i.specifier}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('protocol/ imports only protocol/; analysis/ only protocol/ and analysis/', () => {
+    const offenders = [...edges].flatMap(([from, targets]) => {
+      const allowed = inDir('protocol')(from)
+        ? [inDir('protocol')]
+        : inDir('analysis')(from)
+          ? [inDir('protocol'), inDir('analysis')]
+          : undefined;
+      if (allowed === undefined) return [];
+      return targets.filter((t) => !allowed.some((ok) => ok(t))).map((t) => `${from} → ${t}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('nothing outside cli/ imports cli/', () => {
+    const offenders = [...edges].flatMap(([from, targets]) =>
+      inDir('cli')(from) ? [] : targets.filter(inDir('cli')).map((t) => `${from} → ${t}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
