@@ -1,17 +1,53 @@
 /**
  * The server side of a session: status lines, SASL challenges, and multi-line bodies. Whether a +OK starts a
  * body depends on the command it answers (RFC 1939 §3), so this reader works against the session's queue of
- * outstanding commands. Message bodies are scanned without keeping them; listings are kept line by line, up
- * to a limit, because the mailbox model is built from them.
+ * outstanding commands, through a narrow host interface: it never sees the session itself. Message bodies are
+ * scanned without keeping them; listings are kept line by line, up to a limit, because the mailbox model is
+ * built from them.
  */
 import { BodyScanner } from './bodyScanner.js';
 import { MAX_LISTING_LINES, MAX_LISTING_OCTETS } from './limits.js';
 import { type Line, LineBuffer } from './lineBuffer.js';
 import { maskInPlace } from './redact.js';
 import { parseStatusLine } from './response.js';
-import type { OpenTransaction, Pop3Session } from './session.js';
+import { type OpenTransaction, stlsAccepted } from './transaction.js';
+import type { ViolationCode } from './violations.js';
 
 type Mode = 'line' | 'message' | 'listing' | 'stls';
+
+/**
+ * What the reader needs of the session it reads for: the transaction a status line answers, the server tap's
+ * masking, violations, and the moments a response begins and ends. The session implements it.
+ */
+export interface ServerReaderHost {
+  /** Compute a SHA-256 of every RETR/TOP body. */
+  readonly digests: boolean;
+  /** True once nothing more is parsed: TLS passthrough, or a SASL security layer. */
+  opaqueNow(): boolean;
+  /** The transaction the next status line answers (the greeting, the oldest command, or unsolicited data). */
+  answering(t: number): OpenTransaction;
+  /** The stream offset of the next server byte (where the current chunk ends). */
+  offset(): number;
+  /** Whether the server's lines are secret right now (inside AUTH with a mechanism that hides challenges). */
+  serverLinesSecret(): boolean;
+  /** Replaces held server bytes at stream offset `at` with their masked form. */
+  maskServer(at: number, content: Buffer): void;
+  /** Masks server bytes still held, from stream offset `from` to `to`. */
+  maskServerRange(from: number, to: number): void;
+  /** A server challenge inside AUTH: masked in place when the mechanism needs it, decoded for display. */
+  serverChallenge(tx: OpenTransaction, content: Buffer, t: number): void;
+  /** The server sent a "+ " continuation outside a SASL exchange: the client's next lines may be secrets. */
+  continuation(): void;
+  /** The line-level violations of a server line (endings, overflow, length). */
+  lineViolations(tx: OpenTransaction, line: Line): void;
+  addViolation(tx: OpenTransaction, code: ViolationCode, detail?: string): void;
+  /** A violation of the session, not of one transaction. */
+  sessionViolation(t: number, code: ViolationCode, detail?: string): void;
+  /** A response begins: settles what depends on the phase the server processed it in. */
+  responseBegins(tx: OpenTransaction): void;
+  /** A response ended (or was cut short). */
+  complete(tx: OpenTransaction, t: number): void;
+}
 
 export class ServerReader {
   private lines = new LineBuffer();
@@ -28,12 +64,12 @@ export class ServerReader {
   /** The unfinished line was masked whole before it ended (held too long, or too long to keep). */
   private forced = false;
 
-  constructor(private readonly session: Pop3Session) {}
+  constructor(private readonly host: ServerReaderHost) {}
 
   /** Where undecided bytes begin: only a SASL challenge of a secret-bearing mechanism is ever held. */
   undecidedFrom(): number {
     if (this.forced) return Number.POSITIVE_INFINITY;
-    if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret())
+    if (this.mode === 'line' && this.lines.pending > 0 && this.host.serverLinesSecret())
       return this.lineStart;
     return Number.POSITIVE_INFINITY;
   }
@@ -46,15 +82,15 @@ export class ServerReader {
   /** Forgets everything unfinished (TLS began). */
   reset(): void {
     // A challenge line held as possibly secret never ends now: it leaves masked.
-    if (this.mode === 'line' && this.lines.pending > 0 && this.session.serverLinesSecret() && !this.forced)
-      this.session.maskServerRange(this.lineStart, this.session.offset('s2c'));
+    if (this.mode === 'line' && this.lines.pending > 0 && this.host.serverLinesSecret() && !this.forced)
+      this.host.maskServerRange(this.lineStart, this.host.offset());
     this.lines = new LineBuffer();
     this.mode = 'line';
     this.current = null;
     this.body = null;
     this.injectionFlagged = false;
     this.forced = false;
-    this.lineStart = this.session.offset('s2c');
+    this.lineStart = this.host.offset();
   }
 
   /**
@@ -64,16 +100,16 @@ export class ServerReader {
   forceMask(): void {
     if (this.mode !== 'line' || this.lines.pending === 0 || this.forced) return;
     this.forced = true;
-    this.session.maskServerRange(this.lineStart, this.session.offset('s2c'));
+    this.host.maskServerRange(this.lineStart, this.host.offset());
   }
 
   receive(chunk: Buffer, base: number, t: number): void {
     let pos = 0;
-    while (pos < chunk.length && !this.session.opaqueNow) {
+    while (pos < chunk.length && !this.host.opaqueNow()) {
       if (this.mode === 'stls') {
         // Once per STLS, however the bytes are chunked, so the report does not depend on TCP segmentation.
         if (!this.injectionFlagged)
-          this.session.sessionViolation(
+          this.host.sessionViolation(
             t,
             'POP3_STLS_INJECTION',
             'the server sent bytes after its +OK to STLS, before TLS began',
@@ -89,8 +125,8 @@ export class ServerReader {
         continue;
       }
       const { end, line } = this.lines.push(chunk, pos);
-      if (this.forced) this.session.maskServerRange(base + pos, line ? base + end - 1 : base + end);
-      else if (!line && this.mode === 'line' && this.lines.overflowing && this.session.serverLinesSecret())
+      if (this.forced) this.host.maskServerRange(base + pos, line ? base + end - 1 : base + end);
+      else if (!line && this.mode === 'line' && this.lines.overflowing && this.host.serverLinesSecret())
         this.forceMask();
       if (line) {
         this.lineEnd = base + end;
@@ -104,12 +140,12 @@ export class ServerReader {
   }
 
   close(t: number): void {
-    this.lineEnd = this.session.offset('s2c');
+    this.lineEnd = this.host.offset();
     if (this.mode === 'message') {
       this.body!.close();
       const tx = this.current!;
       this.copyBody(tx);
-      this.session.addViolation(
+      this.host.addViolation(
         tx,
         'POP3_TRUNCATED_RESPONSE',
         `the body of ${tx.command?.verb ?? 'the response'} ${this.body!.stats.tail}`,
@@ -122,7 +158,7 @@ export class ServerReader {
       if (rest) this.listingLine(rest, t);
       if (this.mode === 'listing') {
         const tx = this.current!;
-        this.session.addViolation(
+        this.host.addViolation(
           tx,
           'POP3_TRUNCATED_RESPONSE',
           `the listing of ${tx.command?.verb} had no "." terminator`,
@@ -140,42 +176,41 @@ export class ServerReader {
   }
 
   private statusLine(line: Line, t: number): void {
-    const session = this.session;
-    // The greeting comes first even when the client spoke before it (commands sent early wait their turn).
-    const tx = session.greeted ? (session.outstanding[0] ?? session.unsolicited(t)) : session.unsolicited(t);
+    const host = this.host;
+    const tx = host.answering(t);
     const content = Buffer.from(line.content);
     if (this.forced) maskInPlace(content);
     const first = content[0];
     const plus = first === 0x2b && (content.length === 1 || content[1] === 0x20);
     const isChallenge = tx.sasl?.outcome === null && plus;
-    if (plus && !isChallenge) session.continuation();
+    if (plus && !isChallenge) host.continuation();
     if (tx.response.at === null) tx.response.at = t;
     if (tx.wire.s2cStart < 0) tx.wire.s2cStart = this.lineStart;
-    session.lineViolations(tx, line, 'server');
+    host.lineViolations(tx, line);
     if (isChallenge) {
-      session.serverChallenge(tx, content, t);
-      session.maskServer(this.lineStart, content);
+      host.serverChallenge(tx, content, t);
+      host.maskServer(this.lineStart, content);
       return;
     }
-    session.responseBegins(tx);
+    host.responseBegins(tx);
     const parsed = parseStatusLine(content.toString('utf8'));
     const response = tx.response;
     response.status = parsed.status;
     response.code = parsed.code;
     response.text = parsed.text;
     if (!parsed.exact) {
-      session.addViolation(tx, 'POP3_BAD_STATUS', JSON.stringify(content.subarray(0, 40).toString('utf8')));
+      host.addViolation(tx, 'POP3_BAD_STATUS', JSON.stringify(content.subarray(0, 40).toString('utf8')));
     }
     const args = tx.command?.args ?? [];
     response.multiline = parsed.status === '+OK' && tx.spec !== undefined && tx.spec.multiline(args);
     this.current = tx;
-    if (session.stlsAccepted(tx)) {
+    if (stlsAccepted(tx)) {
       response.complete = true;
       this.finish(t);
       this.mode = 'stls';
     } else if (response.multiline && tx.spec?.messageBody) {
       this.mode = 'message';
-      this.body = new BodyScanner(this.session.digests);
+      this.body = new BodyScanner(host.digests);
     } else if (response.multiline) {
       this.mode = 'listing';
       response.listing = [];
@@ -195,7 +230,7 @@ export class ServerReader {
     if (content.length === 1 && content[0] === 0x2e) {
       response.complete = true;
       if (this.listingBareLF > 0) {
-        this.session.addViolation(
+        this.host.addViolation(
           tx,
           'POP3_BARE_LINE_ENDING',
           `${this.listingBareLF} line(s) of the listing ended in a bare LF`,
@@ -223,13 +258,9 @@ export class ServerReader {
     this.copyBody(tx);
     const stats = this.body!.stats;
     if (stats.bareLF > 0)
-      this.session.addViolation(
-        tx,
-        'POP3_BARE_LINE_ENDING',
-        `${stats.bareLF} body line(s) ended in a bare LF`,
-      );
+      this.host.addViolation(tx, 'POP3_BARE_LINE_ENDING', `${stats.bareLF} body line(s) ended in a bare LF`);
     if (stats.unstuffedDots > 0)
-      this.session.addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
+      this.host.addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
     this.finish(t);
   }
 
@@ -248,6 +279,6 @@ export class ServerReader {
     this.mode = 'line';
     this.current = null;
     this.body = null;
-    this.session.complete(tx, t);
+    this.host.complete(tx, t);
   }
 }

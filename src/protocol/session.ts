@@ -31,8 +31,9 @@ import { OrderedOutput } from './output.js';
 import { isMasked, maskInPlace } from './redact.js';
 import { type LineContext, maskCommand, overflowSecretStart, secretStart } from './secrecy.js';
 import { SecretGuard } from './secretGuard.js';
-import { ServerReader } from './serverReader.js';
+import { ServerReader, type ServerReaderHost } from './serverReader.js';
 import { RedactingTap } from './tap.js';
+import type { OpenTransaction } from './transaction.js';
 import type {
   CommandInfo,
   Direction,
@@ -42,13 +43,6 @@ import type {
   TlsInfo,
 } from './types.js';
 import { type Violation, type ViolationCode, violation } from './violations.js';
-
-/** A transaction whose response has not ended yet. */
-export interface OpenTransaction extends RawTransaction {
-  /** For AUTH: the decoded text of the last challenge, so LOGIN can tell "Password:" from "Username:". */
-  saslChallenge: string;
-  saslClientSteps: number;
-}
 
 export class Pop3Session {
   private readonly taps = { c2s: new RedactingTap(), s2c: new RedactingTap() };
@@ -67,11 +61,11 @@ export class Pop3Session {
   private clientInjectionFlagged = false;
   private readonly server: ServerReader;
   /** Commands waiting for their response, oldest first. */
-  readonly outstanding: OpenTransaction[] = [];
+  private readonly outstanding: OpenTransaction[] = [];
   private untracked = 0;
   private seq = 0;
   /** True once the server's greeting arrived (it is the first response, whatever the client sent before it). */
-  greeted = false;
+  private greeted = false;
   phase: Phase | null = null;
   /** Capabilities from the last CAPA (upper-case first words), or null when none was seen. */
   capabilities: Set<string> | null = null;
@@ -86,7 +80,27 @@ export class Pop3Session {
 
   /** @param digests compute a SHA-256 of every RETR/TOP body (for replay comparisons; costs some speed). */
   constructor(readonly digests = false) {
-    this.server = new ServerReader(this);
+    this.server = new ServerReader(this.readerHost());
+  }
+
+  /** What the server reader may see and do of this session (it never sees the session itself). */
+  private readerHost(): ServerReaderHost {
+    return {
+      digests: this.digests,
+      opaqueNow: () => this.opaque,
+      answering: (t) => this.answering(t),
+      offset: () => this.taps.s2c.offset,
+      serverLinesSecret: () => this.serverLinesSecret(),
+      maskServer: (at, content) => this.taps.s2c.mask(at, content),
+      maskServerRange: (from, to) => this.taps.s2c.maskRange(from, to),
+      serverChallenge: (tx, content, t) => this.serverChallenge(tx, content, t),
+      continuation: () => this.guard.continuation(this.seq),
+      lineViolations: (tx, line) => this.lineViolations(tx, line, 'server'),
+      addViolation: (tx, code, detail) => this.addViolation(tx, code, detail),
+      sessionViolation: (t, code, detail) => this.sessionViolation(t, code, detail),
+      responseBegins: (tx) => this.responseBegins(tx),
+      complete: (tx, t) => this.complete(tx, t),
+    };
   }
 
   /** Feeds one received chunk; returns the events it caused. Never throws on any bytes. */
@@ -395,10 +409,18 @@ export class Pop3Session {
     if (steps.length < MAX_SASL_STEPS) steps.push({ from, text, at });
   }
 
-  // ----- used by the server reader -----
+  // ----- for the server reader (through readerHost) -----
+
+  /**
+   * The transaction a server status line answers. The greeting comes first even when the client spoke before
+   * it (commands sent early wait their turn).
+   */
+  private answering(t: number): OpenTransaction {
+    return this.greeted ? (this.outstanding[0] ?? this.unsolicited(t)) : this.unsolicited(t);
+  }
 
   /** A server challenge inside AUTH: masked when the mechanism needs it, decoded for display. */
-  serverChallenge(tx: OpenTransaction, content: Buffer, t: number): void {
+  private serverChallenge(tx: OpenTransaction, content: Buffer, t: number): void {
     maskSaslChallenge(content, tx.sasl!.mechanism);
     const shown = showSaslChallenge(content.toString('latin1').slice(2));
     if (shown.badBase64) this.addViolation(tx, 'POP3_SASL_BAD_BASE64', 'server challenge');
@@ -407,27 +429,13 @@ export class Pop3Session {
   }
 
   /** Whether the server's lines are secret right now (inside AUTH with a mechanism that hides challenges). */
-  serverLinesSecret(): boolean {
+  private serverLinesSecret(): boolean {
     const sasl = this.outstanding[0]?.sasl;
     return sasl !== undefined && sasl.outcome === null;
   }
 
-  maskServer(at: number, content: Buffer): void {
-    this.taps.s2c.mask(at, content);
-  }
-
-  /** Masks server bytes still held, from stream offset `from` to `to`. */
-  maskServerRange(from: number, to: number): void {
-    this.taps.s2c.maskRange(from, to);
-  }
-
-  /** The server sent a "+ " continuation outside a SASL exchange: the client's next lines may be secrets. */
-  continuation(): void {
-    this.guard.continuation(this.seq);
-  }
-
   /** Opens the greeting transaction, or one for data nobody asked for. */
-  unsolicited(t: number): OpenTransaction {
+  private unsolicited(t: number): OpenTransaction {
     const greeting = !this.greeted;
     this.greeted = true;
     const tx: OpenTransaction = {
@@ -447,7 +455,7 @@ export class Pop3Session {
   }
 
   /** Called when a response begins: settles what depends on the phase the server processed it in. */
-  responseBegins(tx: OpenTransaction): void {
+  private responseBegins(tx: OpenTransaction): void {
     tx.phase = this.phase ?? 'AUTHORIZATION';
     const spec = tx.spec;
     if (!spec || !tx.command) return;
@@ -467,7 +475,7 @@ export class Pop3Session {
   }
 
   /** A response ended (or was cut short): phase changes, STLS, and the transaction event. */
-  complete(tx: OpenTransaction, t: number): void {
+  private complete(tx: OpenTransaction, t: number): void {
     tx.endedAt = t;
     const index = this.outstanding.indexOf(tx);
     if (index !== -1) this.outstanding.splice(index, 1);
@@ -536,12 +544,7 @@ export class Pop3Session {
     return () => this.setPhase(to, at, reason);
   }
 
-  /** True when STLS got +OK and the server side must now wait for TLS. */
-  stlsAccepted(tx: OpenTransaction): boolean {
-    return tx.command?.verb === 'STLS' && tx.response.status === '+OK';
-  }
-
-  lineViolations(tx: OpenTransaction, line: Line, who: 'client' | 'server'): void {
+  private lineViolations(tx: OpenTransaction, line: Line, who: 'client' | 'server'): void {
     if (line.ending === 'LF')
       this.addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who} ended a line with a bare LF`);
     if (line.ending === 'none')
@@ -557,13 +560,8 @@ export class Pop3Session {
       this.addViolation(tx, 'POP3_RESPONSE_TOO_LONG', `${line.octets} octets`);
   }
 
-  addViolation(tx: RawTransaction, code: ViolationCode, detail?: string): void {
+  private addViolation(tx: RawTransaction, code: ViolationCode, detail?: string): void {
     addTo(tx.violations, violation(code, detail));
-  }
-
-  /** True once nothing more is parsed: TLS passthrough, or a SASL security layer. */
-  get opaqueNow(): boolean {
-    return this.opaque;
   }
 
   /** The verb whose listing body the server is sending now, or null (used by `--stls strip`). */
@@ -571,12 +569,7 @@ export class Pop3Session {
     return this.server.listingOf;
   }
 
-  /** The stream offset of the next client or server byte (where the current chunk ends). */
-  offset(dir: Direction): number {
-    return this.taps[dir].offset;
-  }
-
-  sessionViolation(t: number, code: ViolationCode, detail?: string): void {
+  private sessionViolation(t: number, code: ViolationCode, detail?: string): void {
     this.out.push({ type: 'violation', t, violation: violation(code, detail) });
   }
 
