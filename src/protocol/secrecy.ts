@@ -112,14 +112,14 @@ export function maskCommand(content: Buffer, ctx: LineContext): void {
   for (;;) {
     const cr = content.indexOf(CR, from);
     const segment = content.subarray(from, cr === -1 ? content.length : cr);
-    maskSegment(segment, { guarded, authorization: ctx.authorization });
-    if (LOGIN_VERBS.has(secretVerb(segment).verb)) guarded = true;
+    if (LOGIN_VERBS.has(maskSegment(segment, { guarded, authorization: ctx.authorization }))) guarded = true;
     if (cr === -1) return;
     from = cr + 1;
   }
 }
 
-function maskSegment(content: Buffer, ctx: LineContext): void {
+/** Masks one segment in place; returns its verb (as judged before masking). */
+function maskSegment(content: Buffer, ctx: LineContext): string {
   const { verb, start, end: verbEnd } = secretVerb(content);
   const from = secretStart(content);
   if (verb === 'AUTH' && from >= 0) {
@@ -127,7 +127,7 @@ function maskSegment(content: Buffer, ctx: LineContext): void {
     const [mechStart, mechEnd] = w[0]!;
     if (from === mechStart) {
       maskInPlace(content, from);
-      return;
+      return verb;
     }
     const [irStart, irEnd] = w[1]!;
     const mech = mechanism(content.subarray(mechStart, mechEnd).toString('latin1'));
@@ -139,13 +139,13 @@ function maskSegment(content: Buffer, ctx: LineContext): void {
     );
     // Anything after the initial response is not defined by RFC 5034: hide it.
     maskInPlace(content, irEnd);
-    return;
+    return verb;
   }
   if (from >= 0) {
     maskInPlace(content, from);
-    return;
+    return verb;
   }
-  if (start >= content.length || !(ctx.guarded || ctx.authorization)) return;
+  if (start >= content.length || !(ctx.guarded || ctx.authorization)) return verb;
   const spec = lookupCommand(verb);
   // A bare line after a login step may be a credential; before login, an unknown line keeps its first word
   // (an IMAP "a1 LOGIN bob pw" sent to the POP3 port shows "a1" only).
@@ -153,6 +153,7 @@ function maskSegment(content: Buffer, ctx: LineContext): void {
   // differently on replay.
   if (!spec) maskInPlace(content, ctx.guarded ? start : verbEnd + 1);
   else if (checkArguments(spec, argsOf(content.subarray(verbEnd)))) maskInPlace(content, verbEnd + 1);
+  return verb;
 }
 
 /** The arguments after a verb, split on single spaces as the command display splits them. */

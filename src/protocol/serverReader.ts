@@ -68,10 +68,12 @@ export class ServerReader {
 
   /** Where undecided bytes begin: only a SASL challenge of a secret-bearing mechanism is ever held. */
   undecidedFrom(): number {
-    if (this.forced) return Number.POSITIVE_INFINITY;
-    if (this.mode === 'line' && this.lines.pending > 0 && this.host.serverLinesSecret())
-      return this.lineStart;
-    return Number.POSITIVE_INFINITY;
+    return !this.forced && this.holdingSecretLine() ? this.lineStart : Number.POSITIVE_INFINITY;
+  }
+
+  /** An unfinished status line that may be a secret-bearing challenge (so it is held, or masked). */
+  private holdingSecretLine(): boolean {
+    return this.mode === 'line' && this.lines.pending > 0 && this.host.serverLinesSecret();
   }
 
   /** The verb whose listing body is being read now (CAPA, LIST, ...), or null. */
@@ -82,7 +84,7 @@ export class ServerReader {
   /** Forgets everything unfinished (TLS began). */
   reset(): void {
     // A challenge line held as possibly secret never ends now: it leaves masked.
-    if (this.mode === 'line' && this.lines.pending > 0 && this.host.serverLinesSecret() && !this.forced)
+    if (this.holdingSecretLine() && !this.forced)
       this.host.maskServerRange(this.lineStart, this.host.offset());
     this.lines = new LineBuffer();
     this.mode = 'line';
@@ -126,8 +128,7 @@ export class ServerReader {
       }
       const { end, line } = this.lines.push(chunk, pos);
       if (this.forced) this.host.maskServerRange(base + pos, line ? base + end - 1 : base + end);
-      else if (!line && this.mode === 'line' && this.lines.overflowing && this.host.serverLinesSecret())
-        this.forceMask();
+      else if (!line && this.lines.overflowing && this.holdingSecretLine()) this.forceMask();
       if (line) {
         this.lineEnd = base + end;
         if (this.mode === 'listing') this.listingLine(line, t);

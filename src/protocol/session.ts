@@ -594,12 +594,17 @@ export class Pop3Session {
     return events.concat(this.out.flush(this.undecided()));
   }
 
-  private undecided(): Record<Direction, number> {
-    if (this.ended) return { c2s: Number.POSITIVE_INFINITY, s2c: Number.POSITIVE_INFINITY };
-    if (this.opaque) return { c2s: Number.POSITIVE_INFINITY, s2c: Number.POSITIVE_INFINITY };
+  private undecided(): Readonly<Record<Direction, number>> {
+    if (this.ended || this.opaque) return ALL_DECIDED;
     return { c2s: this.clientUndecidedFrom(), s2c: this.server.undecidedFrom() };
   }
 }
+
+/** Nothing held: after the end, and once the stream is opaque. */
+const ALL_DECIDED: Readonly<Record<Direction, number>> = {
+  c2s: Number.POSITIVE_INFINITY,
+  s2c: Number.POSITIVE_INFINITY,
+};
 
 /** A response not begun yet; `at` is when it began, when that is already known (a greeting). */
 function awaitedResponse(at: number | null): ResponseInfo {

@@ -116,7 +116,7 @@ export class ProxySession {
     }
     // Nothing from the client is read until the upstream answers: no byte is lost or reordered.
     rawClient.pause();
-    rawClient.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
+    rawClient.on('error', this.clientFailed);
     rawClient.on('close', () =>
       this.finish(this.firstEnd === 'upstream' ? 'server' : 'client', 'client closed the connection'),
     );
@@ -137,7 +137,7 @@ export class ProxySession {
       try {
         this.client = await this.handshakeClient(this.rawClient);
         // After the handshake, an error on the TLS layer (not the TCP socket) must end the session too.
-        this.client.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
+        this.client.on('error', this.clientFailed);
       } catch (error) {
         if (error instanceof ClientLeft) this.finish('client', error.message, true);
         else this.finish('proxy', `TLS with the client failed: ${clientTlsFailure(error as Error)}`, true);
@@ -212,7 +212,7 @@ export class ProxySession {
     const failed = (error: Error) => {
       clearTimeout(timer);
       if (!connected && !this.ended) this.unreachable(error, reached);
-      else this.finish('server', `server error: ${errorText(error)}`, true);
+      else this.serverFailed(error);
     };
     raw.once('connect', () => {
       reached = true;
@@ -433,8 +433,8 @@ export class ProxySession {
     this.fromUpstream.gate = undefined;
     // The handshakes' once('error') handlers are spent promises now: a later error (a record that cannot be
     // decrypted) must end the session, not leave it open.
-    upstream.on('error', (error) => this.finish('server', `server error: ${errorText(error)}`, true));
-    client.on('error', (error) => this.finish('client', `client error: ${errorText(error)}`, true));
+    upstream.on('error', this.serverFailed);
+    client.on('error', this.clientFailed);
     this.upstreamSocket = upstream;
     this.client = client;
     this.tlsBegan('stls', upstream);
@@ -530,6 +530,12 @@ export class ProxySession {
   private emit(events: EngineEvent[]): void {
     for (const e of events) this.o.hooks.event(e);
   }
+
+  /** A socket of either side failed after it was up (TCP, or its TLS layer once the handshake is done). */
+  private readonly clientFailed = (error: Error) =>
+    this.finish('client', `client error: ${errorText(error)}`, true);
+  private readonly serverFailed = (error: Error) =>
+    this.finish('server', `server error: ${errorText(error)}`, true);
 
   private finish(by: SessionEnd['by'], reason: string, destroy = false): void {
     if (this.ended) return;
