@@ -4,7 +4,8 @@
  * left, and finally stops the sinks (flushing captures and logs).
  */
 import net from 'node:net';
-import { Hooks, type ProxySink } from './hooks.js';
+import type { ProxySink } from '../events.js';
+import { Hooks } from './hooks.js';
 import { ProxySession, type Upstream } from './session.js';
 import type { ProxyTlsOptions } from './tls.js';
 

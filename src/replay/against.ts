@@ -7,7 +7,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { EngineEvent } from '../analysis/types.js';
-import type { ProxySink } from '../proxy/hooks.js';
+import type { ProxySink } from '../events.js';
 import { formatAddress } from '../proxy/session.js';
 import { tlsFacts } from '../proxy/tls.js';
 import { ClientPlayer, type PlayerOutput } from './client.js';

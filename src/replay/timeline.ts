@@ -10,7 +10,7 @@
 import type { EngineEvent } from '../analysis/types.js';
 import { CaptureAnalyzer } from '../capture/analyze.js';
 import type { CaptureRecord, HeaderRecord } from '../capture/format.js';
-import type { SessionEnd, SessionStart } from '../proxy/hooks.js';
+import type { ReplaySink, SessionEnd, SessionStart } from '../events.js';
 
 /** Records read ahead of the play position: enough to know what is due next, few enough to stay small. */
 export const LOOKAHEAD = 64;
@@ -217,13 +217,6 @@ export class Timeline {
 export interface Clock {
   now(): number;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-/** Where replayed sessions go: the proxy's hook shape; a returned promise is awaited (backpressure). */
-export interface ReplaySink {
-  open?(start: SessionStart): void | Promise<void>;
-  event?(e: EngineEvent): void | Promise<void>;
-  close?(end: SessionEnd): void | Promise<void>;
 }
 
 /** Runs a Timeline: reads ahead, sleeps until the next record is due, delivers, and obeys the controls. */

@@ -8,7 +8,7 @@
  */
 import blessed from 'blessed';
 import type { EngineEvent } from '../analysis/types.js';
-import type { ProxySink, SessionEnd, SessionStart } from '../proxy/hooks.js';
+import type { ProxySink, SessionEnd, SessionStart } from '../events.js';
 import { HeadlessFrames } from './frame.js';
 import { FrameScheduler, REAL_TIMERS, type Timers } from './frames.js';
 import { keyToAction } from './keys.js';

@@ -3,7 +3,7 @@
  * caps every list (limits.ts) and counts what it drops. Pure.
  */
 import type { EngineEvent, Transaction } from '../analysis/types.js';
-import type { SessionStart } from '../proxy/hooks.js';
+import type { SessionStart } from '../events.js';
 import { actionLines, printable } from '../render/text.js';
 import {
   MAX_ENTRIES_ENDED,

@@ -3,8 +3,8 @@
  * the views (view.ts) turn into lines. Plain immutable data: no blessed, no I/O, no clock. Bodies are never
  * held, only previews; every list is capped (limits.ts).
  */
-import type { ClientMode, EngineEvent, Phase, Violation } from '../analysis/types.js';
-import type { SessionEnd, SessionStart } from '../proxy/hooks.js';
+import type { ClientMode, CommandInfo, EngineEvent, Phase, Response, Violation } from '../analysis/types.js';
+import type { SessionEnd, SessionStart } from '../events.js';
 import type { ReplayStatus } from '../replay/timeline.js';
 
 export type PaneId = 'sessions' | 'transcript' | 'mailbox' | 'detail';
@@ -14,23 +14,18 @@ export const PANES: readonly PaneId[] = ['sessions', 'transcript', 'mailbox', 'd
 
 export const PHASES: readonly Phase[] = ['AUTHORIZATION', 'TRANSACTION', 'UPDATE'];
 
+/** The engine's response facts the dashboard shows as they are (the rest of TxView is its own digest). */
+type ResponseFacts = Pick<
+  Response,
+  'status' | 'code' | 'text' | 'multiline' | 'bodyOctets' | 'bodyLines' | 'complete'
+>;
+
 /** A transaction as the dashboard keeps it: previews instead of bodies, capped lists. */
-export interface TxView {
+export interface TxView extends ResponseFacts {
   readonly seq: number;
   readonly phase: Phase;
-  readonly command: {
-    readonly verb: string;
-    readonly line: string;
-    readonly pipelined: boolean;
-    readonly octets: number;
-  } | null;
-  readonly status: '+OK' | '-ERR' | null;
-  readonly code: string | null;
-  readonly text: string;
-  readonly multiline: boolean;
-  readonly bodyOctets: number;
-  readonly bodyLines: number;
-  readonly complete: boolean;
+  /** The command as the engine gave it, less its arguments and time (the line shows them). */
+  readonly command: Pick<CommandInfo, 'verb' | 'line' | 'pipelined' | 'octets'> | null;
   /** RETR/TOP: the first lines of the body. */
   readonly preview?: readonly string[];
   /** Listings: the first lines, and how many there were. */

@@ -1,7 +1,7 @@
 /** Starts a ProxyServer on an ephemeral loopback port with a sink that collects every hook call. */
 import net from 'node:net';
 import type { EngineEvent, SessionSummary, Transaction } from '../../src/analysis/types.js';
-import type { ProxySink, SessionEnd, SessionStart } from '../../src/proxy/hooks.js';
+import type { ProxySink, SessionEnd, SessionStart } from '../../src/events.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 
 export interface Collected {

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionEnd } from '../../src/proxy/hooks.js';
+import type { SessionEnd } from '../../src/events.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { CertificateAuthority } from '../../src/tls/ca.js';
 import { collector, fakeUpstream, waitFor } from '../helpers/proxyHarness.js';

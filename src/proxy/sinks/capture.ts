@@ -2,7 +2,7 @@
 import type { EngineEvent } from '../../analysis/types.js';
 import { dataRecord } from '../../capture/format.js';
 import type { CaptureWriter } from '../../capture/writer.js';
-import type { ProxySink, SessionEnd, SessionStart } from '../hooks.js';
+import type { ProxySink, SessionEnd, SessionStart } from '../../events.js';
 
 export function captureSink(writer: CaptureWriter): ProxySink {
   return {

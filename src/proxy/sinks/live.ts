@@ -6,10 +6,10 @@
  */
 import type { Writable } from 'node:stream';
 import type { EngineEvent } from '../../analysis/types.js';
+import type { ProxySink, SessionStart } from '../../events.js';
 import { jsonLine } from '../../render/json.js';
 import { COLOUR, PLAIN } from '../../render/style.js';
 import { TranscriptPrinter } from '../../render/text.js';
-import type { ProxySink, SessionStart } from '../hooks.js';
 
 /** Bytes of transcript waiting for stdout before lines are dropped. */
 export const MAX_STDOUT_BACKLOG = 8 * 1024 * 1024;

@@ -1,7 +1,7 @@
 /** The log sink: one child logger per session; connections, phases, logins (user names only) and violations. */
 import type { EngineEvent } from '../../analysis/types.js';
+import type { ProxySink, SessionEnd, SessionStart } from '../../events.js';
 import type { Logger } from '../../log/logger.js';
-import type { ProxySink, SessionEnd, SessionStart } from '../hooks.js';
 
 export function logSink(logger: Logger): ProxySink {
   const children = new Map<string, Logger>();

@@ -4,10 +4,9 @@
  * instead of buffering without bound.
  */
 import type { EngineEvent } from '../analysis/types.js';
-import type { SessionStart } from '../proxy/hooks.js';
-import { COLOUR, PLAIN } from '../render/style.js';
-import { TranscriptPrinter } from '../render/text.js';
-import type { ReplaySink } from '../replay/timeline.js';
+import type { ReplaySink, SessionStart } from '../events.js';
+import { COLOUR, PLAIN } from './style.js';
+import { TranscriptPrinter } from './text.js';
 
 export interface LineWriter {
   lines(lines: readonly string[]): Promise<void>;
