@@ -560,10 +560,8 @@ describeWithPeers(['dovecot', 'curl', 'openssl'], 'an upstream certificate nobod
     expect(summary.closeReason).toContain(`127.0.0.1:${dc.pop3sPort}`);
   });
 
-  // BUG: src/proxy/session.ts connect(): with --upstream-tls, a certificate that fails verification takes the
-  // same path as a refused TCP connection (unreachable()), so client and session read "cannot reach
-  // 127.0.0.1:PORT (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate)" — the server WAS reached; it is its
-  // certificate that failed. STLS says "TLS with the server failed (...)" for the same cause; so should this.
+  // A certificate that fails verification is not a refused connection: the server was reached, so the reason
+  // reads like STLS's ("TLS with the server failed (...)"), never "cannot reach".
   it('--upstream-tls without --upstream-ca: the reason says TLS with the server failed, not "cannot reach"', async () => {
     const mark = implicitUnverified.mark();
     const c = await Wire.connect(implicitUnverified.port);
