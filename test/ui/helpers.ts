@@ -1,7 +1,7 @@
 /** Feeding captures and hand-made events to the dashboard reducer, without a terminal. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineEvent, Transaction } from '../../src/analysis/types.js';
+import type { EngineEvent, SessionSummary, Transaction } from '../../src/analysis/types.js';
 import type { CaptureRecord } from '../../src/capture/format.js';
 import { type Emitted, Timeline } from '../../src/replay/timeline.js';
 import { reduce } from '../../src/ui/reducer.js';
@@ -87,3 +87,38 @@ export function txEvent(
 }
 
 export const ev = (event: EngineEvent): Action => ({ type: 'event', event });
+
+/** A summary event with every field at a neutral value, `over` replacing some. */
+export const summary = (session: string, over: Partial<SessionSummary> = {}): EngineEvent => ({
+  type: 'summary',
+  session,
+  summary: {
+    session,
+    client: null,
+    upstream: null,
+    user: null,
+    auth: null,
+    tls: 'none',
+    phases: [],
+    mode: 'other',
+    commands: 0,
+    retrieved: [],
+    marked: [],
+    removed: [],
+    discarded: [],
+    violations: {},
+    bytes: { c2s: 0, s2c: 0 },
+    startedAt: 0,
+    endedAt: 100,
+    durationMs: 100,
+    closedBy: 'client',
+    closeReason: 'client closed',
+    ...over,
+  },
+});
+
+/** The open action of a live session at time `t`. */
+export const open = (session: string, t = 0) => ({
+  type: 'open' as const,
+  start: { session, t, client: `10.0.0.1:${1000 + t}`, upstream: 'mail:110', tls: 'none' as const },
+});
