@@ -6,7 +6,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { type Logger, pino } from 'pino';
+import { createLogger } from '../log/logger.js';
 import { SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../protocol/limits.js';
 import { checkMaildirRoot, MaildirStore } from '../server/maildirStore.js';
 import { demoStore } from '../server/memoryStore.js';
@@ -166,8 +166,9 @@ export async function startServe(
       : positive('--max-sessions', flags.maxSessions, true);
   const { tls, describe } = await chooseTls(flags, host, env);
   const store = await chooseStore(flags);
-  // Logs go to stderr, so stdout keeps just the one line a script may read.
-  const logger: Logger = pino({ level: flags.verbose ? 'info' : 'silent' }, pino.destination(2));
+  // Logs go to stderr as JSON lines (as --verbose promises, terminal or not), so stdout keeps just the one line
+  // a script may read; through createLogger, so they get the same redaction as every other log.
+  const logger = createLogger({ file: '-', level: flags.verbose ? 'info' : 'silent' });
   let server: RunningServer;
   try {
     server = await startServer({

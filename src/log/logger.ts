@@ -7,6 +7,7 @@ import { existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
+import { wantColour } from '../render/style.js';
 
 export type { Logger };
 
@@ -14,6 +15,8 @@ export interface LogOptions {
   /** A file path, "-" for JSON on stderr, or undefined for the default (pretty on a TTY, JSON otherwise). */
   readonly file?: string;
   readonly level?: string;
+  /** The --color/--no-color flag, for the pretty terminal log; undefined leaves it to `wantColour`. */
+  readonly colour?: boolean;
 }
 
 /** A log file that cannot be opened for appending (its code: ENOENT, EACCES, EISDIR, ...). */
@@ -56,10 +59,12 @@ function openLogFile(file: string): number {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const REDACT = ['password', 'pass', 'secret', 'digest', 'token', '*.password', '*.secret', '*.token'];
+/** What every pop3scope logger has: the redaction (a second net behind the engine's masking) and its name. */
+const COMMON = { redact: { paths: REDACT, censor: '<redacted>' }, base: { app: 'pop3scope' } };
 
 export function createLogger(o: LogOptions = {}): Logger {
   const level = o.level ?? 'info';
-  const base = { level, redact: { paths: REDACT, censor: '<redacted>' }, base: { app: 'pop3scope' } };
+  const base = { ...COMMON, level };
   if (o.file && o.file !== '-')
     return pino(base, pino.destination({ dest: openLogFile(o.file), sync: true }));
   if (!o.file && process.stderr.isTTY) {
@@ -68,7 +73,7 @@ export function createLogger(o: LogOptions = {}): Logger {
       pretty({
         destination: 2,
         sync: true,
-        colorize: true,
+        colorize: wantColour(o.colour, process.stderr),
         ignore: 'pid,hostname,app',
         translateTime: 'SYS:HH:MM:ss.l',
       }),
@@ -77,7 +82,7 @@ export function createLogger(o: LogOptions = {}): Logger {
   return pino(base, pino.destination({ dest: 2, sync: true }));
 }
 
-/** A logger that writes nothing: the default in tests and libraries. */
+/** A logger that writes nothing: the default in tests and libraries (the same redaction, should a level be raised). */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pino({ ...COMMON, level: 'silent' });
 }

@@ -7,7 +7,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
-import { type Logger, pino } from 'pino';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { SERVER_CLOSE_GRACE_MS, SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../protocol/limits.js';
 import { Connection } from './connection.js';
 import { demoStore } from './memoryStore.js';
@@ -98,7 +98,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const secureContext = secureContextOf(options);
   const tlsMode: TlsMode = !secureContext ? 'none' : options.implicitTls ? 'implicit' : 'stls';
   const store = options.store ?? demoStore();
-  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'pop3-server' });
+  const logger = (options.logger ?? silentLogger()).child({ component: 'pop3-server' });
   const idleTimeoutMs = options.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS;
   const maxSessions = options.maxSessions ?? SERVER_MAX_SESSIONS;
   const host = options.hostname ?? osHostname();
