@@ -92,3 +92,8 @@ export class LineBuffer {
     return line;
   }
 }
+
+/** Octets of a line's ending on the wire. */
+export function endingLength(line: Line): number {
+  return line.ending === 'CRLF' ? 2 : line.ending === 'LF' ? 1 : 0;
+}

@@ -10,14 +10,17 @@ import { MAX_LISTING_LINES, MAX_LISTING_OCTETS } from './limits.js';
 import { type Line, LineBuffer } from './lineBuffer.js';
 import { maskInPlace } from './redact.js';
 import { parseStatusLine } from './response.js';
-import { type OpenTransaction, stlsAccepted } from './transaction.js';
+import { serverChallenge } from './saslExchange.js';
+import type { RedactingTap } from './tap.js';
+import { addViolation, lineViolations, type OpenTransaction, stlsAccepted } from './transaction.js';
 import type { ViolationCode } from './violations.js';
 
 type Mode = 'line' | 'message' | 'listing' | 'stls';
 
 /**
- * What the reader needs of the session it reads for: the transaction a status line answers, the server tap's
- * masking, violations, and the moments a response begins and ends. The session implements it.
+ * What the reader needs of the session it reads for: the transaction a status line answers, session
+ * violations, and the moments a response begins and ends. The session implements it; the reader masks the
+ * server tap it is given itself.
  */
 export interface ServerReaderHost {
   /** Compute a SHA-256 of every RETR/TOP body. */
@@ -26,21 +29,10 @@ export interface ServerReaderHost {
   opaqueNow(): boolean;
   /** The transaction the next status line answers (the greeting, the oldest command, or unsolicited data). */
   answering(t: number): OpenTransaction;
-  /** The stream offset of the next server byte (where the current chunk ends). */
-  offset(): number;
   /** Whether the server's lines are secret right now (inside AUTH with a mechanism that hides challenges). */
   serverLinesSecret(): boolean;
-  /** Replaces held server bytes at stream offset `at` with their masked form. */
-  maskServer(at: number, content: Buffer): void;
-  /** Masks server bytes still held, from stream offset `from` to `to`. */
-  maskServerRange(from: number, to: number): void;
-  /** A server challenge inside AUTH: masked in place when the mechanism needs it, decoded for display. */
-  serverChallenge(tx: OpenTransaction, content: Buffer, t: number): void;
   /** The server sent a "+ " continuation outside a SASL exchange: the client's next lines may be secrets. */
   continuation(): void;
-  /** The line-level violations of a server line (endings, overflow, length). */
-  lineViolations(tx: OpenTransaction, line: Line): void;
-  addViolation(tx: OpenTransaction, code: ViolationCode, detail?: string): void;
   /** A violation of the session, not of one transaction. */
   sessionViolation(t: number, code: ViolationCode, detail?: string): void;
   /** A response begins: settles what depends on the phase the server processed it in. */
@@ -64,7 +56,10 @@ export class ServerReader {
   /** The unfinished line was masked whole before it ended (held too long, or too long to keep). */
   private forced = false;
 
-  constructor(private readonly host: ServerReaderHost) {}
+  constructor(
+    private readonly tap: RedactingTap,
+    private readonly host: ServerReaderHost,
+  ) {}
 
   /** Where undecided bytes begin: only a SASL challenge of a secret-bearing mechanism is ever held. */
   undecidedFrom(): number {
@@ -84,15 +79,14 @@ export class ServerReader {
   /** Forgets everything unfinished (TLS began). */
   reset(): void {
     // A challenge line held as possibly secret never ends now: it leaves masked.
-    if (this.holdingSecretLine() && !this.forced)
-      this.host.maskServerRange(this.lineStart, this.host.offset());
+    if (this.holdingSecretLine() && !this.forced) this.tap.maskRange(this.lineStart, this.tap.offset);
     this.lines = new LineBuffer();
     this.mode = 'line';
     this.current = null;
     this.body = null;
     this.injectionFlagged = false;
     this.forced = false;
-    this.lineStart = this.host.offset();
+    this.lineStart = this.tap.offset;
   }
 
   /**
@@ -102,7 +96,7 @@ export class ServerReader {
   forceMask(): void {
     if (this.mode !== 'line' || this.lines.pending === 0 || this.forced) return;
     this.forced = true;
-    this.host.maskServerRange(this.lineStart, this.host.offset());
+    this.tap.maskRange(this.lineStart, this.tap.offset);
   }
 
   receive(chunk: Buffer, base: number, t: number): void {
@@ -127,7 +121,7 @@ export class ServerReader {
         continue;
       }
       const { end, line } = this.lines.push(chunk, pos);
-      if (this.forced) this.host.maskServerRange(base + pos, line ? base + end - 1 : base + end);
+      if (this.forced) this.tap.maskRange(base + pos, line ? base + end - 1 : base + end);
       else if (!line && this.lines.overflowing && this.holdingSecretLine()) this.forceMask();
       if (line) {
         this.lineEnd = base + end;
@@ -141,12 +135,12 @@ export class ServerReader {
   }
 
   close(t: number): void {
-    this.lineEnd = this.host.offset();
+    this.lineEnd = this.tap.offset;
     if (this.mode === 'message') {
       this.body!.close();
       const tx = this.current!;
       this.copyBody(tx);
-      this.host.addViolation(
+      addViolation(
         tx,
         'POP3_TRUNCATED_RESPONSE',
         `the body of ${tx.command?.verb ?? 'the response'} ${this.body!.stats.tail}`,
@@ -159,7 +153,7 @@ export class ServerReader {
       if (rest) this.listingLine(rest, t);
       if (this.mode === 'listing') {
         const tx = this.current!;
-        this.host.addViolation(
+        addViolation(
           tx,
           'POP3_TRUNCATED_RESPONSE',
           `the listing of ${tx.command?.verb} had no "." terminator`,
@@ -187,10 +181,10 @@ export class ServerReader {
     if (plus && !isChallenge) host.continuation();
     if (tx.response.at === null) tx.response.at = t;
     if (tx.wire.s2cStart < 0) tx.wire.s2cStart = this.lineStart;
-    host.lineViolations(tx, line);
+    lineViolations(tx, line, 'server');
     if (isChallenge) {
-      host.serverChallenge(tx, content, t);
-      host.maskServer(this.lineStart, content);
+      serverChallenge(tx, content, t);
+      this.tap.mask(this.lineStart, content);
       return;
     }
     host.responseBegins(tx);
@@ -200,7 +194,7 @@ export class ServerReader {
     response.code = parsed.code;
     response.text = parsed.text;
     if (!parsed.exact) {
-      host.addViolation(tx, 'POP3_BAD_STATUS', JSON.stringify(content.subarray(0, 40).toString('utf8')));
+      addViolation(tx, 'POP3_BAD_STATUS', JSON.stringify(content.subarray(0, 40).toString('utf8')));
     }
     const args = tx.command?.args ?? [];
     response.multiline = parsed.status === '+OK' && tx.spec !== undefined && tx.spec.multiline(args);
@@ -231,7 +225,7 @@ export class ServerReader {
     if (content.length === 1 && content[0] === 0x2e) {
       response.complete = true;
       if (this.listingBareLF > 0) {
-        this.host.addViolation(
+        addViolation(
           tx,
           'POP3_BARE_LINE_ENDING',
           `${this.listingBareLF} line(s) of the listing ended in a bare LF`,
@@ -259,9 +253,8 @@ export class ServerReader {
     this.copyBody(tx);
     const stats = this.body!.stats;
     if (stats.bareLF > 0)
-      this.host.addViolation(tx, 'POP3_BARE_LINE_ENDING', `${stats.bareLF} body line(s) ended in a bare LF`);
-    if (stats.unstuffedDots > 0)
-      this.host.addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
+      addViolation(tx, 'POP3_BARE_LINE_ENDING', `${stats.bareLF} body line(s) ended in a bare LF`);
+    if (stats.unstuffedDots > 0) addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
     this.finish(t);
   }
 
