@@ -1,7 +1,8 @@
 /**
- * Capture file format v1 (docs/capture-format.md): JSON Lines, one record a line, readable with jq. One file
- * holds many interleaved sessions; chunk boundaries and timing are kept as received; secrets are masked in
- * the data itself before it is written. Readers ignore fields and record types they do not know.
+ * Capture file format v1 (docs/capture-format.md; JSON Schema in schema/capture.schema.json): JSON Lines, one
+ * record a line, readable with jq. One file holds many interleaved sessions; chunk boundaries and timing are
+ * kept as received; secrets are masked in the data itself before it is written. Readers ignore fields and
+ * record types they do not know.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -34,13 +35,40 @@ export interface DataRecord {
   b64?: string;
 }
 
-export interface TlsRecord {
+/** What the client's handshake with pop3scope showed (--listen-tls, or STLS intercepted). */
+export interface ClientTlsFacts {
+  version: string | null;
+  cipher: string | null;
+  /** The server name the client asked for, or null. */
+  sni: string | null;
+}
+
+/** What pop3scope's handshake with the server showed; the certificate fields when the server sent one. */
+export interface UpstreamTlsFacts {
+  version: string | null;
+  cipher: string | null;
+  subject?: string | null;
+  issuer?: string | null;
+  validFrom?: string;
+  validTo?: string;
+  verified: boolean;
+  verifyError: string | null;
+}
+
+/** The handshake facts a tls record carries besides how and visibility (proxy/tls.ts tlsFacts). */
+export interface TlsFacts {
+  client?: ClientTlsFacts;
+  upstream?: UpstreamTlsFacts;
+  /** --insecure-upstream: the server's certificate was not required to verify. */
+  insecureUpstream?: boolean;
+}
+
+export interface TlsRecord extends TlsFacts {
   type: 'tls';
   session: string;
   t: number;
   how: 'implicit' | 'stls';
   visibility: 'decrypted' | 'opaque';
-  [fact: string]: unknown;
 }
 
 export interface CloseRecord {
@@ -89,6 +117,7 @@ export interface AlterRecord {
   dir: 'c2s' | 's2c';
   what: string;
   removed: string;
+  /** A ViolationCode when this pop3scope wrote it; a reader may meet the codes of a newer writer. */
   code?: string;
 }
 
@@ -101,6 +130,24 @@ export type CaptureRecord =
   | GapRecord
   | ProxyRecord
   | AlterRecord;
+
+/** Every record type of format v1, in the order docs/capture-format.md lists them (the schema is tested on it). */
+export const CAPTURE_RECORD_TYPES = [
+  'header',
+  'open',
+  'data',
+  'tls',
+  'close',
+  'gap',
+  'proxy',
+  'alter',
+] as const satisfies readonly CaptureRecord['type'][];
+
+// A record type missing from CAPTURE_RECORD_TYPES fails the build here.
+const everyType: Exclude<CaptureRecord['type'], (typeof CAPTURE_RECORD_TYPES)[number]> extends never
+  ? true
+  : never = true;
+void everyType;
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;

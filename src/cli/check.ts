@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Violation } from '../analysis/types.js';
 import type { Severity } from '../protocol/violations.js';
+import { JSON_VERSION, type JsonCheckRecord } from '../render/json.js';
 import { violationLine } from '../render/text.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
@@ -17,6 +18,7 @@ interface CheckOptions {
 /** What one file's check found (the JSON object of --format json, docs/json-output.md). */
 interface FileResult {
   file: string;
+  version: typeof JSON_VERSION;
   sessions: number;
   /** Counts per violation code. */
   violations: Record<string, number>;
@@ -27,6 +29,7 @@ interface FileResult {
 
 const fresh = (file: string): FileResult => ({
   file: file === '-' ? 'stdin' : file,
+  version: JSON_VERSION,
   sessions: 0,
   violations: {},
   severities: { error: 0, warning: 0, info: 0 },
@@ -66,7 +69,7 @@ export async function runCheck(files: string[], options: CheckOptions, out = new
     (m) => process.stderr.write(`pop3scope: warning: ${m}\n`),
     async (file) => {
       // One object per file, as soon as the file is read: a CI log shows progress over many files.
-      if (json) await out.lines([JSON.stringify(current ?? fresh(file))]);
+      if (json) await out.lines([JSON.stringify((current ?? fresh(file)) satisfies JsonCheckRecord)]);
       current = null;
     },
   );

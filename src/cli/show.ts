@@ -1,7 +1,7 @@
 /** `pop3scope show CAPTURE… [--session ID] [--format text|json|markdown]`: the offline viewer. */
 import type { Command } from 'commander';
 import type { EngineEvent, Violation } from '../analysis/types.js';
-import { jsonRecord } from '../render/json.js';
+import { jsonRecord, withFile } from '../render/json.js';
 import { markdownReport } from '../render/markdown.js';
 import { COLOUR, PLAIN } from '../render/style.js';
 import { TranscriptPrinter } from '../render/text.js';
@@ -39,12 +39,7 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
   const sink = async (e: EngineEvent, file: string) => {
     if (format === 'json') {
       const record = jsonRecord(e);
-      if (record)
-        await out.lines([
-          JSON.stringify(
-            several ? { type: record.type, session: record.session, file: shown(file), ...record } : record,
-          ),
-        ]);
+      if (record) await out.lines([JSON.stringify(several ? withFile(record, shown(file)) : record)]);
       return;
     }
     // Text and Markdown group each session's lines and print them when the session ends.

@@ -141,6 +141,7 @@ describe('pop3scope check --format json', () => {
     expect(objects).toHaveLength(2);
     expect(objects[0]).toEqual({
       file: SEED,
+      version: 1,
       sessions: 1,
       violations: {},
       severities: { error: 0, warning: 0, info: 0 },
