@@ -11,6 +11,7 @@ import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { logSink } from '../proxy/sinks/log.js';
 import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
+import { wantColour } from '../render/style.js';
 import type { CertificateAuthority } from '../tls/ca.js';
 import { caFiles } from '../tls/caFiles.js';
 import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
@@ -68,7 +69,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     sinks.push(
       liveSink({
         format: o.format,
-        colour: o.format === 'text' && (o.color ?? Boolean(process.stdout.isTTY)),
+        colour: o.format === 'text' && wantColour(o.color, process.stdout),
       }),
     );
   let firstSessionNumber: number | undefined;
@@ -110,7 +111,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
 /** The logger of --log-file / --log-level; a log file that cannot be written is a usage error (exit 2). */
 function openLogger(o: ProxyCliOptions): Logger {
   try {
-    return createLogger({ file: o.logFile, level: o.logLevel });
+    return createLogger({ file: o.logFile, level: o.logLevel, colour: o.color });
   } catch (error) {
     throw error instanceof LogFileError ? new CliError(`--log-file: ${error.message}`) : error;
   }

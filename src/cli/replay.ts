@@ -10,6 +10,7 @@ import type { CaptureRecord } from '../capture/format.js';
 import { openCapture } from '../capture/open.js';
 import { readCapture } from '../capture/reader.js';
 import { textSink } from '../render/printer.js';
+import { wantColour } from '../render/style.js';
 import { type Clock, ReplayPlayer } from '../replay/timeline.js';
 import { runDashboard, wantsDashboard } from '../ui/live.js';
 import { CliError } from './errors.js';
@@ -99,7 +100,7 @@ async function replayAsText(file: string, o: ReplayOptions, speed: number): Prom
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
   const source = await records(file, warn);
   const out = new Output();
-  const player = new ReplayPlayer(source, textSink(out, o.color ?? out.isTTY), WALL_CLOCK, {
+  const player = new ReplayPlayer(source, textSink(out, wantColour(o.color, out)), WALL_CLOCK, {
     speed,
     step: Boolean(o.step),
     session: o.session,

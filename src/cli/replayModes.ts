@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { captureSink } from '../proxy/sinks/capture.js';
+import { wantColour } from '../render/style.js';
 import { playAgainst } from '../replay/against.js';
 import { compareSessions, comparisonLines } from '../replay/compare.js';
 import { type Credentials, needs } from '../replay/credentials.js';
@@ -156,7 +157,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
     onMismatch,
     source: capture,
     out: process.stdout,
-    colour: o.color ?? Boolean(process.stdout.isTTY),
+    colour: wantColour(o.color, process.stdout),
     once: Boolean(o.once),
     tls: stls?.tls,
   }).catch((error: NodeJS.ErrnoException) => {

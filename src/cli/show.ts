@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { EngineEvent, Violation } from '../analysis/types.js';
 import { jsonRecord, withFile } from '../render/json.js';
 import { markdownReport } from '../render/markdown.js';
-import { COLOUR, PLAIN } from '../render/style.js';
+import { styleFor, wantColour } from '../render/style.js';
 import { TranscriptPrinter } from '../render/text.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
@@ -30,7 +30,7 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
   const format = options.format as Format;
   if (!FORMATS.includes(format))
     throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`);
-  const colour = format === 'text' && (options.color ?? out.isTTY);
+  const style = styleFor(format === 'text' && wantColour(options.color, out));
   const sessions = new Map<string, Pending>();
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
 
@@ -47,7 +47,7 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
     let pending = sessions.get(key);
     if (!pending) {
       pending = {
-        printer: new TranscriptPrinter({ style: colour ? COLOUR : PLAIN }),
+        printer: new TranscriptPrinter({ style }),
         lines: [],
         violations: [],
       };
