@@ -3,9 +3,19 @@
  * replies; the socket glue (connection.ts) does the reading, writing and timing. Commands are handled
  * strictly one at a time, in order, which is all PIPELINING (RFC 2449 §6.6) asks of a server.
  *
- * The behaviour of each command lives in its group's table under commands/; this file only routes a line to
- * its entry and applies the rules every command shares: line length, phase, argument count.
+ * What each command answers lives in its group's table under commands/; this file routes a line to its
+ * handler and applies the rules every command shares, read from the protocol's command table (the same one the
+ * engine reads): line length, the phases a verb is valid in, its argument count, what must come before it, and
+ * the phase its answer leads to.
  */
+import {
+  arity,
+  type CommandSpec,
+  lookupCommand,
+  type Phase as ProtocolPhase,
+  takesRestOfLine,
+  transitionOf,
+} from '../protocol/commands.js';
 import { MAX_COMMAND_LINE } from '../protocol/limits.js';
 import { authCommands, saslResponse } from './commands/auth.js';
 import { commonCommands } from './commands/common.js';
@@ -17,7 +27,8 @@ import { err, isOk, type Reply } from './reply.js';
 
 export type { Phase, SessionDeps } from './commands/types.js';
 
-const COMMANDS: CommandTable = {
+/** What the server answers, per implemented verb; when a verb is valid comes from the command table. */
+const HANDLERS: CommandTable = {
   ...authCommands,
   ...tlsCommands,
   ...transactionCommands,
@@ -28,6 +39,7 @@ const COMMANDS: CommandTable = {
 const PHASE_NAMES: Record<Phase, string> = {
   AUTHORIZATION: 'before login',
   TRANSACTION: 'after login',
+  UPDATE: 'during UPDATE',
   CLOSED: 'after QUIT',
 };
 
@@ -91,47 +103,82 @@ export class Pop3Session {
   private async dispatch(line: CommandLine): Promise<Reply> {
     const ctx = this.ctx;
     const routed = this.route(line);
-    const verb = routed.verb;
-    const reply = await routed.reply;
-    // PASS may only directly follow a successful USER (RFC 1939 §7): the name lives for one command.
-    if (verb !== 'USER' || !isOk(reply)) ctx.pendingUser = undefined;
+    if (!routed.command) {
+      ctx.previous = undefined;
+      return routed.refused;
+    }
+    const { spec, args } = routed.command;
+    const from = ctx.phase as ProtocolPhase;
+    const change = transitionOf(spec, from, args);
+    // A change on any answer happens as the command is taken (QUIT enters UPDATE, then answers).
+    if (change?.on === 'answer') ctx.phase = change.to;
+    let reply: Reply;
+    try {
+      reply = await routed.command.run();
+    } finally {
+      if (spec.ends) ctx.phase = 'CLOSED';
+    }
+    if (change?.on === '+OK' && isOk(reply) && ctx.phase === from) ctx.phase = change.to;
+    ctx.previous = isOk(reply) ? { verb: spec.verb, args } : undefined;
     return reply;
   }
 
-  private route(line: CommandLine): { verb?: string; reply: Reply | Promise<Reply> } {
+  /** Routes a line to its handler after the rules every command shares (the command table's). */
+  private route(line: CommandLine): Routed {
     const ctx = this.ctx;
     if (line.tooLong) {
       ctx.sasl = undefined;
-      return { reply: err(`line too long, the limit is ${MAX_COMMAND_LINE} octets with CRLF`) };
+      return { refused: err(`line too long, the limit is ${MAX_COMMAND_LINE} octets with CRLF`) };
     }
-    if (ctx.sasl) return { reply: saslResponse(ctx, line.text) };
+    if (ctx.sasl) {
+      // The exchange is still the AUTH command: its final +OK is AUTH's (and leads where AUTH's row says).
+      const run = () => saslResponse(ctx, line.text);
+      return { command: { spec: lookupCommand('AUTH')!, args: [ctx.sasl.mechanism], run } };
+    }
 
     const space = line.text.indexOf(' ');
     const verb = (space === -1 ? line.text : line.text.slice(0, space)).toUpperCase();
     const rest = space === -1 ? '' : line.text.slice(space + 1);
     // Only the verb is logged: the arguments of PASS, APOP and AUTH are secrets.
     ctx.deps.logger.trace({ verb }, 'command');
-    const def = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
-    if (!def) return { reply: err(verb === '' ? 'empty command' : `unknown command ${verb.slice(0, 16)}`) };
-    if (!def.phases.includes(ctx.phase))
-      return { verb, reply: err(`${verb} is not valid ${PHASE_NAMES[ctx.phase]}`) };
+    const def = Object.hasOwn(HANDLERS, verb) ? HANDLERS[verb] : undefined;
+    const spec = lookupCommand(verb);
+    if (!def || !spec)
+      return { refused: err(verb === '' ? 'empty command' : `unknown command ${verb.slice(0, 16)}`) };
+    // A refused command is not taken: it changes no phase.
+    const refuse = (text: string): Routed => ({ refused: err(text) });
+    if (!spec.phases.includes(ctx.phase as ProtocolPhase))
+      return refuse(`${verb} is not valid ${PHASE_NAMES[ctx.phase]}`);
 
     let args: string[];
-    if (def.args === 'rest') {
+    if (takesRestOfLine(spec)) {
       // PASS: the password is the rest of the line and may contain spaces (RFC 1939 §7).
-      if (rest === '') return { verb, reply: err(`${verb} needs an argument`) };
+      if (rest === '') return refuse(`${verb} needs an argument`);
       args = [rest];
     } else {
+      // Laxer than the engine's grammar: only the count is checked here; each handler answers a bad value.
       args = rest.split(' ').filter((a) => a !== '');
-      const [min, max] = def.args;
+      const { min, max } = arity(spec);
       if (args.length < min || args.length > max) {
         const wanted = min === max ? `${min}` : `${min} to ${max}`;
-        return {
-          verb,
-          reply: err(`${verb} takes ${wanted} argument${max === 1 ? '' : 's'}, got ${args.length}`),
-        };
+        return refuse(`${verb} takes ${wanted} argument${max === 1 ? '' : 's'}, got ${args.length}`);
       }
     }
-    return { verb, reply: def.run(ctx, args) };
+    const before = spec.after;
+    if (before && ctx.previous?.verb !== before.verb)
+      return refuse(`${verb} must follow a successful ${before.verb}`);
+    return { command: { spec, args, run: () => def.run(ctx, args) } };
   }
 }
+
+/** A routed line: the command its handler takes, or the -ERR of a line refused before any handler. */
+type Routed =
+  | {
+      readonly command: {
+        readonly spec: CommandSpec;
+        readonly args: readonly string[];
+        readonly run: () => Reply | Promise<Reply>;
+      };
+      readonly refused?: undefined;
+    }
+  | { readonly command?: undefined; readonly refused: Reply };

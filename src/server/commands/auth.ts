@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { challenge, err, listing, ok, type Reply } from '../reply.js';
 import { sameSecret } from '../store.js';
 import { decodeSasl, MECHANISMS, type SaslStep } from './sasl.js';
-import { AUTHORIZATION, type CommandTable, type SessionContext } from './types.js';
+import type { CommandTable, SessionContext } from './types.js';
 
 const AUTH_FAILED = () => err('authentication failed', 'AUTH');
 
@@ -27,7 +27,7 @@ async function enterTransaction(ctx: SessionContext, user: string, method: strin
     logger.info({ user, method }, 'login refused: maildrop in use');
     return err('maildrop already locked by another session', 'IN-USE');
   }
-  ctx.phase = 'TRANSACTION';
+  // The +OK moves the session to TRANSACTION (the command table's login transition, applied by session.ts).
   ctx.user = user;
   ctx.maildrop = drop;
   const octets = drop.messages.reduce((sum, m) => sum + m.size, 0);
@@ -103,26 +103,17 @@ function auth(ctx: SessionContext, args: readonly string[]): Reply | Promise<Rep
 
 export const authCommands: CommandTable = {
   USER: {
-    phases: AUTHORIZATION,
-    args: [1, 1],
-    run(ctx, [name]) {
-      // Always +OK: whether a user exists is only revealed, as a plain [AUTH] failure, after PASS.
-      ctx.pendingUser = name!;
-      return ok('send PASS');
-    },
+    // Always +OK: whether a user exists is only revealed, as a plain [AUTH] failure, after PASS.
+    run: () => ok('send PASS'),
   },
   PASS: {
-    phases: AUTHORIZATION,
-    args: 'rest',
     run(ctx, [given]) {
-      const user = ctx.pendingUser;
-      if (user === undefined) return err('PASS must follow a successful USER');
+      // The command table has PASS directly follow an accepted USER (RFC 1939 §7): the name is its argument.
+      const user = ctx.previous!.args[0]!;
       return login(ctx, user, 'USER/PASS', (password) => sameSecret(given!, password));
     },
   },
   APOP: {
-    phases: AUTHORIZATION,
-    args: [2, 2],
     run(ctx, [user, digest]) {
       // RFC 1939 §7: lower-case hex MD5 of the greeting's timestamp followed by the shared secret.
       const expected = (password: string) =>
@@ -132,5 +123,5 @@ export const authCommands: CommandTable = {
       return login(ctx, user!, 'APOP', (password) => sameSecret(expected(password), digest!.toLowerCase()));
     },
   },
-  AUTH: { phases: AUTHORIZATION, args: [0, 2], run: auth },
+  AUTH: { run: auth },
 };

@@ -1,6 +1,7 @@
 /**
  * Commands valid in both AUTHORIZATION and TRANSACTION: CAPA (RFC 2449 §5) and QUIT (RFC 1939 §4, §6).
- * QUIT from TRANSACTION is the only way into UPDATE, the only place marked messages are removed.
+ * QUIT from TRANSACTION is the only way into UPDATE (the command table), the only place marked messages are
+ * removed; the session is CLOSED after QUIT's answer, whatever the phase.
  */
 import { err, listing, ok } from '../reply.js';
 import { MECHANISMS } from './sasl.js';
@@ -29,8 +30,6 @@ const CAPABILITIES: ReadonlyArray<{
 
 export const commonCommands: CommandTable = {
   CAPA: {
-    phases: BOTH,
-    args: [0, 0],
     run: (ctx) =>
       listing(
         'capability list follows',
@@ -38,13 +37,10 @@ export const commonCommands: CommandTable = {
       ),
   },
   QUIT: {
-    phases: BOTH,
-    args: [0, 0],
     async run(ctx) {
       const { maildrop, deps } = ctx;
-      ctx.phase = 'CLOSED';
-      if (!maildrop) return { ...ok('pop3scope signing off'), close: true };
-      // UPDATE (RFC 1939 §6).
+      // UPDATE (RFC 1939 §6): the command table has QUIT from TRANSACTION enter it before the answer.
+      if (ctx.phase !== 'UPDATE' || !maildrop) return { ...ok('pop3scope signing off'), close: true };
       const marked = [...ctx.deleted].sort((a, b) => a - b);
       let failed = marked.length;
       try {

@@ -4,12 +4,10 @@
  * throws away whatever the client sent behind the STLS line.
  */
 import { err, ok } from '../reply.js';
-import { AUTHORIZATION, type CommandTable } from './types.js';
+import type { CommandTable } from './types.js';
 
 export const tlsCommands: CommandTable = {
   STLS: {
-    phases: AUTHORIZATION,
-    args: [0, 0],
     run(ctx) {
       if (ctx.deps.tls === undefined) return err('STLS not available: this server has no TLS certificate');
       if (ctx.secure) return err('already using TLS');

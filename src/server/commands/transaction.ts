@@ -5,7 +5,7 @@
 import { err, listing, ok, type Reply } from '../reply.js';
 import type { MessageInfo } from '../store.js';
 import { stuffedBody } from '../wire.js';
-import { type CommandTable, type SessionContext, TRANSACTION } from './types.js';
+import type { CommandTable, SessionContext } from './types.js';
 
 interface Live {
   readonly number: number;
@@ -61,16 +61,12 @@ async function sendMessage(ctx: SessionContext, index: number, bodyLines?: numbe
 
 export const transactionCommands: CommandTable = {
   STAT: {
-    phases: TRANSACTION,
-    args: [0, 0],
     run(ctx) {
       const { count, octets } = totals(ctx);
       return ok(`${count} ${octets}`);
     },
   },
   LIST: {
-    phases: TRANSACTION,
-    args: [0, 1],
     run(ctx, [arg]) {
       if (arg !== undefined) {
         return withMessage(ctx, arg, (i) => ok(`${i + 1} ${ctx.maildrop!.messages[i]!.size}`));
@@ -83,8 +79,6 @@ export const transactionCommands: CommandTable = {
     },
   },
   UIDL: {
-    phases: TRANSACTION,
-    args: [0, 1],
     run(ctx, [arg]) {
       if (arg !== undefined)
         return withMessage(ctx, arg, (i) => ok(`${i + 1} ${ctx.maildrop!.messages[i]!.uid}`));
@@ -95,13 +89,9 @@ export const transactionCommands: CommandTable = {
     },
   },
   RETR: {
-    phases: TRANSACTION,
-    args: [1, 1],
     run: (ctx, [arg]) => withMessage(ctx, arg!, (i) => sendMessage(ctx, i)),
   },
   TOP: {
-    phases: TRANSACTION,
-    args: [2, 2],
     run(ctx, [arg, lines]) {
       if (!/^[0-9]+$/.test(lines!)) return err(`invalid line count ${lines}`);
       // Counts beyond any message (fetchmail sends 99999999) simply mean the whole body.
@@ -109,18 +99,14 @@ export const transactionCommands: CommandTable = {
     },
   },
   DELE: {
-    phases: TRANSACTION,
-    args: [1, 1],
     run: (ctx, [arg]) =>
       withMessage(ctx, arg!, (i) => {
         ctx.deleted.add(i);
         return ok(`message ${i + 1} marked for deletion`);
       }),
   },
-  NOOP: { phases: TRANSACTION, args: [0, 0], run: () => ok() },
+  NOOP: { run: () => ok() },
   RSET: {
-    phases: TRANSACTION,
-    args: [0, 0],
     run(ctx) {
       ctx.deleted.clear();
       const { count, octets } = totals(ctx);

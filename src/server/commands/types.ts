@@ -1,14 +1,17 @@
 /**
- * The shape shared by the command groups: the session state a handler may read and change, and the table
- * entry each command is described by. Handlers never see a socket: they get arguments and return a Reply.
+ * The shape shared by the command groups: the session state a handler may read and change, and the handler
+ * each implemented command has. Which phases a verb is valid in, its arguments and the phase its answer leads
+ * to are the protocol's command table (protocol/commands.ts), shared with the engine; a handler only decides
+ * what to answer. Handlers never see a socket: they get arguments and return a Reply.
  */
 import type { Logger } from 'pino';
+import type { Phase as ProtocolPhase } from '../../protocol/commands.js';
 import type { Reply } from '../reply.js';
 import type { Maildrop, MailStore } from '../store.js';
 import type { SaslExchange } from './sasl.js';
 
-/** RFC 1939 §3. UPDATE happens inside QUIT's handler, after which the session is CLOSED. */
-export type Phase = 'AUTHORIZATION' | 'TRANSACTION' | 'CLOSED';
+/** RFC 1939 §3's phases, and CLOSED once the session has ended (after QUIT's answer, or the connection). */
+export type Phase = ProtocolPhase | 'CLOSED';
 
 export interface SessionDeps {
   readonly store: MailStore;
@@ -29,8 +32,8 @@ export interface SessionContext {
   phase: Phase;
   /** True once the connection is TLS: from the start with implicit TLS, from a successful STLS otherwise. */
   secure: boolean;
-  /** The name from a USER that was the previous command; PASS may only follow it (RFC 1939 §7). */
-  pendingUser?: string;
+  /** The previous command, when it was answered +OK: what a command's precondition is checked against. */
+  previous?: { readonly verb: string; readonly args: readonly string[] };
   /** An AUTH exchange in progress: every line is a SASL response until it ends (RFC 5034 §4). */
   sasl?: { readonly mechanism: string; readonly exchange: SaslExchange };
   /** TRANSACTION: who logged in, their locked maildrop, and the 0-based indexes marked by DELE. */
@@ -40,14 +43,12 @@ export interface SessionContext {
 }
 
 export interface CommandDef {
-  readonly phases: readonly Phase[];
-  /** How many space-separated arguments, as [min, max]; 'rest' passes the whole rest of the line (PASS). */
-  readonly args: readonly [number, number] | 'rest';
+  /** Answers the command; called only in a phase the command table allows, with arguments of the right count. */
   readonly run: (ctx: SessionContext, args: readonly string[]) => Reply | Promise<Reply>;
 }
 
 export type CommandTable = Readonly<Record<string, CommandDef>>;
 
+/** The phases a capability is advertised in (CAPA, commands/common.ts). */
 export const AUTHORIZATION: readonly Phase[] = ['AUTHORIZATION'];
-export const TRANSACTION: readonly Phase[] = ['TRANSACTION'];
 export const BOTH: readonly Phase[] = ['AUTHORIZATION', 'TRANSACTION'];
