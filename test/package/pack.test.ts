@@ -1,8 +1,10 @@
 /**
  * Regression (issue 12): `npm pack` on a clean clone shipped 7 files and no dist/, so an installed pop3scope did
- * not exist. This test makes a clean clone of the working tree (the files git would give, uncommitted work
- * included, no dist/), packs it (prepack must build), installs the tarball globally into a temporary prefix and
- * runs the installed command from another folder, as a new user would.
+ * not exist. Regression (issue 13): `"main": "dist/index.js"` named a file that did not exist, so
+ * `import('pop3scope')` failed. This test makes a clean clone of the working tree (the files git would give,
+ * uncommitted work included, no dist/), packs it (prepack must build), installs the tarball globally into a
+ * temporary prefix and, from another folder, runs the installed command and imports the installed library
+ * (README's "Use it from code" examples, as written; its TypeScript types too), as a new user would.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -14,12 +16,14 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { prepareExampleFolder, runReadmeExamples } from './readmeExamples.js';
 
 const DEMO_SECRETS = ['hungry', 'wonderland', 'aHVuZ3J5', 'd29uZGVybGFuZA'];
 
@@ -75,6 +79,7 @@ describe('the published package (npm pack → global install → run)', () => {
   let bin: string;
   let installed: string;
   let elsewhere: string;
+  let files: string[];
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'pop3scope-pack-'));
@@ -104,15 +109,17 @@ describe('the published package (npm pack → global install → run)', () => {
     installed = join(prefix, 'lib', 'node_modules', 'pop3scope');
     elsewhere = join(work, 'elsewhere');
     mkdirSync(elsewhere);
+    files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
   }, 120_000);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships the built CLI, the licence and the sample captures, but no source maps and no sources', () => {
-    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  it('ships the built CLI and library, the licence and the sample captures, but no source maps and no sources', () => {
     expect(files).toContain('package/dist/cli/main.js');
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/LICENSE');
     expect(files).toContain('package/README.md');
     expect(files).toContain('package/captures/seed-download-and-delete.jsonl');
@@ -120,6 +127,30 @@ describe('the published package (npm pack → global install → run)', () => {
     expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
     const main = execFileSync('tar', ['-xzOf', tarball, 'package/dist/cli/main.js'], { encoding: 'utf8' });
     expect(main).not.toContain('sourceMappingURL');
+  });
+
+  it("package.json's entry points name files the package ships", () => {
+    const pkg = JSON.parse(
+      execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }),
+    );
+    const targets: string[] = [pkg.main, pkg.types, ...Object.values<string>(pkg.bin)];
+    const walk = (value: unknown): void => {
+      if (typeof value === 'string') targets.push(value);
+      else if (value && typeof value === 'object') for (const v of Object.values(value)) walk(v);
+    };
+    walk(pkg.exports);
+    expect(pkg.exports['.']).toMatchObject({ types: './dist/index.d.ts', import: './dist/index.js' });
+    for (const target of targets) {
+      const path = `package/${target.replace(/^\.\//, '')}`;
+      // A subpath pattern ("./schema/*") must match at least one shipped file.
+      if (path.includes('*')) {
+        const [head, tail] = path.split('*') as [string, string];
+        expect(
+          files.some((f) => f.startsWith(head) && f.endsWith(tail)),
+          target,
+        ).toBe(true);
+      } else expect(files, target).toContain(path);
+    }
   });
 
   it('pop3scope --help works from another folder, and the captures its examples name are installed', () => {
@@ -133,6 +164,79 @@ describe('the published package (npm pack → global install → run)', () => {
     const show = run(bin, ['show', join(installed, 'captures', 'seed-download-and-delete.jsonl')], elsewhere);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/C: retr 1/i);
+  });
+
+  /**
+   * A global install is on PATH, not on the module path: ESM import() ignores NODE_PATH and the global folder.
+   * A program imports it the way `npm link pop3scope` sets it up, through a node_modules/pop3scope link to the
+   * installed package, so what is imported is exactly the installed tree (its own dependencies included).
+   */
+  function linkInstalled(): void {
+    const modules = join(elsewhere, 'node_modules');
+    if (existsSync(join(modules, 'pop3scope'))) return;
+    mkdirSync(modules, { recursive: true });
+    symlinkSync(installed, join(modules, 'pop3scope'), 'dir');
+  }
+
+  it('node -e "import(\'pop3scope\')" from another folder loads the installed library', () => {
+    linkInstalled();
+    const r = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('pop3scope'); const e = new m.Inspector('s1').receive('s2c', Buffer.from('+OK hi\\r\\n'), 0); console.log(JSON.stringify({ url: import.meta.resolve('pop3scope'), version: m.VERSION, events: e.map((x) => x.type) }));",
+      ],
+      elsewhere,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.url).toMatch(/\/dist\/index\.js$/);
+    expect(out.version).toBe(
+      JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }))
+        .version,
+    );
+    expect(out.events).toEqual(['data', 'transaction', 'phase']);
+  });
+
+  it('README\'s "Use it from code" examples run, as written, against the installed package', () => {
+    linkInstalled();
+    prepareExampleFolder(elsewhere);
+    runReadmeExamples(elsewhere, [process.execPath], userEnv());
+  });
+
+  it('its TypeScript types are found and are not `any`', () => {
+    linkInstalled();
+    writeFileSync(
+      join(elsewhere, 'use.ts'),
+      [
+        "import { type EngineEvent, Inspector, type SessionSummary } from 'pop3scope';",
+        "const events: EngineEvent[] = new Inspector('s1').close(0);",
+        'const last = events.at(-1);',
+        "if (last?.type === 'summary') { const s: SessionSummary = last.summary; console.log(s.mode); }",
+        '// @ts-expect-error: a session id is a string',
+        'new Inspector(1);',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(elsewhere, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+        },
+        files: ['use.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+    const r = run(tsc, ['-p', join(elsewhere, 'tsconfig.json')], elsewhere);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
   it('pop3scope demo --play both --no-ui --pace 0 plays both sessions from another folder', async () => {
