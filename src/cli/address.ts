@@ -1,4 +1,5 @@
 /** Parsing of HOST:PORT arguments, with one-line errors. */
+import { formatHostPort } from '../hostPort.js';
 import { CliError } from './errors.js';
 
 /** TCP ports are 16-bit. */
@@ -31,6 +32,7 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
 }
 
+/** A parsed or bound address as the CLI prints it (src/hostPort.ts: IPv6 in brackets). */
 export function showHostPort(a: HostPort): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return formatHostPort(a.host, a.port);
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink } from '../events.js';
-import { formatAddress } from '../proxy/session.js';
+import { formatHostPort } from '../hostPort.js';
 import { tlsFacts } from '../proxy/tls.js';
 import { ClientPlayer, type PlayerOutput } from './client.js';
 import type { Credentials } from './credentials.js';
@@ -45,7 +45,7 @@ export interface Played {
 /** Plays one recorded session against the server; rejects only when the server cannot be reached. */
 export function playAgainst(o: AgainstOptions): Promise<Played> {
   const now = o.now ?? Date.now;
-  const upstream = formatAddress(o.host, o.port);
+  const upstream = formatHostPort(o.host, o.port);
   const servername = net.isIP(o.host) ? undefined : o.host;
   let socket: net.Socket = o.tls
     ? tls.connect({
@@ -118,7 +118,7 @@ export function playAgainst(o: AgainstOptions): Promise<Played> {
     };
     socket.once(o.tls ? 'secureConnect' : 'connect', () => {
       const t = now();
-      const client = formatAddress(socket.localAddress, socket.localPort);
+      const client = formatHostPort(socket.localAddress, socket.localPort);
       player = new ClientPlayer(o.session, o.id, o.creds, { client, upstream }, t);
       o.sink?.open?.({ session: o.id, t, client, upstream, tls: o.tls ? 'implicit' : 'none' });
       if (o.tls) emit(player.inspector.tls({ how: 'implicit', visibility: 'decrypted' }, t));

@@ -12,8 +12,8 @@ import { TLSSocket } from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink } from '../events.js';
+import { formatHostPort } from '../hostPort.js';
 import { LineBuffer } from '../protocol/lineBuffer.js';
-import { formatAddress } from '../proxy/session.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { COLOUR, PLAIN, type Style } from '../render/style.js';
 import { type Divergence, type MismatchPolicy, ServeMatcher } from './matcher.js';
@@ -139,7 +139,7 @@ class ServedConnection {
     this.style = o.colour ? COLOUR : PLAIN;
     this.matcher = new ServeMatcher(session, o.onMismatch);
     const t = this.now();
-    const client = formatAddress(socket.remoteAddress, socket.remotePort);
+    const client = formatHostPort(socket.remoteAddress, socket.remotePort);
     const upstream = `replay of ${session.id} in ${o.source}`;
     this.inspector = new Inspector(id, { client, upstream }, t);
     this.sink.open?.({ session: id, t, client, upstream, tls: 'none' });
