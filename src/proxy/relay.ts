@@ -9,21 +9,27 @@ import type { Duplex } from 'node:stream';
 
 export type Side = 'client' | 'upstream';
 
+/** What a gate lets through a chunk (proxy/stlsGate.ts decides it). */
+export interface Gated {
+  /** The bytes to write to the other side; null or empty: nothing. */
+  readonly forward: Buffer | null;
+  /** False: the gate did not inspect the chunk, so it is inspected after the write, as usual. */
+  readonly inspected: boolean;
+}
+
 export interface RelayHandlers {
   /** Called with each chunk after it was written on; `from` says who sent it. */
   inspect(from: Side, chunk: Buffer): void;
   /**
-   * When set (only while STLS is being negotiated), it sees each chunk BEFORE it is written, inspects it, and
-   * returns what to forward: the proxy then takes part in the protocol instead of only watching it.
+   * When set (only while STLS needs the proxy to take part), it sees each chunk BEFORE it is written and says
+   * what to forward: the proxy then takes part in the protocol instead of only watching it.
    */
-  gate?(from: Side, chunk: Buffer): Buffer | null;
+  gate?(from: Side, chunk: Buffer): Gated;
   /**
    * Asked after each inspected chunk: a promise means a sink cannot keep up (the capture writer is congested),
    * and the sender stays paused until it settles, so mail flows at the sink's speed instead of being dropped.
    */
   pressure?(): Promise<void> | null;
-  /** Set by a gate that let a chunk through untouched and wants it inspected after the write, as usual. */
-  forwardThenInspect?: boolean;
   /** The sender half-closed (FIN); the end was passed on. */
   ended(from: Side): void;
 }
@@ -42,17 +48,14 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
     if (!waiting && !stopped) from.resume();
   };
   const onData = (chunk: Buffer) => {
-    const gate = handlers.gate;
-    const gated = gate ? gate.call(handlers, fromSide, chunk) : chunk;
-    if (gated && gated.length > 0 && !to.destroyed && !to.write(gated) && !waiting) {
+    const gated = handlers.gate ? handlers.gate(fromSide, chunk) : null;
+    const out = gated ? gated.forward : chunk;
+    if (out && out.length > 0 && !to.destroyed && !to.write(out) && !waiting) {
       waiting = true;
       from.pause();
       to.once('drain', resume);
     }
-    if (!gate || handlers.forwardThenInspect) {
-      handlers.forwardThenInspect = false;
-      handlers.inspect(fromSide, chunk);
-    }
+    if (!gated?.inspected) handlers.inspect(fromSide, chunk);
     const slow = held ? null : handlers.pressure?.();
     if (slow) {
       held = true;

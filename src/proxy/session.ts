@@ -10,10 +10,21 @@ import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import { actionEvents, type ProxyAction, uncleanTlsEvents } from '../capture/actions.js';
 import type { SessionEnd } from '../events.js';
-import { MAX_GATED_LINE } from '../protocol/limits.js';
+import { formatHostPort } from '../hostPort.js';
+import type { Direction } from '../protocol/types.js';
+import { clientTlsFailure, errorText, TRUST_HINT } from './failures.js';
 import type { Hooks } from './hooks.js';
-import { pipeSide, type RelayHandlers, type Side } from './relay.js';
-import { acceptTls, connectTls, NO_TLS, type ProxyTlsOptions, stlsLineEnd, tlsFacts } from './tls.js';
+import { type Gated, pipeSide, type RelayHandlers, type Side } from './relay.js';
+import { type GateDecision, type GateEngine, stlsGate } from './stlsGate.js';
+import {
+  ClientLeft,
+  connectTls,
+  handshakeClient,
+  handshakeServer,
+  NO_TLS,
+  type ProxyTlsOptions,
+  tlsFacts,
+} from './tls.js';
 import type { RecordWatch } from './tlsEnd.js';
 
 export interface Upstream {
@@ -34,26 +45,6 @@ export interface ProxySessionOptions {
   readonly dial?: (upstream: Upstream) => net.Socket;
 }
 
-export function formatAddress(host: string | undefined, port: number | undefined): string {
-  if (!host) return '?';
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * A client's STLS command line, as `--stls strip` refuses it: the verb alone (any case, blanks around it). Only
- * such a line is kept from the server, so nothing kept can be a secret.
- */
-const STLS_LINE = /^[ \t]*stls[ \t]*\r?\n$/i;
-
-const TRUST_HINT = 'make the client trust pop3scope\'s CA: see "pop3scope ca show"';
-
-/** The client closed its connection before its TLS handshake completed: its own doing, not a TLS failure. */
-class ClientLeft extends Error {
-  constructor(readonly when: 'before' | 'during') {
-    super(`the client closed the connection ${when} the TLS handshake`);
-  }
-}
-
 export class ProxySession {
   readonly inspector: Inspector;
   private client: net.Socket;
@@ -64,18 +55,11 @@ export class ProxySession {
   private firstEnd: Side | null = null;
   private readonly clientAddress: string;
   private readonly tlsOptions: ProxyTlsOptions;
-  /** Relay handlers per direction: a gate is installed only where STLS needs the proxy to take part. */
+  /** Relay handlers per direction: a gate (proxy/stlsGate.ts) is installed only where STLS needs the proxy. */
   private readonly fromClient: RelayHandlers;
   private readonly fromUpstream: RelayHandlers;
   private stops: (() => void)[] = [];
-  /** While STLS is negotiated: the server bytes held until its answer line is complete. */
-  private stlsAnswer: Buffer | null = null;
   private clientFacts: Record<string, unknown> | null = null;
-  /** `--stls strip`: the unfinished server line, held until it can be checked. */
-  private stripHeld: Buffer = Buffer.alloc(0);
-  /** Whether the client's last chunk ended a line (so the next one starts a new command). */
-  private clientAtLineStart = true;
-  private stripClientHeld: Buffer = Buffer.alloc(0);
   private greetingTimer: NodeJS.Timeout | null = null;
   /** The server answered QUIT: its close then ends the session, even if the client keeps its side open. */
   private quitAnswered = false;
@@ -91,9 +75,9 @@ export class ProxySession {
     });
     this.client = rawClient;
     this.tlsOptions = o.tls ?? NO_TLS;
-    this.clientAddress = formatAddress(rawClient.remoteAddress, rawClient.remotePort);
+    this.clientAddress = formatHostPort(rawClient.remoteAddress, rawClient.remotePort);
     const t = o.now();
-    const upstream = formatAddress(o.upstream.host, o.upstream.port);
+    const upstream = formatHostPort(o.upstream.host, o.upstream.port);
     const implicit = this.tlsOptions.listenTls || this.tlsOptions.upstreamTls ? 'implicit' : 'none';
     this.inspector = new Inspector(o.id, { client: this.clientAddress, upstream, tls: implicit }, t);
     o.hooks.open({ session: o.id, t, client: this.clientAddress, upstream, tls: implicit });
@@ -109,11 +93,10 @@ export class ProxySession {
     });
     this.fromClient = handlers();
     this.fromUpstream = handlers();
-    if (this.tlsOptions.stls === 'intercept' && implicit === 'none')
-      this.fromClient.gate = (_from, chunk) => this.clientGate(chunk);
-    if (this.tlsOptions.stls === 'strip' && implicit === 'none') {
-      this.fromClient.gate = (_from, chunk) => this.stripClient(chunk);
-      this.fromUpstream.gate = (_from, chunk) => this.stripUpstream(chunk);
+    const gate = implicit === 'none' ? stlsGate(this.tlsOptions.stls, this.gateEngine()) : null;
+    if (gate) {
+      this.fromClient.gate = (_from, chunk) => this.applyGate(gate.fromClient(chunk));
+      this.fromUpstream.gate = (_from, chunk) => this.applyGate(gate.fromServer(chunk));
     }
     // Nothing from the client is read until the upstream answers: no byte is lost or reordered.
     rawClient.pause();
@@ -136,7 +119,7 @@ export class ProxySession {
   private async start(): Promise<void> {
     if (this.tlsOptions.listenTls) {
       try {
-        this.client = await this.handshakeClient(this.rawClient);
+        this.client = await this.secureClient(this.rawClient);
         // After the handshake, an error on the TLS layer (not the TCP socket) must end the session too.
         this.client.on('error', this.clientFailed);
       } catch (error) {
@@ -148,42 +131,12 @@ export class ProxySession {
     this.connect();
   }
 
-  private handshakeClient(raw: net.Socket): Promise<tls.TLSSocket> {
-    const { host } = this.o.upstream;
-    const names = [host, 'localhost', '127.0.0.1', ...(net.isIP(host) ? [] : [])];
-    return this.tlsOptions.ca!()
-      .then((ca) => acceptTls(raw, ca, names, this.tlsOptions.keylog))
-      .then(
-        (socket) =>
-          new Promise<tls.TLSSocket>((resolve, reject) => {
-            const timer = this.handshakeTimer(socket);
-            // Until the handshake is done nobody reads the socket, so its end would never be seen: read(0)
-            // on 'readable' lets an end be emitted (and the socket close) without taking any data.
-            const seeEnd = () => socket.read(0);
-            socket.on('readable', seeEnd);
-            socket.once('secure', () => {
-              clearTimeout(timer);
-              socket.off('readable', seeEnd);
-              socket.off('end', left);
-              socket.off('close', left);
-              this.clientFacts = tlsFacts(socket, 'client');
-              resolve(socket);
-            });
-            socket.once('error', (error) => {
-              clearTimeout(timer);
-              reject(error);
-            });
-            // A client that leaves before its handshake is done (a port probe, a client giving up) ends the
-            // session now: without this, nothing would settle until the handshake timer.
-            const left = () => {
-              clearTimeout(timer);
-              reject(new ClientLeft(raw.bytesRead > 0 ? 'during' : 'before'));
-            };
-            socket.once('end', left);
-            socket.once('close', left);
-            raw.resume();
-          }),
-      );
+  /** TLS with the client, under a leaf for the names it may ask for (its SNI comes first, in acceptTls). */
+  private async secureClient(raw: net.Socket): Promise<tls.TLSSocket> {
+    const names = [this.o.upstream.host, 'localhost', '127.0.0.1'];
+    const { socket, facts } = await handshakeClient(raw, this.tlsOptions, names, this.o.connectTimeoutMs);
+    this.clientFacts = facts;
+    return socket;
   }
 
   private connect(): void {
@@ -246,148 +199,27 @@ export class ProxySession {
     client.resume();
   }
 
-  /**
-   * STLS intercept, before TLS: client chunks are inspected first and forwarded only up to the end of an STLS
-   * line; then nothing more goes up until the server answered. The server's answer line is held: on +OK the
-   * proxy does TLS with the server first and only then passes the +OK on and does TLS with the client.
-   * Bytes after STLS or after its +OK are flagged by the engine and never forwarded. Server chunks pass
-   * untouched (and are inspected after forwarding) except while an STLS answer is awaited.
-   */
-  private clientGate(chunk: Buffer): Buffer | null {
-    if (this.stlsAnswer) {
-      this.feed('c2s', chunk);
-      return null;
-    }
-    // The common case costs nothing extra: a chunk that starts a fresh line and holds no "STLS" cannot start
-    // TLS, so it is forwarded first and inspected after, like any relayed chunk.
-    const freshLine = this.clientAtLineStart;
-    this.clientAtLineStart = chunk[chunk.length - 1] === 0x0a;
-    if (freshLine && !/stls/i.test(chunk.toString('latin1'))) {
-      this.fromClient.forwardThenInspect = true;
-      return chunk;
-    }
-    const sawStls = this.feed('c2s', chunk).some((e) => e.type === 'command' && e.command.verb === 'STLS');
-    if (!sawStls) return chunk;
-    this.stlsAnswer = Buffer.alloc(0);
-    this.fromUpstream.gate = (_from, c) => this.upstreamGate(c);
-    return chunk.subarray(0, stlsLineEnd(chunk));
+  /** What the STLS gate needs: the engine (its events reported as any), and pop3scope's actions recorded. */
+  private gateEngine(): GateEngine {
+    return {
+      feed: (dir, bytes) => this.feed(dir, bytes),
+      listingOf: () => this.inspector.listingOf(),
+      act: (actions) => {
+        const t = this.o.now();
+        for (const a of actions) this.act({ ...a, t });
+      },
+    };
   }
 
-  /**
-   * Only while STLS waits for its answer. Answers to commands pipelined before STLS still come first, so the
-   * server stream is taken line by line and passed on until the engine pairs a response with STLS: that line
-   * is held, and on +OK the proxy upgrades both sides; what follows it is never forwarded.
-   */
-  private upstreamGate(chunk: Buffer): Buffer | null {
-    const data = this.stlsAnswer?.length ? Buffer.concat([this.stlsAnswer, chunk]) : chunk;
-    const out: Buffer[] = [];
-    let pos = 0;
-    for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
-      const line = data.subarray(pos, lf + 1);
-      pos = lf + 1;
-      const answer = this.feed('s2c', line).find(
-        (e) => e.type === 'transaction' && e.tx.command?.verb === 'STLS',
-      );
-      if (!answer) {
-        out.push(line);
-        continue;
-      }
-      this.stlsAnswer = null;
-      this.fromUpstream.gate = undefined;
-      const rest = data.subarray(pos);
-      if (answer.type === 'transaction' && answer.tx.response.status === '+OK') {
-        // Bytes after the +OK are fed (the engine flags them) but never reach the client.
-        if (rest.length) this.feed('s2c', rest);
-        void this.upgrade(line, Buffer.concat(out));
-        return null;
-      }
-      if (rest.length) this.feed('s2c', rest);
-      out.push(line, rest);
-      return Buffer.concat(out);
-    }
-    // A line that never ends is no STLS answer.
-    this.stlsAnswer = this.heldTail('s2c', data.subarray(pos), out);
-    return out.length ? Buffer.concat(out) : null;
+  /** Applies a gate's decision beyond what the relay forwards: pop3scope's own reply, the STLS upgrade. */
+  private applyGate(decision: GateDecision): Gated {
+    if (decision.reply) this.client.write(decision.reply);
+    if (decision.upgrade) void this.upgrade(decision.upgrade.answer, decision.upgrade.before);
+    return decision;
   }
 
-  /**
-   * What a gate keeps of an unfinished line until its end comes: all of it, or — past MAX_GATED_LINE — nothing,
-   * the line being inspected and added to `out` (passed on) rather than held without bound.
-   */
-  private heldTail(dir: 'c2s' | 's2c', tail: Buffer, out: Buffer[]): Buffer {
-    if (tail.length <= MAX_GATED_LINE) return tail;
-    this.feed(dir, tail);
-    out.push(tail);
-    return Buffer.alloc(0);
-  }
-
-  /**
-   * `--stls strip`, client side: an STLS line is not forwarded; the proxy refuses it itself, so the session
-   * stays in cleartext. Everything else passes (inspected first).
-   */
-  private stripClient(chunk: Buffer): Buffer | null {
-    // Whole lines only (an STLS split across chunks must not half reach the server), one at a time, so the
-    // engine sees the refusal right after the STLS line and before what follows it.
-    const data = this.stripClientHeld.length ? Buffer.concat([this.stripClientHeld, chunk]) : chunk;
-    const out: Buffer[] = [];
-    let pos = 0;
-    for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
-      const piece = data.subarray(pos, lf + 1);
-      pos = lf + 1;
-      if (!STLS_LINE.test(piece.toString('latin1'))) {
-        this.feed('c2s', piece);
-        out.push(piece);
-        continue;
-      }
-      // The server never sees this STLS, so neither does the engine (it follows the server's conversation):
-      // the capture says that pop3scope kept it and answered it itself.
-      const t = this.o.now();
-      this.act({
-        type: 'alter',
-        t,
-        dir: 'c2s',
-        what: 'the client asked for STLS and pop3scope refused it',
-        removed: piece.toString('latin1'),
-        code: 'POP3_STLS_STRIPPED',
-      });
-      const refusal =
-        '-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n';
-      this.client.write(refusal);
-      this.act({ type: 'proxy', t, dir: 's2c', text: refusal });
-    }
-    this.stripClientHeld = this.heldTail('c2s', data.subarray(pos), out);
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
-  }
-
-  /** `--stls strip`, server side: the STLS line of a CAPA listing is not forwarded. Lines are held until whole. */
-  private stripUpstream(chunk: Buffer): Buffer | null {
-    const data = this.stripHeld.length ? Buffer.concat([this.stripHeld, chunk]) : chunk;
-    const out: Buffer[] = [];
-    let pos = 0;
-    for (let lf = data.indexOf(0x0a); lf !== -1; lf = data.indexOf(0x0a, pos)) {
-      const line = data.subarray(pos, lf + 1);
-      const inCapa = this.inspector.listingOf() === 'CAPA';
-      // The server sent it, so the engine sees it; the capture says the client never got it.
-      this.feed('s2c', line);
-      if (inCapa && /^stls\r?\n$/i.test(line.toString('latin1'))) {
-        this.act({
-          type: 'alter',
-          t: this.o.now(),
-          dir: 's2c',
-          what: 'pop3scope hid STLS from the CAPA listing',
-          removed: line.toString('latin1'),
-          code: 'POP3_STLS_STRIPPED',
-        });
-      } else {
-        out.push(line);
-      }
-      pos = lf + 1;
-    }
-    this.stripHeld = this.heldTail('s2c', data.subarray(pos), out);
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
-  }
-
-  private async upgrade(answer: Buffer, before: Buffer = Buffer.alloc(0)): Promise<void> {
+  /** STLS accepted: TLS with the server first, and only then its +OK to the client and TLS with the client. */
+  private async upgrade(answer: Buffer, before: Buffer): Promise<void> {
     // Responses to commands sent before STLS go out now, in order, before anything else.
     if (before.length) this.client.write(before);
     for (const stop of this.stops.splice(0)) stop();
@@ -397,21 +229,11 @@ export class ProxySession {
     const { host, port } = this.o.upstream;
     let upstream: tls.TLSSocket;
     try {
-      upstream = await new Promise<tls.TLSSocket>((resolve, reject) => {
-        const { secure: s, watch } = connectTls(this.tlsOptions, host, upstreamRaw);
-        this.upstreamWatch = watch;
-        const timer = this.handshakeTimer(s);
-        s.once('secureConnect', () => {
-          clearTimeout(timer);
-          resolve(s);
-        });
-        s.once('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-      });
+      const { secure, watch } = connectTls(this.tlsOptions, host, upstreamRaw);
+      this.upstreamWatch = watch;
+      upstream = await handshakeServer(secure, this.o.connectTimeoutMs);
     } catch (error) {
-      const reason = `TLS with the server failed (${formatAddress(host, port)}: ${errorText(error as Error)})`;
+      const reason = `TLS with the server failed (${formatHostPort(host, port)}: ${errorText(error as Error)})`;
       this.client.write(this.answerClient(reason));
       this.finish('proxy', reason);
       return;
@@ -419,7 +241,7 @@ export class ProxySession {
     this.client.write(answer);
     let client: tls.TLSSocket;
     try {
-      client = await this.handshakeClient(this.client);
+      client = await this.secureClient(this.client);
     } catch (error) {
       if (error instanceof ClientLeft) this.finish('client', error.message, true);
       else
@@ -447,22 +269,10 @@ export class ProxySession {
     upstream.resume();
   }
 
-  /** A peer that never completes its TLS handshake must not hold the session forever. */
-  private handshakeTimer(socket: net.Socket): NodeJS.Timeout {
-    const ms = this.o.connectTimeoutMs;
-    return setTimeout(
-      () =>
-        socket.destroy(
-          Object.assign(new Error(`no TLS handshake within ${ms / 1000} s`), { code: 'ETIMEDOUT' }),
-        ),
-      ms,
-    );
-  }
-
   /** The upstream could not be used: not reached at all, or reached but its TLS handshake failed. */
   private unreachable(error: Error, reached = false): void {
     const { host, port } = this.o.upstream;
-    const where = formatAddress(host, port);
+    const where = formatHostPort(host, port);
     const reason = reached
       ? `TLS with the server failed (${where}: ${errorText(error)})`
       : `cannot reach ${where} (${errorText(error)})`;
@@ -502,7 +312,7 @@ export class ProxySession {
     this.emit(actionEvents(this.inspector, action));
   }
 
-  private feed(dir: 'c2s' | 's2c', chunk: Buffer): EngineEvent[] {
+  private feed(dir: Direction, chunk: Buffer): EngineEvent[] {
     const events = this.inspector.receive(dir, chunk, this.o.now());
     this.emit(events);
     if (dir === 's2c') this.watchServer(events);
@@ -568,37 +378,4 @@ export class ProxySession {
     this.o.hooks.close(this.ended);
     this.resolveDone();
   }
-}
-
-/** Why a client's TLS handshake failed, with the hint that fits: trust for a rejected certificate, none for a
- * client that did not speak TLS at all (a port probe, a cleartext client at the POP3S port). */
-function clientTlsFailure(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_HTTP_REQUEST')
-    return `${errorText(error)}; the client did not speak TLS`;
-  return `${errorText(error)}; ${TRUST_HINT}`;
-}
-
-/** One short line for a socket or TLS error: never OpenSSL's multi-line internals, never a line break. */
-function errorText(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: host name not found`;
-  const message = error.message ?? '';
-  // OpenSSL: "...:SSL routines:<function>:<reason>:<file>:<line>:" — the reason is what a person needs.
-  const reason =
-    /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ??
-    /(tlsv1 alert [a-z ]+|certificate [a-z ]+|self[- ]signed certificate[a-z ]*|unable to [a-z ]+)/i.exec(
-      message,
-    )?.[1];
-  const text = code
-    ? reason
-      ? `${code}: ${reason}`
-      : message && !message.includes(code)
-        ? `${code}: ${message}`
-        : code
-    : (reason ?? message);
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .trim()
-    .slice(0, 200);
 }

@@ -7,9 +7,10 @@
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from '../tls/ca.js';
+import type { StlsMode } from './stlsGate.js';
 import { RecordWatch } from './tlsEnd.js';
 
-export type StlsMode = 'intercept' | 'passthrough' | 'strip';
+export type { StlsMode } from './stlsGate.js';
 
 export interface ProxyTlsOptions {
   /** Offer implicit TLS to clients (POP3S, port 995 style). */
@@ -107,10 +108,75 @@ export function tlsFacts(socket: tls.TLSSocket, side: 'client' | 'upstream'): Re
   return facts;
 }
 
-/** Where a client's STLS command line ends in a chunk (just past its LF), or the first LF, or the chunk end. */
-export function stlsLineEnd(chunk: Buffer): number {
-  const m = /(^|\n)[ \t]*stls[ \t]*\r?\n/i.exec(chunk.toString('latin1'));
-  if (m) return m.index + m[0].length;
-  const lf = chunk.indexOf(0x0a);
-  return lf === -1 ? chunk.length : lf + 1;
+/** The client closed its connection before its TLS handshake completed: its own doing, not a TLS failure. */
+export class ClientLeft extends Error {
+  constructor(readonly when: 'before' | 'during') {
+    super(`the client closed the connection ${when} the TLS handshake`);
+  }
+}
+
+/**
+ * TLS with the client over `raw` (implicit TLS, or after STLS's +OK): resolves with the secured socket and the
+ * facts of its handshake once it is done; rejects with its error, a ClientLeft, or a timeout after `timeoutMs`.
+ */
+export async function handshakeClient(
+  raw: Socket,
+  o: ProxyTlsOptions,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<{ socket: tls.TLSSocket; facts: Record<string, unknown> }> {
+  const socket = await acceptTls(raw, await o.ca!(), names, o.keylog);
+  return new Promise((resolve, reject) => {
+    const timer = handshakeTimer(socket, timeoutMs);
+    // Until the handshake is done nobody reads the socket, so its end would never be seen: read(0) on
+    // 'readable' lets an end be emitted (and the socket close) without taking any data.
+    const seeEnd = () => socket.read(0);
+    socket.on('readable', seeEnd);
+    socket.once('secure', () => {
+      clearTimeout(timer);
+      socket.off('readable', seeEnd);
+      socket.off('end', left);
+      socket.off('close', left);
+      resolve({ socket, facts: tlsFacts(socket, 'client') });
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    // A client that leaves before its handshake is done (a port probe, a client giving up) ends the session
+    // now: without this, nothing would settle until the handshake timer.
+    const left = () => {
+      clearTimeout(timer);
+      reject(new ClientLeft(raw.bytesRead > 0 ? 'during' : 'before'));
+    };
+    socket.once('end', left);
+    socket.once('close', left);
+    raw.resume();
+  });
+}
+
+/** Resolves once `secure` (from connectTls) finished its handshake with the server; rejects on its error. */
+export function handshakeServer(secure: tls.TLSSocket, timeoutMs: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const timer = handshakeTimer(secure, timeoutMs);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      resolve(secure);
+    });
+    secure.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** A peer that never completes its TLS handshake must not hold the session forever. */
+function handshakeTimer(socket: Socket, ms: number): NodeJS.Timeout {
+  return setTimeout(
+    () =>
+      socket.destroy(
+        Object.assign(new Error(`no TLS handshake within ${ms / 1000} s`), { code: 'ETIMEDOUT' }),
+      ),
+    ms,
+  );
 }
