@@ -17,6 +17,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type CaptureRecord, dataRecord, headerRecord } from '../../src/capture/format.js';
 import { CaptureError, readCapture } from '../../src/capture/reader.js';
 import { CaptureWriter, FLUSH_AT_BYTES, MAX_PENDING_BYTES } from '../../src/capture/writer.js';
+import { expectValidCapture } from '../helpers/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pop3scope-writer-'));
 let n = 0;
@@ -33,7 +34,9 @@ const open: CaptureRecord = {
 };
 const close: CaptureRecord = { type: 'close', session: 's1', t: 9, by: 'server', reason: 'QUIT' };
 
+/** The records of a capture the writer wrote, read back; every line must match the published schema first. */
 async function records(path: string): Promise<{ records: CaptureRecord[]; warnings: string[] }> {
+  expectValidCapture(readFileSync(path, 'utf8'), path);
   const out: CaptureRecord[] = [];
   const warnings: string[] = [];
   for await (const r of readCapture(createReadStream(path), path, (w) => warnings.push(w))) out.push(r);
@@ -331,7 +334,6 @@ describe('CaptureWriter', () => {
     },
   );
 
-  // BUG: after a crash left a cut-short last line, open() appends right after it (no newline first), so that line and the next record fuse into a bad line in the middle and readCapture then refuses the whole file.
   it('appends after a capture whose last line a crash cut short, and the file stays readable', async () => {
     const path = fresh();
     const first = await CaptureWriter.open(path, { toolVersion: '1', now });

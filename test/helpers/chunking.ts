@@ -14,6 +14,8 @@ import { expect } from 'vitest';
 import { Inspector } from '../../src/analysis/inspector.js';
 import type { EngineEvent, SessionSummary, Transaction } from '../../src/analysis/types.js';
 import type { Direction, TlsInfo } from '../../src/protocol/types.js';
+import { jsonRecord } from '../../src/render/json.js';
+import { expectValidJsonOutput } from './schema.js';
 
 export type Step = readonly [Direction, string | Uint8Array] | readonly ['tls', TlsInfo];
 export type Dialogue = readonly Step[];
@@ -119,6 +121,11 @@ export class Collector {
     const summaries = this.raw.flatMap((e) => (e.type === 'summary' ? [e.summary] : []));
     expect(summaries).toHaveLength(1);
     expect(this.raw[this.raw.length - 1]?.type).toBe('summary');
+    // Every engine test's events, as the JSON output shows them, must match the published schema.
+    expectValidJsonOutput(
+      this.raw.flatMap((e) => jsonRecord(e) ?? []),
+      'JSON output of the run',
+    );
     return {
       events,
       data: { c2s: Buffer.concat(this.parts.c2s), s2c: Buffer.concat(this.parts.s2c) },

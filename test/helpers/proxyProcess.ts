@@ -22,6 +22,7 @@ import { Output } from '../../src/cli/output.js';
 import { runShow } from '../../src/cli/show.js';
 import { ROOT } from './cli.js';
 import { atExit } from './peers.js';
+import { expectValidCapture, expectValidJsonOutput } from './schema.js';
 
 /** One record of `show --format json` / `proxy --format json` (src/render/json.ts). Loosely typed on purpose. */
 // biome-ignore lint/suspicious/noExplicitAny: JSON records are checked field by field in the tests
@@ -164,8 +165,12 @@ export async function startProxyProcess(
   const port = Number(match[1]);
   const startLine = match[0];
 
-  // Only complete lines are parsed: the last one may still be arriving.
-  const records = () => parseJsonLines(stdout().slice(0, stdout().lastIndexOf('\n') + 1));
+  // Only complete lines are parsed: the last one may still be arriving. Each must match the published schema.
+  const records = () => {
+    const all = parseJsonLines(stdout().slice(0, stdout().lastIndexOf('\n') + 1));
+    expectValidJsonOutput(all, 'pop3scope proxy --format json');
+    return all;
+  };
   const summaries = () => records().filter((r) => r.type === 'summary');
   const waitForSummaries = async (n: number, timeoutMs = 10_000): Promise<JsonRecord[]> => {
     const end = Date.now() + timeoutMs;
@@ -211,6 +216,7 @@ export async function startProxyProcess(
         const complete = text.slice(0, text.lastIndexOf('\n') + 1);
         const closed = parseJsonLines(complete).some((r) => r.type === 'close' && r.session === session);
         if (closed) {
+          expectValidCapture(complete, capturePath);
           // show reads a snapshot of whole lines, not the file the proxy is still appending to.
           const snapshot = join(dir, `snapshot-${session}.jsonl`);
           writeFileSync(snapshot, complete, { mode: 0o600 });
@@ -233,6 +239,9 @@ export async function startProxyProcess(
         const e = await exited;
         clearTimeout(timer);
         forget();
+        // The capture as the proxy left it (whole lines: a killed proxy may leave the last one cut short).
+        const text = readText(capturePath);
+        if (text) expectValidCapture(text.slice(0, text.lastIndexOf('\n') + 1), capturePath);
         return e.code;
       })();
       return stopping;
@@ -251,7 +260,9 @@ export async function showCaptureJson(path: string, session?: string): Promise<J
     },
   });
   await runShow([path], { format: 'json', session }, new Output(sink));
-  return parseJsonLines(text);
+  const records = parseJsonLines(text);
+  expectValidJsonOutput(records, `show --format json ${path}`);
+  return records;
 }
 
 /** The records of one session. */

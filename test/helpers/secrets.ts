@@ -14,6 +14,7 @@ import { jsonLine } from '../../src/render/json.js';
 import { markdownReport } from '../../src/render/markdown.js';
 import { TranscriptPrinter } from '../../src/render/text.js';
 import { everythingAsText, type RunResult } from './chunking.js';
+import { expectValidCapture, expectValidJsonOutput } from './schema.js';
 
 /**
  * The forms a secret may take in output: itself (its bytes as latin1, and as UTF-8 text), its hex, and the part of its base64 that depends on the
@@ -45,11 +46,13 @@ export function allSinksParts(events: readonly EngineEvent[]): string[] {
   const out: string[] = [];
   const printer = new TranscriptPrinter({ explain: true });
   const lines: string[] = [];
+  const jsonLines: string[] = [];
   for (const e of events) {
     for (const item of printer.event(e)) lines.push(item);
     const json = jsonLine(e);
-    if (json) out.push(json);
+    if (json) jsonLines.push(json);
   }
+  for (const json of jsonLines) out.push(json);
   for (const item of lines) out.push(item);
   const summary = events.flatMap((e) => (e.type === 'summary' ? [e.summary] : []))[0];
   if (summary) out.push(markdownReport({ summary, lines, violations: [] }));
@@ -59,6 +62,7 @@ export function allSinksParts(events: readonly EngineEvent[]): string[] {
     e.type === 'data' ? [dataRecord(e.session, e.t, e.dir, e.bytes)] : [],
   );
   for (const item of records.map((r) => JSON.stringify(r))) out.push(item);
+  expectValidCapture(records, 'capture records', false);
   const analyzer = new CaptureAnalyzer();
   const again: EngineEvent[] = [];
   for (const r of records) for (const item of analyzer.record(r)) again.push(item);
@@ -67,8 +71,13 @@ export function allSinksParts(events: readonly EngineEvent[]): string[] {
   for (const e of again) {
     for (const item of printerAgain.event(e)) out.push(item);
     const json = jsonLine(e);
-    if (json) out.push(json);
+    if (json) {
+      out.push(json);
+      jsonLines.push(json);
+    }
   }
+  // What every sink wrote as JSON must match the published schemas, whatever the dialogue.
+  expectValidJsonOutput(jsonLines, 'JSON output of the run and of its replay');
   return out;
 }
 
