@@ -4,7 +4,7 @@
  * installed package. Each example gets its own check of what it prints.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
@@ -21,9 +21,10 @@ export function readmeExamples(): string[] {
   return [...section.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
-/** What the README example needs beside it: the capture the second example reads. */
+/** What the README examples need beside them: the capture the second one reads, and none the third writes. */
 export function prepareExampleFolder(dir: string): void {
   copyFileSync(join(ROOT, 'captures', 'seed-download-and-delete.jsonl'), join(dir, 'session.jsonl'));
+  rmSync(join(dir, 'proxied.jsonl'), { force: true });
 }
 
 /** Secrets that must not come out of any example: the first example's password and the demo's. */
@@ -33,7 +34,7 @@ const SECRETS = ['s3cret', 'hungry', 'wonderland', 'aHVuZ3J5', 'd29uZGVybGFuZA']
  * One check per example, in README order. A new example needs a check here (the count is asserted), so that
  * what it shows is tested, not only that it runs.
  */
-const CHECKS: ((stdout: string) => void)[] = [
+const CHECKS: ((stdout: string, cwd: string) => void)[] = [
   (out) => {
     expect(out).toContain('C: USER alice');
     expect(out).toContain('C: PASS <redacted 6 octets>');
@@ -53,8 +54,15 @@ const CHECKS: ((stdout: string) => void)[] = [
       removed: [1, 2],
     });
   },
-  (out) => {
+  (out, cwd) => {
     expect(out.trim().split('\n')).toEqual(['(greeting) +OK', 'QUIT +OK']);
+    const records = readFileSync(join(cwd, 'proxied.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(records[0]).toMatchObject({ type: 'header', format: 'pop3scope-capture' });
+    expect(records.map((r) => r.type)).toEqual(expect.arrayContaining(['open', 'data', 'close']));
+    expect(records.at(-1)).toMatchObject({ type: 'close', session: 's1' });
   },
 ];
 
@@ -79,6 +87,6 @@ export function runReadmeExamples(
     expect(r.status, what).toBe(0);
     expect(r.stderr, what).toBe('');
     for (const secret of SECRETS) expect(r.stdout, what).not.toContain(secret);
-    CHECKS[i]!(r.stdout);
+    CHECKS[i]!(r.stdout, cwd);
   });
 }
