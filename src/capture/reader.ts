@@ -6,14 +6,21 @@
  * reuse an id (files appended to by older versions) are told apart as `s1`, `s1#2` (SessionNames).
  */
 import type { Readable } from 'node:stream';
-import { CAPTURE_FORMAT, CAPTURE_VERSION, type CaptureRecord, type HeaderRecord } from './format.js';
+import {
+  CAPTURE_FORMAT,
+  CAPTURE_RECORD_TYPES,
+  CAPTURE_VERSION,
+  type CaptureRecord,
+  type HeaderRecord,
+} from './format.js';
 import { MAX_CAPTURE_LINE, MAX_CAPTURE_TIME } from './limits.js';
 import { SessionNames } from './sessions.js';
 
 /** A problem with a capture file: the message is one line, fit for stderr. */
 export class CaptureError extends Error {}
 
-const KNOWN = new Set(['open', 'data', 'tls', 'close', 'gap', 'proxy', 'alter']);
+/** The record types after the header; any other type is skipped (a newer writer's). */
+const KNOWN = new Set<string>(CAPTURE_RECORD_TYPES.filter((type) => type !== 'header'));
 
 const isCount = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 

@@ -188,7 +188,8 @@ export class CaptureWriter {
     this.closed = true;
     this.relieve();
     for (const [session, gap] of this.gaps)
-      if (!this.failed) this.queue(`${JSON.stringify({ type: 'gap', session, ...gap })}\n`);
+      if (!this.failed)
+        this.queue(`${JSON.stringify({ type: 'gap', session, ...gap } satisfies GapRecord)}\n`);
     this.gaps.clear();
     await this.flush();
     try {
