@@ -1,7 +1,9 @@
 /**
  * Plain-language explanations of each step, fit for a classroom: what the client asked, what the server
- * answered, what changed. One entry per verb; each sees the finished transaction and the mailbox model.
+ * answered, what changed. One entry per verb; each sees the finished transaction and the mailbox model. The
+ * phases a step leads to and which form of a command lists (LIST vs LIST n) are the command table's.
  */
+import { type Phase, transitionOf } from '../protocol/commands.js';
 import type { RawTransaction } from '../protocol/types.js';
 import type { Mailbox } from './mailbox.js';
 
@@ -11,6 +13,19 @@ const arg = (tx: RawTransaction, i: number) => tx.command?.args[i] ?? '?';
 const refused = (tx: RawTransaction) =>
   `The server refused${tx.response.text ? `: "${tx.response.text}"` : '.'}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Whether this form of the command is answered with a listing (LIST, not LIST n), by the command table. */
+const lists = (tx: RawTransaction) => tx.spec?.multiline(tx.command?.args ?? []) ?? false;
+
+/** The phase the command table says a +OK to this command leads to (PASS, APOP, AUTH: TRANSACTION). */
+function enters(tx: RawTransaction): Phase {
+  const args = tx.command?.args ?? [];
+  return tx.spec?.leads.find((t) => t.on === '+OK' && (t.when?.(args) ?? true))?.to ?? tx.phase;
+}
+
+/** True when the command, in the phase it was processed in, leads to UPDATE (QUIT from TRANSACTION). */
+const updates = (tx: RawTransaction) =>
+  tx.spec !== undefined && transitionOf(tx.spec, tx.phase, tx.command?.args ?? [])?.to === 'UPDATE';
 
 function ok(tx: RawTransaction, yes: string, no?: string): string {
   return tx.response.status === '+OK' ? yes : (no ?? refused(tx));
@@ -25,15 +40,13 @@ const ASKS: Record<string, (tx: RawTransaction) => string> = {
   STLS: () => 'asks to switch to TLS',
   CAPA: () => 'asks what the server can do',
   STAT: () => 'asks for the maildrop status',
-  LIST: (tx) =>
-    tx.command?.args.length ? `asks for the size of message ${arg(tx, 0)}` : 'asks for the list of messages',
+  LIST: (tx) => (lists(tx) ? 'asks for the list of messages' : `asks for the size of message ${arg(tx, 0)}`),
   RETR: (tx) => `asks for message ${arg(tx, 0)}`,
   DELE: (tx) => `asks to mark message ${arg(tx, 0)} for deletion`,
   NOOP: () => 'checks that the server is still there',
   RSET: () => 'asks to take back every deletion mark',
   TOP: (tx) => `asks for the headers and first ${arg(tx, 1)} line(s) of message ${arg(tx, 0)}`,
-  UIDL: (tx) =>
-    tx.command?.args.length ? `asks for the unique id of message ${arg(tx, 0)}` : 'asks for the unique ids',
+  UIDL: (tx) => (lists(tx) ? 'asks for the unique ids' : `asks for the unique id of message ${arg(tx, 0)}`),
   QUIT: () => 'asks to end the session',
 };
 
@@ -56,13 +69,13 @@ const EXPLAIN: Record<string, Explainer> = {
   PASS: (tx) =>
     ok(
       tx,
-      'The client sends the password in the clear (hidden here). The server accepts it, locks the maildrop and numbers the messages: the session enters TRANSACTION.',
+      `The client sends the password in the clear (hidden here). The server accepts it, locks the maildrop and numbers the messages: the session enters ${enters(tx)}.`,
       `The server refused the password${tx.response.code ? ` [${tx.response.code}]` : ''}${tx.response.text ? `: "${tx.response.text}"` : '.'} The session stays in AUTHORIZATION.`,
     ),
   APOP: (tx) =>
     ok(
       tx,
-      `The client logs in as "${arg(tx, 0)}" with APOP: an MD5 digest of the greeting's timestamp and the secret (hidden here), so the password itself never crosses the wire. The session enters TRANSACTION.`,
+      `The client logs in as "${arg(tx, 0)}" with APOP: an MD5 digest of the greeting's timestamp and the secret (hidden here), so the password itself never crosses the wire. The session enters ${enters(tx)}.`,
     ),
   AUTH: (tx) => {
     if (!tx.sasl)
@@ -70,7 +83,7 @@ const EXPLAIN: Record<string, Explainer> = {
     const steps = tx.sasl.steps.length;
     const how = `The client authenticates with SASL ${tx.sasl.mechanism}${tx.sasl.user ? ` as "${tx.sasl.user}"` : ''} in ${plural(steps, 'step')}; secrets are hidden here.`;
     if (tx.sasl.outcome === 'cancelled') return `${how} The client cancelled the exchange with "*".`;
-    return ok(tx, `${how} The server accepts: the session enters TRANSACTION.`, `${how} ${refused(tx)}`);
+    return ok(tx, `${how} The server accepts: the session enters ${enters(tx)}.`, `${how} ${refused(tx)}`);
   },
   STLS: (tx) =>
     ok(
@@ -92,7 +105,7 @@ const EXPLAIN: Record<string, Explainer> = {
     );
   },
   LIST: (tx) => {
-    if (tx.command?.args.length)
+    if (!lists(tx))
       return ok(
         tx,
         `The server gives the size of message ${arg(tx, 0)}: ${tx.response.text.split(' ')[1] ?? '?'} octets.`,
@@ -122,14 +135,14 @@ const EXPLAIN: Record<string, Explainer> = {
       `The server sends the headers of message ${arg(tx, 0)} and the first ${arg(tx, 1)} line(s) of its body: ${plural(tx.response.bodyLines, 'line')} in all.`,
     ),
   UIDL: (tx) => {
-    if (tx.command?.args.length) return ok(tx, `The server gives the unique id of message ${arg(tx, 0)}.`);
+    if (!lists(tx)) return ok(tx, `The server gives the unique id of message ${arg(tx, 0)}.`);
     return ok(
       tx,
       `The server lists each message's unique id (${plural(tx.response.bodyLines, 'message')}). The ids stay the same across sessions, so a client that keeps mail on the server knows what it already downloaded.`,
     );
   },
   QUIT: (tx, box) => {
-    if (tx.phase !== 'TRANSACTION')
+    if (!updates(tx))
       return ok(tx, 'The client leaves before logging in: there is no UPDATE phase and nothing changes.');
     const removed = box.numbers((m) => m.removed);
     const what = removed.length

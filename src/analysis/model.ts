@@ -1,7 +1,10 @@
 /**
  * Applies a finished transaction to the mailbox model and runs the checks that need the model. Only
- * successful responses change the model; a refused command changes nothing on the server (RFC 1939 §5).
+ * successful responses change the model; a refused command changes nothing on the server (RFC 1939 §5). The
+ * model exists in the phase a login leads to, and is committed by the command that leads to UPDATE, as the
+ * command table says.
  */
+import { transitionOf } from '../protocol/commands.js';
 import type { RawTransaction } from '../protocol/types.js';
 import { type Violation, violation } from '../protocol/violations.js';
 import { checkAccess } from './checks/access.js';
@@ -97,11 +100,13 @@ const UPDATES: Record<string, Update> = {
 /** Updates the model from a finished transaction; returns the violations the model reveals. */
 export function applyToMailbox(tx: RawTransaction, box: Mailbox): Violation[] {
   const verb = tx.command?.verb;
+  // Messages are numbered only once the maildrop is locked (RFC 1939 §4), in TRANSACTION.
   if (!verb || tx.phase !== 'TRANSACTION') return [];
   const n = messageNumber(tx);
   const out = checkAccess(tx, box);
   if (tx.response.status !== '+OK') return out;
-  if (verb === 'QUIT') {
+  // QUIT from TRANSACTION: UPDATE removes the marked messages.
+  if (tx.spec && transitionOf(tx.spec, tx.phase, tx.command!.args)?.to === 'UPDATE') {
     box.commit();
     return out;
   }

@@ -4,6 +4,7 @@
  * and display never see a secret.
  */
 
+import { lookupCommand, takesRestOfLine } from './commands.js';
 import { decodeBase64, describeRedacted, isMasked, maskBase64Blob } from './redact.js';
 import { mechanism, type SaslStep } from './sasl.js';
 import { secretStart } from './secrecy.js';
@@ -126,8 +127,9 @@ export function showCommand(masked: Buffer): {
   const spaceAt = masked.indexOf(SPACE);
   const head = spaceAt === -1 ? masked : masked.subarray(0, spaceAt);
   const rest = spaceAt === -1 ? Buffer.alloc(0) : masked.subarray(spaceAt + 1);
-  // PASS takes the rest of the line as one argument (it may contain spaces, RFC 1939 §7).
-  const argBytes = rest.length === 0 ? [] : verb === 'PASS' ? [rest] : splitSpaces(rest);
+  // PASS takes the rest of the line as one argument (it may contain spaces, RFC 1939 §7): its grammar says so.
+  const spec = lookupCommand(verb);
+  const argBytes = rest.length === 0 ? [] : spec && takesRestOfLine(spec) ? [rest] : splitSpaces(rest);
   const rawArgs = argBytes.map((a) => a.toString('latin1'));
   const args = argBytes.map(shown);
   const secretFrom = secretStart(masked);
