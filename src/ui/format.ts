@@ -3,6 +3,8 @@
  * build rows; the widgets turn tones into terminal colours. Also the small formatters (sizes, durations) and
  * width-aware clipping and wrapping. Pure.
  */
+import stringWidth from 'string-width';
+import { WIDTH_MEMO_ENTRIES, WIDTH_MEMO_MAX_CHARS } from './limits.js';
 
 export type Tone =
   | 'client'
@@ -32,30 +34,62 @@ export const span = (text: string, tone?: Tone): Span => (tone ? { text, tone } 
 export const row = (...spans: Span[]): Row => ({ spans });
 export const plainRow = (text: string, tone?: Tone): Row => ({ spans: [span(text, tone)] });
 
-// East Asian wide characters and emoji take two cells.
-const WIDE =
-  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+// Plain ASCII is the dashboard's usual text and takes one cell a character: measured by its length, because
+// cells() runs for every span of every row of every frame and string-width segments graphemes (far slower).
+const ASCII = /^[\x00-\x7f]*$/;
+// Text that string-width would strip as terminal escapes is text here, shown as it is: count it.
+const MEASURE = { countAnsiEscapeCodes: true } as const;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Terminal cells a string takes. */
-export function cells(s: string): number {
-  let n = 0;
-  for (const ch of s) n += WIDE.test(ch) ? 2 : 1;
-  return n;
+/** `compute`, remembered for up to WIDTH_MEMO_ENTRIES strings (see limits.ts). */
+function remembered<T>(compute: (s: string) => T): (s: string) => T {
+  const memo = new Map<string, T>();
+  return (s) => {
+    if (s.length > WIDTH_MEMO_MAX_CHARS) return compute(s);
+    let value = memo.get(s);
+    if (value === undefined) {
+      if (memo.size >= WIDTH_MEMO_ENTRIES) memo.clear();
+      value = compute(s);
+      memo.set(s, value);
+    }
+    return value;
+  };
 }
 
-/** Cuts a string to at most `width` cells, ending in '…' when cut. */
+const width = remembered((s) => stringWidth(s, MEASURE));
+
+/**
+ * Terminal cells a string takes: string-width's rules (East Asian wide characters and emoji two cells,
+ * combining marks and zero-width characters none), one a character for ASCII.
+ */
+export function cells(s: string): number {
+  return ASCII.test(s) ? s.length : width(s);
+}
+
+/** Non-ASCII clips by the width last asked for each string: a pane clips the same rows to its width every frame. */
+const clips = new Map<string, { readonly width: number; readonly text: string }>();
+
+/** Cuts a string to at most `width` cells, ending in '…' when cut; never inside a grapheme (e + U+0301). */
 export function clipText(s: string, width: number): string {
   if (width <= 0) return '';
   if (cells(s) <= width) return s;
+  if (ASCII.test(s)) return `${s.slice(0, width - 1)}…`;
+  const known = clips.get(s);
+  if (known?.width === width) return known.text;
   let out = '';
   let n = 0;
-  for (const ch of s) {
-    const w = WIDE.test(ch) ? 2 : 1;
+  for (const { segment } of graphemes.segment(s)) {
+    const w = cells(segment);
     if (n + w > width - 1) break;
-    out += ch;
+    out += segment;
     n += w;
   }
-  return `${out}…`;
+  const text = `${out}…`;
+  if (s.length <= WIDTH_MEMO_MAX_CHARS) {
+    if (clips.size >= WIDTH_MEMO_ENTRIES) clips.clear();
+    clips.set(s, { width, text });
+  }
+  return text;
 }
 
 /** Pads (or clips) to exactly `width` cells, on the left for numbers. */

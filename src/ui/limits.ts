@@ -50,3 +50,11 @@ export const MAX_MESSAGES = 50;
 /** Throughput samples: the status line shows the rate over the last THROUGHPUT_WINDOW_MS. */
 export const THROUGHPUT_WINDOW_MS = 5000;
 export const MAX_SAMPLES = 32;
+
+/**
+ * Non-ASCII strings whose cell width and clipping are remembered: measuring them (string-width segments
+ * graphemes) costs tens of µs a string, and every frame measures the same rows again. Full, the memory is
+ * emptied and refilled. Strings longer than WIDTH_MEMO_MAX_CHARS are measured every time, never kept.
+ */
+export const WIDTH_MEMO_ENTRIES = 2000;
+export const WIDTH_MEMO_MAX_CHARS = 1000;
