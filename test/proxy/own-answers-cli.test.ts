@@ -40,7 +40,7 @@ describe('proxy: the -ERR pop3scope sends on its own, live and from the capture'
       const live = await px.next(mark);
       const session = live[0]!.session;
       expect(live.filter((r) => r.type === 'proxy')).toEqual([
-        { type: 'proxy', session, at: expect.any(Number), dir: 's2c', text },
+        { type: 'proxy', session, version: 1, at: expect.any(Number), dir: 's2c', text },
       ]);
       expect(live.filter((r) => r.type === 'violation' || r.type === 'transaction')).toEqual([]);
       const summary = live.find((r) => r.type === 'summary')!;
