@@ -418,13 +418,8 @@ describe('STLS intercept against scripted upstreams', () => {
     expect(ofType(sink.events, 'tls')).toEqual([]);
   });
 
-  // BUG: src/proxy/session.ts errorText(): for an ERR_SSL_* error whose message matches none of the known alert
-  // patterns (here ERR_SSL_WRONG_VERSION_NUMBER) it returns OpenSSL's whole message, which ends in "\n" and
-  // names OpenSSL's source files. upgrade() puts it into the status line, so the client receives
-  // "-ERR [SYS/TEMP] pop3scope: TLS with the server failed (ERR_SSL_WRONG_VERSION_NUMBER: 80…:error:0A00010B:
-  // SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n)\r\n"
-  // — a bare LF inside a POP3 response line (a client reads a stray ")" line after it). Expected: one line, no
-  // CR/LF inside, e.g. "(ERR_SSL_WRONG_VERSION_NUMBER: wrong version number)".
+  // Guards proxy/failures.ts errorText(): OpenSSL's multi-line message (source paths, a trailing LF) never
+  // reaches the client's status line.
   it('that -ERR is one clean status line (no CR or LF inside, no OpenSSL source paths)', async () => {
     const up = await scriptedUpstream(['+OK go\r\n', '-ERR injected\r\n']);
     const { sink, port } = await startProxy(up.port);
@@ -438,15 +433,8 @@ describe('STLS intercept against scripted upstreams', () => {
     expect(got).not.toMatch(/\.c:\d+/);
   });
 
-  // BUG: src/proxy/session.ts clientGate()/upstreamGate(): once a client chunk holds STLS, the FIRST server line
-  // that follows is taken as STLS's answer, even when earlier commands are still unanswered. With
-  // "CAPA\r\nSTLS\r\n" in one chunk (legal pipelining), the "+OK" opening CAPA's listing is taken for STLS's
-  // +OK: the rest of that chunk (the listing) is dropped and the proxy starts TLS with the server. When the
-  // server's real "+OK go" comes in a later chunk (as here) it lands in the proxy's TLS client, which fails
-  // ("wrong version number"), and the client gets "-ERR [SYS/TEMP] pop3scope: TLS with the server failed (...)"
-  // instead of its CAPA listing; when it comes in the same chunk, the client gets a lone "+OK\r\n" and hangs.
-  // Expected: the whole CAPA response, then "+OK go\r\n", then TLS (the engine itself pairs them correctly;
-  // the gate should wait for the STLS transaction, not for the first line).
+  // Guards the intercept gate (proxy/stlsGate.ts): the answer to STLS is the line the engine pairs with STLS,
+  // not the first server line after it (here CAPA's +OK).
   it('pipelined "CAPA\\r\\nSTLS\\r\\n" in one chunk: the client gets all of CAPA, then STLS’s +OK, then TLS', async () => {
     const up = await scriptedUpstream('+OK go\r\n');
     const { sink, port } = await startProxy(up.port);
