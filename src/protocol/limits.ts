@@ -1,6 +1,7 @@
 /**
- * Every size and count limit pop3scope enforces, in one place, each with the reason it exists.
- * Protocol limits come from the RFCs; resource limits keep memory bounded whatever a peer sends.
+ * The engine's size and count limits, each with the reason it exists. Protocol limits come from the RFCs;
+ * resource limits keep memory bounded whatever a peer sends. The embedded server's own limits are in
+ * server/limits.ts.
  */
 
 /** RFC 2449 §4: a command line, CRLF included, is at most 255 octets for servers that speak CAPA. */
@@ -58,23 +59,15 @@ export const MAX_SASL_STEPS = 32;
 /** How many violations one transaction keeps; the rest are counted in the session summary only. */
 export const MAX_VIOLATIONS_PER_TRANSACTION = 32;
 
-/** The embedded server's default idle timeout: RFC 1939 §3 requires at least 10 minutes. */
-export const SERVER_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
-
-/** The embedded server's default maximum number of concurrent sessions. */
-export const SERVER_MAX_SESSIONS = 2_000;
-
-/** How many pipelined command lines one server connection queues before it stops reading; bounds its memory. */
-export const SERVER_MAX_QUEUED_COMMANDS = 1_024;
-
-/** Chunk size for streaming a stored message to a client, so a multi-MB RETR never sits whole in a buffer. */
-export const SERVER_STREAM_CHUNK = 64 * 1024;
-
-/** How long a goodbye line (idle timeout, shutdown, too many sessions) may take to drain before the socket is destroyed. */
-export const SERVER_CLOSE_GRACE_MS = 1_000;
-
 /** How many octets of listing lines one response keeps; more lines are counted only. */
 export const MAX_LISTING_OCTETS = 4 * 1024 * 1024;
 
 /** How many characters of a command line or argument are kept for display (a real one is under 255). */
 export const MAX_SHOWN_COMMAND = 512;
+
+// Pending move to server/limits.ts (issue 13): cli/serve.ts still imports these two from here.
+/** The embedded server's default idle timeout: RFC 1939 §3 requires at least 10 minutes. */
+export const SERVER_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The embedded server's default maximum number of concurrent sessions. */
+export const SERVER_MAX_SESSIONS = 2_000;

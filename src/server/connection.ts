@@ -13,8 +13,8 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { SERVER_CLOSE_GRACE_MS, SERVER_MAX_QUEUED_COMMANDS } from '../protocol/limits.js';
 import { CommandFramer, type CommandLine } from './framer.js';
+import { SERVER_CLOSE_GRACE_MS, SERVER_MAX_QUEUED_COMMANDS } from './limits.js';
 import { err, type Reply } from './reply.js';
 import type { Pop3Session } from './session.js';
 

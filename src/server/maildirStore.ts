@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SERVER_STREAM_CHUNK } from '../protocol/limits.js';
+import { SERVER_STREAM_CHUNK } from './limits.js';
 import { LockSet, type Maildrop, type MailStore, type MessageInfo, uidFrom, uniqueUids } from './store.js';
 import { WireSizeCounter } from './wire.js';
 

@@ -3,8 +3,8 @@
  * copy, so every server start begins from the same state and deletions last only as long as the server.
  */
 import { createHash } from 'node:crypto';
-import { SERVER_STREAM_CHUNK } from '../protocol/limits.js';
 import { type DemoUser, demoUsers } from './demoMailbox.js';
+import { SERVER_STREAM_CHUNK } from './limits.js';
 import { LockSet, type Maildrop, type MailStore, type MessageInfo, uniqueUids } from './store.js';
 import { wireSize } from './wire.js';
 

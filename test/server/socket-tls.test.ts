@@ -7,8 +7,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_CLOSE_GRACE_MS, SERVER_MAX_QUEUED_COMMANDS } from '../../src/protocol/limits.js';
 import { type DemoUser, demoUsers } from '../../src/server/demoMailbox.js';
+import { SERVER_CLOSE_GRACE_MS, SERVER_MAX_QUEUED_COMMANDS } from '../../src/server/limits.js';
 import { MemoryStore } from '../../src/server/memoryStore.js';
 import { startServer } from '../../src/server/server.js';
 import type { MailStore } from '../../src/server/store.js';
