@@ -7,12 +7,14 @@ import { violationLine } from '../render/text.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
+import { choiceOption } from './parsers.js';
 
 const FORMATS = ['text', 'json'] as const;
 
 interface CheckOptions {
   session?: string;
-  format?: string;
+  /** Checked by commander (parsers.ts). */
+  format?: (typeof FORMATS)[number];
 }
 
 /** What one file's check found (the JSON object of --format json, docs/json-output.md). */
@@ -37,10 +39,7 @@ const fresh = (file: string): FileResult => ({
 });
 
 export async function runCheck(files: string[], options: CheckOptions, out = new Output()): Promise<number> {
-  const format = options.format ?? 'text';
-  if (!(FORMATS as readonly string[]).includes(format))
-    throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
-  const json = format === 'json';
+  const json = options.format === 'json';
   const counts = { error: 0, warning: 0, info: 0 };
   let sessions = 0;
   let current: FileResult | null = null;
@@ -88,7 +87,9 @@ export function registerCheck(program: Command): void {
     )
     .argument('<capture...>', 'capture files to read ("-" reads stdin)')
     .option('-s, --session <id>', 'only this session')
-    .option('-f, --format <format>', 'text, or json (one object per file, for CI)', 'text')
+    .addOption(
+      choiceOption('-f, --format <format>', 'text, or json (one object per file, for CI)', FORMATS, 'text'),
+    )
     .addHelpText(
       'after',
       `

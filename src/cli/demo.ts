@@ -4,7 +4,7 @@
  * hand. `--play` runs the seed's two client modes through the proxy so a class can watch both.
  */
 import net from 'node:net';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { play } from '../demo/player.js';
 import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
 import { demoUsers } from '../server/demoMailbox.js';
@@ -12,18 +12,21 @@ import { startServer } from '../server/server.js';
 import { liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { showHostPort } from './address.js';
 import { CliError } from './errors.js';
-import { type ProxyCliOptions, startProxy } from './proxy.js';
+import { choiceOption, milliseconds, parsedOption, portNumber } from './parsers.js';
+import { LIVE_FORMATS, type LiveFormat, type ProxyCliOptions, startProxy } from './proxy.js';
 import { localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
 
+/** The flags, parsed and checked by commander (parsers.ts). */
 interface DemoOptions {
-  port: string;
+  port: number;
   /** --ui / --no-ui; by default the dashboard shows when stdout is a terminal. */
   ui?: boolean;
-  play?: string;
-  pace: string;
+  play?: ScenarioName | 'both';
+  /** Milliseconds. */
+  pace: number;
   capture?: string;
-  format: string;
+  format: LiveFormat;
   color?: boolean;
   tls?: boolean;
 }
@@ -61,20 +64,26 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('run the embedded POP3 server with the proxy in front and show sessions live (npm start)')
-    .option('-p, --port <n>', 'where the proxy listens (the next free port is taken if it is busy)', '1110')
+    .addOption(
+      parsedOption(
+        '-p, --port <n>',
+        'where the proxy listens (the next free port is taken if it is busy)',
+        portNumber,
+        1110,
+      ),
+    )
     .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')
     .option('--no-ui', 'print the text transcript instead of the dashboard')
     .addOption(
-      new Option(
+      choiceOption(
         '--play <mode>',
         'play a client mode through the proxy, then exit (the dashboard stays until q)',
-      ).choices([...SCENARIOS, 'both']),
+        [...SCENARIOS, 'both'],
+      ),
     )
-    .option('--pace <ms>', 'pause between the played commands', '400')
+    .addOption(parsedOption('--pace <ms>', 'pause between the played commands', milliseconds, 400))
     .option('-c, --capture <file>', 'also record the sessions to this capture file')
-    .addOption(
-      new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'),
-    )
+    .addOption(choiceOption('-f, --format <format>', 'live output on stdout', LIVE_FORMATS, 'text'))
     .option('--color', 'colour the transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the transcript')
     .option(
@@ -92,11 +101,7 @@ Examples:
   pop3scope demo --tls                        the server offers STLS; watch the upgrade decrypted`,
     )
     .action(async (o: DemoOptions) => {
-      const wanted = Number(o.port);
-      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 65535)
-        throw new CliError(`--port must be 1 to 65535, not "${o.port}"`);
-      const pace = Number(o.pace);
-      if (!(pace >= 0)) throw new CliError(`--pace must be a number of milliseconds, not "${o.pace}"`);
+      const wanted = o.port;
       // With --tls the demo server offers STLS; the proxy intercepts it and verifies the server with the same CA.
       const local = o.tls ? await localCertificate() : null;
       const port = await freePortFrom(wanted);
@@ -116,7 +121,7 @@ Examples:
         format: o.format,
         logLevel: dashboard ? 'silent' : 'warn',
         quiet: dashboard !== null,
-        connectTimeout: '5',
+        connectTimeout: 5,
         color: o.color,
         upstreamCa: local?.caPath,
       };
@@ -135,7 +140,7 @@ Examples:
         const bob = demoUsers()[0]!;
         // Keep first: it leaves the maildrop whole for the delete run that follows it.
         const modes: ScenarioName[] =
-          o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play as ScenarioName];
+          o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play!];
         for (const scenario of modes) {
           await play({
             host: '127.0.0.1',
@@ -144,7 +149,7 @@ Examples:
             user: bob.name,
             password: bob.password,
             messages: bob.messages.length,
-            paceMs: pace,
+            paceMs: o.pace,
           });
         }
       };

@@ -1,7 +1,7 @@
 /** `pop3scope proxy`: the intercepting proxy between a mail client and a real POP3 server. */
 
 import { appendFile, readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import type { ProxySink } from '../events.js';
@@ -17,6 +17,7 @@ import { caFiles } from '../tls/caFiles.js';
 import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { choiceOption, parsedOption, positiveSeconds, secondsOrNoLimit } from './parsers.js';
 import { untilSignal } from './signals.js';
 import { VERSION } from './version.js';
 
@@ -24,12 +25,15 @@ export interface ProxyCliOptions {
   upstream: string;
   listen: string;
   capture?: string;
-  format: string;
+  /** The options below are parsed and checked by commander (parsers.ts); `demo` passes its own. */
+  format: LiveFormat;
   logFile?: string;
+  /** One of LOG_LEVELS. */
   logLevel: string;
-  connectTimeout: string;
+  /** Seconds. */
+  connectTimeout: number;
   /** Seconds; 0 = no limit. Default DEFAULT_GREETING_TIMEOUT_MS. */
-  greetingTimeout?: string;
+  greetingTimeout?: number;
   color?: boolean;
   quiet?: boolean;
   /** --ui / --no-ui: the dashboard (default: when stdout is a terminal and the format is text). */
@@ -38,8 +42,13 @@ export interface ProxyCliOptions {
   upstreamTls?: boolean;
   upstreamCa?: string;
   insecureUpstream?: boolean;
-  stls?: string;
+  stls?: StlsMode;
 }
+
+/** What the live output on stdout can be. */
+export const LIVE_FORMATS = ['text', 'json'] as const;
+export type LiveFormat = (typeof LIVE_FORMATS)[number];
+const STLS_MODES: readonly StlsMode[] = ['intercept', 'passthrough', 'strip'];
 
 export interface StartedProxy {
   readonly proxy: ProxyServer;
@@ -51,18 +60,7 @@ export interface StartedProxy {
 export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = []): Promise<StartedProxy> {
   const upstream = parseHostPort(o.upstream, '--upstream');
   const listen = parseHostPort(o.listen, '--listen', '127.0.0.1');
-  if (o.format !== 'text' && o.format !== 'json')
-    throw new CliError(`--format must be text or json, not "${o.format}"`);
-  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel))
-    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  const timeout = Number(o.connectTimeout);
-  if (!(timeout > 0))
-    throw new CliError(`--connect-timeout must be a number of seconds above 0, not "${o.connectTimeout}"`);
-  const greetingTimeout = Number(o.greetingTimeout ?? DEFAULT_GREETING_TIMEOUT_MS / 1000);
-  if (!(greetingTimeout >= 0))
-    throw new CliError(
-      `--greeting-timeout must be a number of seconds (0 for no limit), not "${o.greetingTimeout}"`,
-    );
+  const greetingTimeout = o.greetingTimeout ?? DEFAULT_GREETING_TIMEOUT_MS / 1000;
   const logger = openLogger(o);
   const sinks: ProxySink[] = [logSink(logger), ...extraSinks];
   if (!o.quiet)
@@ -98,7 +96,7 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     upstream,
     sinks,
     tls,
-    connectTimeoutMs: timeout * 1000,
+    connectTimeoutMs: o.connectTimeout * 1000,
     greetingTimeoutMs: greetingTimeout * 1000,
     firstSessionNumber,
     onSinkError: (error) => logger.error({ err: String(error) }, 'a sink failed; the relay goes on'),
@@ -119,9 +117,7 @@ function openLogger(o: ProxyCliOptions): Logger {
 
 /** Turns the TLS flags into proxy options: the CA when a leaf is needed, the upstream CA file, the key log. */
 async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
-  const stls = (o.stls ?? 'intercept') as StlsMode;
-  if (!['intercept', 'passthrough', 'strip'].includes(stls))
-    throw new CliError(`--stls must be intercept, passthrough or strip, not "${o.stls}"`);
+  const stls = o.stls ?? 'intercept';
   if (stls === 'strip') {
     process.stderr.write(
       'pop3scope: WARNING: --stls strip hides STLS from clients and refuses it, so passwords cross the network in cleartext; use it only to debug, on a network you trust\n',
@@ -174,19 +170,27 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
       '-c, --capture <file>',
       'record sessions to this capture file (created mode 0600, appended to if it exists)',
     )
-    .addOption(
-      new Option('-f, --format <format>', 'live output on stdout').choices(['text', 'json']).default('text'),
-    )
+    .addOption(choiceOption('-f, --format <format>', 'live output on stdout', LIVE_FORMATS, 'text'))
     .option(
       '--log-file <file>',
       'write the JSON log here, created mode 0600 ("-" for stderr); default: stderr, pretty on a terminal',
     )
-    .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('warn'))
-    .option('--connect-timeout <seconds>', 'how long to wait for the upstream server', '10')
-    .option(
-      '--greeting-timeout <seconds>',
-      'how long a connected server may take to greet before pop3scope answers the client -ERR itself (0: no limit)',
-      String(DEFAULT_GREETING_TIMEOUT_MS / 1000),
+    .addOption(choiceOption('--log-level <level>', 'log level', LOG_LEVELS, 'warn'))
+    .addOption(
+      parsedOption(
+        '--connect-timeout <seconds>',
+        'how long to wait for the upstream server',
+        positiveSeconds,
+        10,
+      ),
+    )
+    .addOption(
+      parsedOption(
+        '--greeting-timeout <seconds>',
+        'how long a connected server may take to greet before pop3scope answers the client -ERR itself (0: no limit)',
+        secondsOrNoLimit,
+        DEFAULT_GREETING_TIMEOUT_MS / 1000,
+      ),
     )
     .option('--color', 'colour the live transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the live transcript')
@@ -201,12 +205,12 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     )
     .option('--insecure-upstream', "do not verify the upstream's certificate (said in every session)")
     .addOption(
-      new Option(
+      choiceOption(
         '--stls <mode>',
         'STLS: intercept (see inside), passthrough (relay TLS untouched), strip (keep cleartext; debugging only)',
-      )
-        .choices(['intercept', 'passthrough', 'strip'])
-        .default('intercept'),
+        STLS_MODES,
+        'intercept',
+      ),
     );
 }
 

@@ -15,11 +15,13 @@ import { type Clock, ReplayPlayer } from '../replay/timeline.js';
 import { runDashboard, wantsDashboard } from '../ui/live.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
+import { parsedOption, speed } from './parsers.js';
 import { addReplayModeOptions, runReplayMode } from './replayModes.js';
 import { untilSignal } from './signals.js';
 
 interface ReplayOptions {
-  speed: string;
+  /** Parsed by commander (parsers.ts). */
+  speed: number;
   step?: boolean;
   session?: string;
   ui?: boolean;
@@ -45,13 +47,6 @@ async function records(file: string, warn: (m: string) => void): Promise<AsyncIt
       yield* it;
     },
   };
-}
-
-function parseSpeed(text: string): number {
-  const speed = Number(text);
-  if (text.trim() === '' || !Number.isFinite(speed) || speed < 0)
-    throw new CliError(`--speed must be a number from 0 up (0 plays as fast as possible), not "${text}"`);
-  return speed;
 }
 
 async function replayInDashboard(file: string, o: ReplayOptions, speed: number): Promise<void> {
@@ -132,7 +127,9 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description('play a capture file with its original timing (or step by step) in the dashboard or as text')
     .argument('<capture>', 'the capture file ("-" reads stdin, with --no-ui)')
-    .option('--speed <x>', 'timing scale: 2 twice as fast, 0.5 half; 0 as fast as possible', '1')
+    .addOption(
+      parsedOption('--speed <x>', 'timing scale: 2 twice as fast, 0.5 half; 0 as fast as possible', speed, 1),
+    )
     .option('--step', 'one transaction at a time: space in the dashboard, Enter with --no-ui')
     .option('-s, --session <id>', 'only this session')
     .option('--ui', 'show the dashboard even when stdout is not a terminal')
@@ -158,8 +155,7 @@ Examples:
       if (code) throw new CliError('', code);
       return;
     }
-    const speed = parseSpeed(o.speed);
-    if (wantsDashboard({ ui: o.ui })) await replayInDashboard(file, o, speed);
-    else await replayAsText(file, o, speed);
+    if (wantsDashboard({ ui: o.ui })) await replayInDashboard(file, o, o.speed);
+    else await replayAsText(file, o, o.speed);
   });
 }

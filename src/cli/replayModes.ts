@@ -5,7 +5,7 @@
  * is opened or a password asked for, in one line (exit 2).
  */
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { captureSink } from '../proxy/sinks/capture.js';
@@ -20,6 +20,7 @@ import type { RecordedSession } from '../replay/script.js';
 import { ReplayServer, type ServedResult, type Timing } from '../replay/serve.js';
 import { isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { choiceOption } from './parsers.js';
 import { autoNames, localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
 import { VERSION } from './version.js';
@@ -31,8 +32,9 @@ export interface ReplayModeOptions {
   serve?: boolean;
   listen?: string;
   session?: string;
-  timing?: string;
-  onMismatch?: string;
+  /** Checked by commander (parsers.ts). */
+  timing?: Timing;
+  onMismatch?: MismatchPolicy;
   once?: boolean;
   against?: string;
   user?: string;
@@ -44,6 +46,9 @@ export interface ReplayModeOptions {
   color?: boolean;
   step?: boolean;
 }
+
+const TIMINGS: readonly Timing[] = ['recorded', 'fast'];
+const MISMATCH_POLICIES: readonly MismatchPolicy[] = ['error', 'close', 'seek'];
 
 const SERVE_ONLY = [
   ['listen', '--listen'],
@@ -65,16 +70,18 @@ export function addReplayModeOptions(command: Command): Command {
     .option('--serve', 'play the recorded SERVER to real clients, one replay per connection')
     .option('--listen <addr:port>', `with --serve: where clients connect (default ${DEFAULT_REPLAY_LISTEN})`)
     .addOption(
-      new Option(
+      choiceOption(
         '--timing <how>',
         'with --serve: recorded delays between chunks, or none (default recorded)',
-      ).choices(['recorded', 'fast']),
+        TIMINGS,
+      ),
     )
     .addOption(
-      new Option(
+      choiceOption(
         '--on-mismatch <what>',
         'with --serve: when the client leaves the recording: answer -ERR, close, or seek ahead (default error)',
-      ).choices(['error', 'close', 'seek']),
+        MISMATCH_POLICIES,
+      ),
     )
     .option(
       '--once',
@@ -140,8 +147,8 @@ const ids = (sessions: readonly RecordedSession[]) => sessions.map((s) => s.id).
 
 async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
   const listen = parseHostPort(o.listen ?? DEFAULT_REPLAY_LISTEN, '--listen', '127.0.0.1');
-  const timing = (o.timing ?? 'recorded') as Timing;
-  const onMismatch = (o.onMismatch ?? 'error') as MismatchPolicy;
+  const timing = o.timing ?? 'recorded';
+  const onMismatch = o.onMismatch ?? 'error';
   const sessions = await load(capture, o.session);
   if (o.once && sessions.length > 1) {
     throw new CliError(

@@ -16,6 +16,7 @@ import { loadUsers } from '../server/usersFile.js';
 import { caFiles } from '../tls/caFiles.js';
 import { parseHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { parsedOption, positiveInteger, positiveSeconds } from './parsers.js';
 import { untilSignal } from './signals.js';
 
 /** Where `serve` listens by default; the proxy's default is 1110, so the two can run side by side. */
@@ -26,8 +27,9 @@ export interface ServeFlags {
   demo?: boolean;
   maildir?: string;
   users?: string;
-  idleTimeout?: string;
-  maxSessions?: string;
+  /** Seconds (parsed by commander: parsers.ts). */
+  idleTimeout?: number;
+  maxSessions?: number;
   verbose?: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -124,15 +126,6 @@ async function chooseTls(
   return { describe: '' };
 }
 
-/** Parses `ADDR:PORT` or `[IPv6]:PORT`. */
-function positive(flag: string, text: string, integer: boolean): number {
-  const value = Number(text);
-  const valid = /^[0-9]+(\.[0-9]+)?$/.test(text) && value > 0 && (!integer || Number.isInteger(value));
-  if (!valid)
-    throw new CliError(`${flag}: expected a positive ${integer ? 'whole number' : 'number'}, got "${text}"`);
-  return value;
-}
-
 async function chooseStore(flags: ServeFlags): Promise<MailStore> {
   if (flags.demo && flags.maildir) throw new CliError('--demo and --maildir cannot be used together');
   if (flags.users && !flags.maildir) throw new CliError('--users only applies with --maildir DIR');
@@ -156,14 +149,8 @@ export async function startServe(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningServer> {
   const { host, port } = parseHostPort(flags.listen ?? DEFAULT_SERVE_LISTEN, '--listen', '127.0.0.1');
-  const idleTimeoutMs =
-    flags.idleTimeout === undefined
-      ? SERVER_IDLE_TIMEOUT_MS
-      : positive('--idle-timeout', flags.idleTimeout, false) * 1000;
-  const maxSessions =
-    flags.maxSessions === undefined
-      ? SERVER_MAX_SESSIONS
-      : positive('--max-sessions', flags.maxSessions, true);
+  const idleTimeoutMs = flags.idleTimeout === undefined ? SERVER_IDLE_TIMEOUT_MS : flags.idleTimeout * 1000;
+  const maxSessions = flags.maxSessions ?? SERVER_MAX_SESSIONS;
   const { tls, describe } = await chooseTls(flags, host, env);
   const store = await chooseStore(flags);
   // Logs go to stderr as JSON lines (as --verbose promises, terminal or not), so stdout keeps just the one line
@@ -201,15 +188,21 @@ export function registerServe(program: Command): void {
     .option('--demo', 'serve the built-in demo maildrops (the default): bob/hungry, alice/wonderland')
     .option('--maildir <dir>', 'serve one Maildir per user: DIR/<user>/{cur,new,tmp}')
     .option('--users <file>', 'with --maildir: users file, one user:password per line, # comments')
-    .option(
-      '--idle-timeout <seconds>',
-      'close a session idle this long, without UPDATE',
-      String(SERVER_IDLE_TIMEOUT_MS / 1000),
+    .addOption(
+      parsedOption(
+        '--idle-timeout <seconds>',
+        'close a session idle this long, without UPDATE',
+        positiveSeconds,
+        SERVER_IDLE_TIMEOUT_MS / 1000,
+      ),
     )
-    .option(
-      '--max-sessions <n>',
-      'concurrent sessions; more get -ERR [SYS/TEMP]',
-      String(SERVER_MAX_SESSIONS),
+    .addOption(
+      parsedOption(
+        '--max-sessions <n>',
+        'concurrent sessions; more get -ERR [SYS/TEMP]',
+        positiveInteger,
+        SERVER_MAX_SESSIONS,
+      ),
     )
     .option('--tls-cert <file>', 'offer STLS with this PEM certificate (chain); needs --tls-key')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')

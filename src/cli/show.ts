@@ -6,15 +6,16 @@ import { markdownReport } from '../render/markdown.js';
 import { styleFor, wantColour } from '../render/style.js';
 import { TranscriptPrinter } from '../render/text.js';
 import { analyzeCaptures } from './captureInput.js';
-import { CliError } from './errors.js';
 import { Output } from './output.js';
+import { choiceOption } from './parsers.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface ShowOptions {
   session?: string;
-  format: string;
+  /** Checked by commander (parsers.ts). */
+  format: Format;
   color?: boolean;
 }
 
@@ -27,9 +28,7 @@ interface Pending {
 }
 
 export async function runShow(files: string[], options: ShowOptions, out = new Output()): Promise<void> {
-  const format = options.format as Format;
-  if (!FORMATS.includes(format))
-    throw new CliError(`--format must be one of ${FORMATS.join(', ')}, not "${options.format}"`);
+  const format = options.format;
   const style = styleFor(format === 'text' && wantColour(options.color, out));
   const sessions = new Map<string, Pending>();
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
@@ -80,7 +79,7 @@ export function registerShow(program: Command): void {
     .description('print the annotated POP3 transcript of capture files')
     .argument('<capture...>', 'capture files to read ("-" reads stdin)')
     .option('-s, --session <id>', 'only this session')
-    .option('-f, --format <format>', 'text, json (JSON Lines) or markdown', 'text')
+    .addOption(choiceOption('-f, --format <format>', 'text, json (JSON Lines) or markdown', FORMATS, 'text'))
     .option('--color', 'colour the text transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the text transcript')
     .addHelpText(

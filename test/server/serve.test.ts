@@ -59,9 +59,6 @@ describe('serve flags', () => {
   it.each([
     [{ listen: '2110' }, /^--listen must be HOST:PORT/],
     [{ listen: '127.0.0.1:70000' }, /^--listen: port 70000 is out of range \(ports go from 0 to 65535\)/],
-    [{ idleTimeout: 'soon' }, /^--idle-timeout: expected a positive number/],
-    [{ idleTimeout: '0' }, /^--idle-timeout: expected a positive number/],
-    [{ maxSessions: '1.5' }, /^--max-sessions: expected a positive whole number/],
     [{ demo: true, maildir: '/tmp' }, /^--demo and --maildir cannot be used together$/],
     [{ maildir: '/tmp' }, /^--maildir needs --users FILE/],
     [{ users: '/etc/hostname' }, /^--users only applies with --maildir/],
@@ -101,6 +98,19 @@ describe('serve flags', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it.each([
+    [['--idle-timeout', 'soon'], /^--idle-timeout must be a number of seconds above 0, not "soon"$/],
+    [['--idle-timeout', '0'], /^--idle-timeout must be a number of seconds above 0, not "0"$/],
+    [['--max-sessions', '1.5'], /^--max-sessions must be a whole number above 0, not "1.5"$/],
+  ])('refuses %j with a one-line CliError while the flags are parsed', async (args, message) => {
+    const program = new Command('pop3scope').exitOverride();
+    registerServe(program);
+    program.commands[0]!.exitOverride();
+    const error = await program.parseAsync(['serve', ...args], { from: 'user' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as Error).message).toMatch(message);
+  });
+
   it('reports a port already in use in one line', async () => {
     const first = await startServe({ listen: '127.0.0.1:0' }, capture().out);
     started.push(first);
@@ -112,7 +122,7 @@ describe('serve flags', () => {
 
   it('prints where it listens and the users it serves, never their passwords', async () => {
     const { out, text } = capture();
-    const server = await startServe({ listen: '127.0.0.1:0', idleTimeout: '30', maxSessions: '5' }, out);
+    const server = await startServe({ listen: '127.0.0.1:0', idleTimeout: 30, maxSessions: 5 }, out);
     started.push(server);
     const port = server.address().port;
     expect(text()).toBe(`pop3scope serve: listening on 127.0.0.1:${port}, demo mailbox, users: bob, alice\n`);

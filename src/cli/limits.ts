@@ -1,0 +1,8 @@
+/** The command line's bounds, each with its reason. */
+
+/**
+ * The longest timeout or pause a flag may ask for, in seconds (about 24.8 days): Node's timers hold at most
+ * 2^31-1 ms, and a longer one fires after 1 ms instead (TimeoutOverflowWarning), so a huge --idle-timeout
+ * would close every session at once.
+ */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
