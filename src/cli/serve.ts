@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createLogger } from '../log/logger.js';
-import { SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../protocol/limits.js';
+import { SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../server/limits.js';
 import { checkMaildirRoot, MaildirStore } from '../server/maildirStore.js';
 import { demoStore } from '../server/memoryStore.js';
 import { type RunningServer, type ServerTls, startServer } from '../server/server.js';
