@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { ProxySink } from '../events.js';
+import { type BoundAddress, boundAddress, listen } from '../listen.js';
 import { Hooks } from './hooks.js';
 import { ProxySession, type Upstream } from './session.js';
 import type { ProxyTlsOptions } from './tls.js';
@@ -49,19 +50,12 @@ export class ProxyServer {
   /** Starts listening; rejects with the OS error when the address cannot be bound. */
   static async start(o: ProxyOptions): Promise<ProxyServer> {
     const proxy = new ProxyServer(o);
-    await new Promise<void>((resolve, reject) => {
-      proxy.server.once('error', reject);
-      proxy.server.listen(o.listen.port, o.listen.host, () => {
-        proxy.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(proxy.server, o.listen.host, o.listen.port);
     return proxy;
   }
 
-  address(): { host: string; port: number } {
-    const a = this.server.address() as net.AddressInfo;
-    return { host: a.address, port: a.port };
+  address(): BoundAddress {
+    return boundAddress(this.server);
   }
 
   get activeSessions(): number {

@@ -13,6 +13,7 @@ import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink } from '../events.js';
 import { formatHostPort } from '../hostPort.js';
+import { type BoundAddress, boundAddress, listen } from '../listen.js';
 import { LineBuffer } from '../protocol/lineBuffer.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { COLOUR, PLAIN, type Style } from '../render/style.js';
@@ -68,19 +69,12 @@ export class ReplayServer {
     if (!o.tls && o.sessions.some((s) => s.stls))
       throw new Error('a session upgrades with STLS: a certificate is needed');
     const replay = new ReplayServer(o);
-    await new Promise<void>((resolve, reject) => {
-      replay.server.once('error', reject);
-      replay.server.listen(o.listen.port, o.listen.host, () => {
-        replay.server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(replay.server, o.listen.host, o.listen.port);
     return replay;
   }
 
-  address(): { host: string; port: number } {
-    const a = this.server.address() as net.AddressInfo;
-    return { host: a.address, port: a.port };
+  address(): BoundAddress {
+    return boundAddress(this.server);
   }
 
   /** Stops accepting and closes the connections still open. */

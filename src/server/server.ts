@@ -4,9 +4,10 @@
  * timestamps, the TLS certificate (STLS and implicit TLS happen in connection.ts) and shutdown.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import { listen } from '../listen.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { Connection } from './connection.js';
 import { SERVER_CLOSE_GRACE_MS, SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from './limits.js';
@@ -147,22 +148,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const bound = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   server.on('error', (e) => logger.error({ err: e }, 'listener error'));
-  const bound = server.address() as AddressInfo;
-  logger.info({ host: bound.address, port: bound.port, store: store.description, tls: tlsMode }, 'listening');
+  logger.info({ host: bound.host, port: bound.port, store: store.description, tls: tlsMode }, 'listening');
 
   let closing: Promise<void> | undefined;
   return {
     store,
     tls: tlsMode,
-    address: () => ({ host: bound.address, port: bound.port }),
+    address: () => bound,
     sessionCount: () => connections.size,
     close() {
       closing ??= (async () => {

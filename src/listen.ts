@@ -1,0 +1,28 @@
+/**
+ * How every pop3scope listener starts (the proxy, the embedded server, the replay server): listen, and fail
+ * with the OS's own error (EADDRINUSE, EACCES…) instead of an 'error' event nobody awaits, so each command
+ * can say in one line why it cannot listen.
+ */
+import type { AddressInfo, Server } from 'node:net';
+
+export interface BoundAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Listens on host:port (port 0: one the OS picks) and resolves with the address actually bound. */
+export function listen(server: Server, host: string, port: number): Promise<BoundAddress> {
+  return new Promise<BoundAddress>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(boundAddress(server));
+    });
+  });
+}
+
+/** The address a listening server is bound to. */
+export function boundAddress(server: Server): BoundAddress {
+  const a = server.address() as AddressInfo;
+  return { host: a.address, port: a.port };
+}
