@@ -6,6 +6,7 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { formatHostPort } from '../hostPort.js';
 import { createLogger } from '../log/logger.js';
 import { SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../server/limits.js';
 import { checkMaildirRoot, MaildirStore } from '../server/maildirStore.js';
@@ -173,9 +174,8 @@ export async function startServe(
     );
   }
   const bound = server.address();
-  const shown = bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
   out.write(
-    `pop3scope serve: listening on ${shown}, ${store.description}, users: ${store.userNames().join(', ')}${describe}\n`,
+    `pop3scope serve: listening on ${formatHostPort(bound.host, bound.port)}, ${store.description}, users: ${store.userNames().join(', ')}${describe}\n`,
   );
   return server;
 }
