@@ -64,10 +64,3 @@ export const MAX_LISTING_OCTETS = 4 * 1024 * 1024;
 
 /** How many characters of a command line or argument are kept for display (a real one is under 255). */
 export const MAX_SHOWN_COMMAND = 512;
-
-// Pending move to server/limits.ts (issue 13): cli/serve.ts still imports these two from here.
-/** The embedded server's default idle timeout: RFC 1939 §3 requires at least 10 minutes. */
-export const SERVER_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
-
-/** The embedded server's default maximum number of concurrent sessions. */
-export const SERVER_MAX_SESSIONS = 2_000;

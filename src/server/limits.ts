@@ -3,9 +3,11 @@
  * peers send) are in protocol/limits.ts; these bound the server's connections, sessions and streaming.
  */
 
-// The idle timeout (RFC 1939 §3: at least 10 minutes) and the session cap still live in protocol/limits.ts
-// until cli/serve.ts imports them from here.
-export { SERVER_IDLE_TIMEOUT_MS, SERVER_MAX_SESSIONS } from '../protocol/limits.js';
+/** The default idle timeout: RFC 1939 §3 requires at least 10 minutes. */
+export const SERVER_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The default maximum number of concurrent sessions: bounds memory and file descriptors under a flood. */
+export const SERVER_MAX_SESSIONS = 2_000;
 
 /** How many pipelined command lines one connection queues before it stops reading; bounds its memory. */
 export const SERVER_MAX_QUEUED_COMMANDS = 1_024;
