@@ -125,6 +125,47 @@ describe('layering of src/', () => {
     expect(offenders).toEqual([]);
   });
 
+  // The layers of docs/ARCHITECTURE.md, lowest first: a module imports only from its own layer or lower ones.
+  const LAYERS: readonly (readonly string[])[] = [
+    ['hostPort.ts', 'listen.ts', 'version.ts'],
+    ['protocol'],
+    ['analysis'],
+    ['events.ts'],
+    ['capture'],
+    ['render'],
+    ['log'],
+    ['tls'],
+    ['server'],
+    ['proxy'],
+    ['replay'],
+    ['demo'],
+    ['ui'],
+    ['index.ts'],
+    ['cli'],
+  ];
+  const layerOf = (path: string): number => {
+    const top = path.split('/')[0] as string;
+    const i = LAYERS.findIndex((layer) => layer.includes(top));
+    if (i < 0) throw new Error(`${path}: in no layer of the architecture test; add its folder to LAYERS`);
+    return i;
+  };
+
+  it('every module sits in a layer and imports only its own layer or lower ones', () => {
+    const offenders = [...edges].flatMap(([from, targets]) =>
+      targets.filter((t) => layerOf(t) > layerOf(from)).map((t) => `${from} → ${t}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('the layer rule can fail: an upward import is reported', () => {
+    const upward = new Map([['protocol/x.ts', ['ui/y.ts']]]);
+    const offenders = [...upward].flatMap(([from, targets]) =>
+      targets.filter((t) => layerOf(t) > layerOf(from)),
+    );
+    expect(offenders).toEqual(['ui/y.ts']);
+    expect(() => layerOf('newthing/z.ts')).toThrow(/in no layer/);
+  });
+
   it('nothing outside cli/ imports cli/', () => {
     const offenders = [...edges].flatMap(([from, targets]) =>
       inDir('cli')(from) ? [] : targets.filter(inDir('cli')).map((t) => `${from} → ${t}`),
