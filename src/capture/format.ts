@@ -5,6 +5,7 @@
  * record types they do not know.
  */
 import { isUtf8 } from 'node:buffer';
+import type { TlsFacts } from '../protocol/types.js';
 
 export const CAPTURE_FORMAT = 'pop3scope-capture';
 export const CAPTURE_VERSION = 1;
@@ -35,33 +36,7 @@ export interface DataRecord {
   b64?: string;
 }
 
-/** What the client's handshake with pop3scope showed (--listen-tls, or STLS intercepted). */
-export interface ClientTlsFacts {
-  version: string | null;
-  cipher: string | null;
-  /** The server name the client asked for, or null. */
-  sni: string | null;
-}
-
-/** What pop3scope's handshake with the server showed; the certificate fields when the server sent one. */
-export interface UpstreamTlsFacts {
-  version: string | null;
-  cipher: string | null;
-  subject?: string | null;
-  issuer?: string | null;
-  validFrom?: string;
-  validTo?: string;
-  verified: boolean;
-  verifyError: string | null;
-}
-
-/** The handshake facts a tls record carries besides how and visibility (proxy/tls.ts tlsFacts). */
-export interface TlsFacts {
-  client?: ClientTlsFacts;
-  upstream?: UpstreamTlsFacts;
-  /** --insecure-upstream: the server's certificate was not required to verify. */
-  insecureUpstream?: boolean;
-}
+export type { ClientTlsFacts, TlsFacts, UpstreamTlsFacts } from '../protocol/types.js';
 
 export interface TlsRecord extends TlsFacts {
   type: 'tls';

@@ -85,12 +85,39 @@ export interface RawTransaction {
   endedAt: number;
 }
 
-export interface TlsInfo {
+/** What the client's handshake with pop3scope showed (--listen-tls, or STLS intercepted). */
+export interface ClientTlsFacts {
+  version: string | null;
+  cipher: string | null;
+  /** The server name the client asked for, or null. */
+  sni: string | null;
+}
+
+/** What pop3scope's handshake with the server showed; the certificate fields when the server sent one. */
+export interface UpstreamTlsFacts {
+  version: string | null;
+  cipher: string | null;
+  subject?: string | null;
+  issuer?: string | null;
+  validFrom?: string;
+  validTo?: string;
+  verified: boolean;
+  verifyError: string | null;
+}
+
+/** The handshake facts a tls record carries besides how and visibility (proxy/tls.ts tlsFacts). */
+export interface TlsFacts {
+  client?: ClientTlsFacts;
+  upstream?: UpstreamTlsFacts;
+  /** --insecure-upstream: the server's certificate was not required to verify. */
+  insecureUpstream?: boolean;
+}
+
+export interface TlsInfo extends TlsFacts {
   /** How TLS began: implicitly on connect, or by STLS. */
   readonly how: 'implicit' | 'stls';
   /** Whether pop3scope sees the decrypted stream, or only counts opaque bytes. */
   readonly visibility: 'decrypted' | 'opaque';
-  readonly [fact: string]: unknown;
 }
 
 export type ProtocolEvent =

@@ -11,7 +11,7 @@ import type { EngineEvent } from '../analysis/types.js';
 import { actionEvents, type ProxyAction, uncleanTlsEvents } from '../capture/actions.js';
 import type { SessionEnd } from '../events.js';
 import { formatHostPort } from '../hostPort.js';
-import type { Direction } from '../protocol/types.js';
+import type { ClientTlsFacts, Direction, TlsFacts } from '../protocol/types.js';
 import { clientTlsFailure, errorText, TRUST_HINT } from './failures.js';
 import type { Hooks } from './hooks.js';
 import { type Gated, pipeSide, type RelayHandlers, type Side } from './relay.js';
@@ -59,7 +59,7 @@ export class ProxySession {
   private readonly fromClient: RelayHandlers;
   private readonly fromUpstream: RelayHandlers;
   private stops: (() => void)[] = [];
-  private clientFacts: Record<string, unknown> | null = null;
+  private clientFacts: ClientTlsFacts | null = null;
   private greetingTimer: NodeJS.Timeout | null = null;
   /** The server answered QUIT: its close then ends the session, even if the client keeps its side open. */
   private quitAnswered = false;
@@ -181,7 +181,7 @@ export class ProxySession {
   }
 
   private tlsBegan(how: 'implicit' | 'stls', upstream: tls.TLSSocket): void {
-    const facts: Record<string, unknown> = {};
+    const facts: { -readonly [K in keyof TlsFacts]: TlsFacts[K] } = {};
     if (this.clientFacts) facts.client = this.clientFacts;
     if (how === 'stls' || this.tlsOptions.upstreamTls) facts.upstream = tlsFacts(upstream, 'upstream');
     if (this.tlsOptions.insecureUpstream) facts.insecureUpstream = true;

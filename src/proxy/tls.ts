@@ -6,6 +6,7 @@
  */
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
+import type { ClientTlsFacts, UpstreamTlsFacts } from '../protocol/types.js';
 import type { CertificateAuthority } from '../tls/ca.js';
 import type { StlsMode } from './stlsGate.js';
 import { RecordWatch } from './tlsEnd.js';
@@ -78,34 +79,43 @@ export function connectTls(
   return { secure, watch };
 }
 
+const distinguishedName = (name: Record<string, unknown> | undefined): string | null =>
+  name
+    ? Object.entries(name)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : null;
+
 /** What a capture's `tls` record tells about one side's handshake. */
-export function tlsFacts(socket: tls.TLSSocket, side: 'client' | 'upstream'): Record<string, unknown> {
-  const facts: Record<string, unknown> = {
-    version: socket.getProtocol(),
-    cipher: socket.getCipher()?.name ?? null,
-  };
+export function tlsFacts(socket: tls.TLSSocket, side: 'client'): ClientTlsFacts;
+export function tlsFacts(socket: tls.TLSSocket, side: 'upstream'): UpstreamTlsFacts;
+export function tlsFacts(
+  socket: tls.TLSSocket,
+  side: 'client' | 'upstream',
+): ClientTlsFacts | UpstreamTlsFacts {
+  const version = socket.getProtocol();
+  const cipher = socket.getCipher()?.name ?? null;
   if (side === 'client') {
-    facts.sni = (socket as tls.TLSSocket & { servername?: string | false }).servername || null;
-    return facts;
+    const sni = (socket as tls.TLSSocket & { servername?: string | false }).servername || null;
+    return { version, cipher, sni };
   }
   const cert = socket.getPeerCertificate();
-  if (cert && Object.keys(cert).length > 0) {
-    facts.subject = cert.subject
-      ? Object.entries(cert.subject)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')
-      : null;
-    facts.issuer = cert.issuer
-      ? Object.entries(cert.issuer)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')
-      : null;
-    facts.validFrom = cert.valid_from;
-    facts.validTo = cert.valid_to;
-  }
-  facts.verified = socket.authorized;
-  facts.verifyError = socket.authorizationError ? String(socket.authorizationError) : null;
-  return facts;
+  const certificate =
+    cert && Object.keys(cert).length > 0
+      ? {
+          subject: distinguishedName(cert.subject as unknown as Record<string, unknown> | undefined),
+          issuer: distinguishedName(cert.issuer as unknown as Record<string, unknown> | undefined),
+          validFrom: cert.valid_from,
+          validTo: cert.valid_to,
+        }
+      : {};
+  return {
+    version,
+    cipher,
+    ...certificate,
+    verified: socket.authorized,
+    verifyError: socket.authorizationError ? String(socket.authorizationError) : null,
+  };
 }
 
 /** The client closed its connection before its TLS handshake completed: its own doing, not a TLS failure. */
@@ -124,7 +134,7 @@ export async function handshakeClient(
   o: ProxyTlsOptions,
   names: readonly string[],
   timeoutMs: number,
-): Promise<{ socket: tls.TLSSocket; facts: Record<string, unknown> }> {
+): Promise<{ socket: tls.TLSSocket; facts: ClientTlsFacts }> {
   const socket = await acceptTls(raw, await o.ca!(), names, o.keylog);
   return new Promise((resolve, reject) => {
     const timer = handshakeTimer(socket, timeoutMs);

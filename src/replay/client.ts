@@ -12,6 +12,7 @@ import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import { LineBuffer } from '../protocol/lineBuffer.js';
 import { decodeBase64 } from '../protocol/redact.js';
+import type { TlsFacts } from '../protocol/types.js';
 import { CredentialError, type Credentials, commandLine, saslAnswer } from './credentials.js';
 import { content } from './matcher.js';
 import { isChallenge, type RecordedSession, type ScriptStep } from './script.js';
@@ -101,7 +102,7 @@ export class ClientPlayer {
   }
 
   /** TLS with the server is up after STLS: the rest of the recording goes inside it. */
-  tlsStarted(t: number, facts: Record<string, unknown> = {}): PlayerOutput {
+  tlsStarted(t: number, facts: TlsFacts = {}): PlayerOutput {
     this.stls = null;
     const events = this.inspector.tls({ how: 'stls', visibility: 'decrypted', ...facts }, t);
     const out: Buffer[] = [];
