@@ -1,14 +1,12 @@
 /** Opens the captures named on the command line ("-" is stdin) and drives the engine over them. */
 import type { EngineEvent } from '../analysis/types.js';
-import { CaptureAnalyzer } from '../capture/analyze.js';
-import { openCapture } from '../capture/open.js';
-import { readCapture } from '../capture/reader.js';
+import { analyzeCapture } from '../capture/analyzeCapture.js';
 import { CliError } from './errors.js';
 
 /**
- * Feeds every record of every capture to a fresh analyzer per file and hands each event to `sink`.
- * `session` limits the output to one session id; naming one that no file holds is an error. `fileDone` is
- * called after each file's last event.
+ * Feeds every capture to the engine, a fresh analyzer per file (analyzeCapture), and hands each event to
+ * `sink`. `session` limits the output to one session id; naming one that no file holds is an error.
+ * `fileDone` is called after each file's last event.
  */
 export async function analyzeCaptures(
   files: readonly string[],
@@ -19,16 +17,7 @@ export async function analyzeCaptures(
 ): Promise<void> {
   let found = session === undefined;
   for (const file of files) {
-    const analyzer = new CaptureAnalyzer(session === undefined ? undefined : (id) => id === session);
-    const input = await openCapture(file);
-    const name = file === '-' ? 'stdin' : file;
-    for await (const record of readCapture(input, name, warn)) {
-      for (const e of analyzer.record(record)) {
-        if (e.type === 'summary') found = true;
-        await sink(e, file);
-      }
-    }
-    for (const e of analyzer.end()) {
+    for await (const e of analyzeCapture(file, { session, warn })) {
       if (e.type === 'summary') found = true;
       await sink(e, file);
     }

@@ -2,6 +2,7 @@
 /** The pop3scope command line. The only place that exits: everything else throws or returns. */
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/reader.js';
+import { VERSION } from '../version.js';
 import { registerCa } from './ca.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
@@ -10,7 +11,6 @@ import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
-import { VERSION } from './version.js';
 
 function buildProgram(): Command {
   const program = new Command('pop3scope')

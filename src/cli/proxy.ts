@@ -15,11 +15,11 @@ import { wantColour } from '../render/style.js';
 import type { CertificateAuthority } from '../tls/ca.js';
 import { caFiles } from '../tls/caFiles.js';
 import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
+import { VERSION } from '../version.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { choiceOption, parsedOption, positiveSeconds, secondsOrNoLimit } from './parsers.js';
 import { untilSignal } from './signals.js';
-import { VERSION } from './version.js';
 
 export interface ProxyCliOptions {
   upstream: string;

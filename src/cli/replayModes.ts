@@ -18,12 +18,12 @@ import type { MismatchPolicy } from '../replay/matcher.js';
 import { promptPassword } from '../replay/prompt.js';
 import type { RecordedSession } from '../replay/script.js';
 import { ReplayServer, type ServedResult, type Timing } from '../replay/serve.js';
+import { VERSION } from '../version.js';
 import { isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { choiceOption } from './parsers.js';
 import { autoNames, localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
-import { VERSION } from './version.js';
 
 /** Where `replay --serve` listens by default: beside the proxy (1110) and `serve` (2110). */
 export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:3110';
