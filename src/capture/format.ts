@@ -5,6 +5,7 @@
  * record types they do not know.
  */
 import { isUtf8 } from 'node:buffer';
+import { everyMember } from '../exhaustive.js';
 import type { TlsFacts } from '../protocol/types.js';
 
 export const CAPTURE_FORMAT = 'pop3scope-capture';
@@ -107,7 +108,7 @@ export type CaptureRecord =
   | AlterRecord;
 
 /** Every record type of format v1, in the order docs/capture-format.md lists them (the schema is tested on it). */
-export const CAPTURE_RECORD_TYPES = [
+export const CAPTURE_RECORD_TYPES = everyMember<CaptureRecord['type']>()([
   'header',
   'open',
   'data',
@@ -116,13 +117,7 @@ export const CAPTURE_RECORD_TYPES = [
   'gap',
   'proxy',
   'alter',
-] as const satisfies readonly CaptureRecord['type'][];
-
-// A record type missing from CAPTURE_RECORD_TYPES fails the build here.
-const everyType: Exclude<CaptureRecord['type'], (typeof CAPTURE_RECORD_TYPES)[number]> extends never
-  ? true
-  : never = true;
-void everyType;
+]);
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;

@@ -154,21 +154,35 @@ const OAUTH: Mechanism = {
 };
 
 /**
+ * The mechanisms whose messages are comma-separated key=value fields with one secret field each way (SCRAM's
+ * proof and signature, DIGEST-MD5's response and rspauth): server messages are masked too.
+ */
+function secretFields(
+  client: string,
+  server: string,
+): Pick<Mechanism, 'serverSecrets' | 'maskClient' | 'maskServer' | 'showClient'> {
+  const shown = new RegExp(`(^|,)${client}=[^,]*`, 'gi');
+  return {
+    serverSecrets: true,
+    maskClient(decoded) {
+      maskFields(decoded, [client], ',', ',');
+    },
+    maskServer(decoded) {
+      maskFields(decoded, [server], ',', ',');
+    },
+    showClient(decoded) {
+      return decoded.toString('utf8').replace(shown, (_m, pre) => `${pre}${client}=<redacted>`);
+    },
+  };
+}
+
+/**
  * SCRAM-* (RFC 5802): the client proof p= and the server signature v= are secret. The user is the n= of the
  * client-first message (after the GS2 header, whose a= is an authorization identity), with "=2C" and "=3D"
  * decoded (§5.1).
  */
 const SCRAM: Mechanism = {
-  serverSecrets: true,
-  maskClient(decoded) {
-    maskFields(decoded, ['p'], ',', ',');
-  },
-  maskServer(decoded) {
-    maskFields(decoded, ['v'], ',', ',');
-  },
-  showClient(decoded) {
-    return decoded.toString('utf8').replace(/(^|,)p=[^,]*/gi, (_m, pre) => `${pre}p=<redacted>`);
-  },
+  ...secretFields('p', 'v'),
   userOf(decoded, step) {
     if (step.index !== 0) return undefined;
     const name = /^[nyp][^,]*,[^,]*,n=([^,]*)/.exec(decoded.toString('utf8'))?.[1];
@@ -178,18 +192,7 @@ const SCRAM: Mechanism = {
 
 /** DIGEST-MD5 (RFC 2831): response= from the client and rspauth= from the server are secret. */
 const DIGEST_MD5: Mechanism = {
-  serverSecrets: true,
-  maskClient(decoded) {
-    maskFields(decoded, ['response'], ',', ',');
-  },
-  maskServer(decoded) {
-    maskFields(decoded, ['rspauth'], ',', ',');
-  },
-  showClient(decoded) {
-    return decoded
-      .toString('utf8')
-      .replace(/(^|,)response=[^,]*/gi, (_m, pre) => `${pre}response=<redacted>`);
-  },
+  ...secretFields('response', 'rspauth'),
   userOf(decoded) {
     const m = /(?:^|,)\s*username\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))/i.exec(decoded.toString('utf8'));
     if (!m) return undefined;

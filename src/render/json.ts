@@ -3,9 +3,17 @@
  * schema/json-output.schema.json). Field names are a contract: scripts rely on them. Message numbers are
  * numbers; secrets were masked long before this. Every record carries the format's version (JSON_VERSION).
  */
-import type { EngineEvent, Phase, SessionSummary, Transaction, ViolationCode } from '../analysis/types.js';
-import type { TlsFacts } from '../capture/format.js';
-import type { Status } from '../protocol/response.js';
+import type {
+  CommandInfo,
+  EngineEvent,
+  Phase,
+  Response,
+  SessionSummary,
+  Transaction,
+  ViolationCode,
+} from '../analysis/types.js';
+import { everyMember } from '../exhaustive.js';
+import type { TlsFacts } from '../protocol/types.js';
 import type { Severity } from '../protocol/violations.js';
 
 /**
@@ -34,23 +42,9 @@ export interface JsonTransactionRecord extends JsonRecordBase {
   readonly type: 'transaction';
   readonly seq: number;
   readonly phase: Phase;
-  readonly command: {
-    readonly verb: string;
-    readonly args: readonly string[];
-    readonly line: string;
-    readonly pipelined: boolean;
-  } | null;
-  readonly response: {
-    readonly status: Status | null;
-    readonly code: string | null;
-    readonly text: string;
-    readonly multiline: boolean;
-    readonly bodyOctets: number;
-    readonly bodyLines: number;
-    readonly complete: boolean;
-    readonly listing?: readonly string[];
-    readonly digest?: string;
-  };
+  readonly command: Pick<CommandInfo, 'verb' | 'args' | 'line' | 'pipelined'> | null;
+  /** The engine's response less the body preview (bodies stay out of the JSON). */
+  readonly response: Omit<Response, 'preview'>;
   readonly sasl?: {
     readonly mechanism: string;
     readonly outcome: 'success' | 'failure' | 'cancelled' | null;
@@ -116,7 +110,7 @@ export type JsonRecord =
   | JsonSummaryRecord;
 
 /** Every record type, in the order docs/json-output.md lists them (the schema's enum is tested against it). */
-export const JSON_RECORD_TYPES = [
+export const JSON_RECORD_TYPES = everyMember<JsonRecord['type']>()([
   'transaction',
   'phase',
   'violation',
@@ -124,13 +118,7 @@ export const JSON_RECORD_TYPES = [
   'proxy',
   'alter',
   'summary',
-] as const satisfies readonly JsonRecord['type'][];
-
-// A record type missing from JSON_RECORD_TYPES fails the build here.
-const everyType: Exclude<JsonRecord['type'], (typeof JSON_RECORD_TYPES)[number]> extends never
-  ? true
-  : never = true;
-void everyType;
+]);
 
 /** The object `check --format json` prints for each capture file. */
 export interface JsonCheckRecord {
@@ -145,7 +133,7 @@ export interface JsonCheckRecord {
 }
 
 function transactionRecord(tx: Transaction): JsonTransactionRecord {
-  const r = tx.response;
+  const { preview: _body, ...response } = tx.response;
   return {
     type: 'transaction',
     session: tx.session,
@@ -160,17 +148,7 @@ function transactionRecord(tx: Transaction): JsonTransactionRecord {
           pipelined: tx.command.pipelined,
         }
       : null,
-    response: {
-      status: r.status,
-      code: r.code,
-      text: r.text,
-      multiline: r.multiline,
-      bodyOctets: r.bodyOctets,
-      bodyLines: r.bodyLines,
-      complete: r.complete,
-      ...(r.listing ? { listing: r.listing } : {}),
-      ...(r.digest ? { digest: r.digest } : {}),
-    },
+    response,
     ...(tx.sasl
       ? {
           sasl: {
