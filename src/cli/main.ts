@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-/** The pop3scope command line. The only place that exits: everything else throws or returns. */
+/**
+ * The pop3scope command line. It turns every outcome into the exit status (README "Exit status and debugging");
+ * everything else throws or returns. process.exit is called only where the process must end before its open
+ * handles would let it: here on EPIPE, in signals.ts on a second signal, in ui/live.ts on a second `q`.
+ */
 import { Command, CommanderError } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { VERSION } from '../version.js';
@@ -18,11 +22,7 @@ function buildProgram(): Command {
     .description(
       'A protocol-inspecting POP3 proxy and debugger: relay, annotate, record and replay POP3 sessions.',
     )
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({
-      outputError: (message, write) => write(`pop3scope: ${message.replace(/^error: /, '')}`),
-    });
+    .exitOverride();
   registerDemo(program);
   registerProxy(program);
   registerServe(program);
@@ -39,7 +39,16 @@ Examples:
   pop3scope check captures/*.jsonl
 (the sample captures ship with pop3scope: in a clone, or in "$(npm root -g)/pop3scope" when installed)`,
   );
-  for (const command of program.commands) command.exitOverride();
+  // Commander's refusals (unknown option or command, missing argument) are one line like every other bad input,
+  // naming the help that shows the right usage.
+  const oneLine = (help: string) => (message: string, write: (s: string) => void) =>
+    write(`pop3scope: ${message.replace(/^error: /, '').trimEnd()} (see ${help})\n`);
+  const everywhere = (command: Command, path: string) => {
+    command.exitOverride();
+    command.configureOutput({ outputError: oneLine(`${path} --help`) });
+    for (const sub of command.commands) everywhere(sub, `${path} ${sub.name()}`);
+  };
+  everywhere(program, 'pop3scope');
   return program;
 }
 

@@ -35,6 +35,22 @@ describe('exit statuses', () => {
     expect(runCli(['show', 'no-such-file.jsonl']).code).toBe(2);
   });
 
+  it.each([
+    [['show', '--bogus', SEED], "unknown option '--bogus' (see pop3scope show --help)"],
+    [['frobnicate'], "unknown command 'frobnicate' (see pop3scope --help)"],
+    [['show'], "missing required argument 'capture' (see pop3scope show --help)"],
+    [
+      ['proxy', '--upstream'],
+      "option '-u, --upstream <host:port>' argument missing (see pop3scope proxy --help)",
+    ],
+    [['ca', 'init', '--bogus'], "unknown option '--bogus' (see pop3scope ca init --help)"],
+    [['--bogus'], "unknown option '--bogus' (see pop3scope --help)"],
+  ])('what commander refuses (%j) is one line and 2, naming the help to read', (args, message) => {
+    const r = runCli(args);
+    expect(r.stderr).toBe(`pop3scope: ${message}\n`);
+    expect(r.code).toBe(2);
+  });
+
   it('70 for an internal error: one line naming it, no stack trace', () => {
     const r = showWithBrokenClock({});
     expect(r.code).toBe(70);
