@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { Command } from 'commander';
 import { play } from '../demo/player.js';
 import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
+import { wantColour } from '../render/style.js';
 import { demoUsers } from '../server/demoMailbox.js';
 import { startServer } from '../server/server.js';
 import { liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
@@ -85,7 +86,7 @@ export function registerDemo(program: Command): void {
     .option('-c, --capture <file>', 'also record the sessions to this capture file')
     .addOption(choiceOption('-f, --format <format>', 'live output on stdout', LIVE_FORMATS, 'text'))
     .option('--color', 'colour the transcript even when stdout is not a terminal')
-    .option('--no-color', 'never colour the transcript')
+    .option('--no-color', 'never colour the transcript or the dashboard (NO_COLOR=1 too)')
     .option(
       '--tls',
       "let the demo server offer STLS (certificate from pop3scope's local CA) so the class can watch an upgrade",
@@ -112,6 +113,7 @@ Examples:
             capture: o.capture ?? null,
             logs: 'logs off',
             hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry`,
+            colour: wantColour(o.color, process.stdout),
           })
         : null;
       const proxyOptions: ProxyCliOptions = {

@@ -193,7 +193,7 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
       ),
     )
     .option('--color', 'colour the live transcript even when stdout is not a terminal')
-    .option('--no-color', 'never colour the live transcript')
+    .option('--no-color', 'never colour the live transcript or the dashboard (NO_COLOR=1 too)')
     .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)')
     .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')
     .option('--no-ui', 'print the live transcript instead of the dashboard')
@@ -267,6 +267,7 @@ async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
     capture: o.capture ?? null,
     logs: logging.note,
     hint: `clients connect to ${o.listen}, relayed to ${o.upstream}`,
+    colour: wantColour(o.color, process.stdout),
   });
   const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [
     dashboard,

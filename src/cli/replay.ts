@@ -60,6 +60,7 @@ async function replayInDashboard(file: string, o: ReplayOptions, speed: number):
     mode: 'replay',
     replay: { file, speed, step: Boolean(o.step) },
     hint: o.step ? 'press space for the first step' : 'the first session is on its way',
+    colour: wantColour(o.color, process.stdout),
     clock: () => player?.virtualNow() ?? Date.now(),
     onAction: (action, state) => {
       if (action.type === 'pause') player?.setPaused(state.paused);
@@ -135,7 +136,7 @@ export function registerReplay(program: Command): void {
     .option('--ui', 'show the dashboard even when stdout is not a terminal')
     .option('--no-ui', 'print the text transcript (like the live proxy) instead of the dashboard')
     .option('--color', 'colour the text transcript even when stdout is not a terminal')
-    .option('--no-color', 'never colour the text transcript')
+    .option('--no-color', 'never colour the text transcript or the dashboard (NO_COLOR=1 too)')
     .addHelpText(
       'after',
       `

@@ -23,6 +23,11 @@ export interface DashboardOptions extends Omit<DashboardSetup, 'now'> {
   /** Told of every action after it is reduced: the replay player listens for pause, step and speed. */
   readonly onAction?: (action: Action, state: DashboardState) => void;
   readonly timers?: Timers;
+  /**
+   * Colours on the screen (render/style.ts wantColour: --color/--no-color, NO_COLOR, FORCE_COLOR); without,
+   * only bold, underline and inverse mark things. Default: as the terminal allows.
+   */
+  readonly colour?: boolean;
 }
 
 /** Why the dashboard asks to end: the user quit, or drawing failed (a bug: the error is kept). */
@@ -102,7 +107,7 @@ export class Dashboard implements ProxySink {
    */
   runHeadless(cols = 160, rows = 48): HeadlessFrames {
     if (this.screen) throw new Error('the dashboard is on the terminal already');
-    this.headless ??= new HeadlessFrames(cols, rows);
+    this.headless ??= new HeadlessFrames(cols, rows, (this.o.colour ?? true) ? 256 : 0);
     this.startTicking();
     return this.headless;
   }
@@ -133,7 +138,7 @@ export class Dashboard implements ProxySink {
     // declare an ACS charset, and text drawn with it is copied out of the pane as `lqqqk` and `x`.
     if (utf8) (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
     this.screen = screen;
-    this.widgets = new Widgets(screen);
+    this.widgets = new Widgets(screen, this.o.colour ?? true);
     screen.on('keypress', (ch: string | undefined, key: { name?: string; full?: string } | undefined) => {
       const action = keyToAction(this.state, { ch, name: key?.name, full: key?.full });
       if (action) this.dispatch(action);

@@ -33,16 +33,31 @@ const TAGS: Record<Tone, [string, string]> = {
 
 export const escapeTags = (s: string) => s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
 
+/** Without colour (NO_COLOR, --no-color): only the tones that need none keep a mark. */
+const MONOCHROME: Partial<Record<Tone, [string, string]>> = {
+  bold: TAGS.bold,
+  head: TAGS.head,
+  error: ['{bold}', '{/bold}'],
+  current: ['{inverse}{bold}', '{/bold}{/inverse}'],
+};
+
 // With 8 colours blessed turns gray into black (invisible on a dark terminal): dim text is then left plain.
 const PLAIN_ON_8_COLOURS: ReadonlySet<Tone> = new Set(['dim', 'todo']);
 
-/** A row as blessed tagged text; `colours` is what the terminal has (gray needs 16). */
+/** The tags of a tone, or none; `colours` is what the terminal has (gray needs 16; 0: no colour at all). */
+function tagsOf(tone: Tone | undefined, colours: number): [string, string] | undefined {
+  if (tone === undefined) return undefined;
+  if (colours === 0) return MONOCHROME[tone];
+  return colours < 16 && PLAIN_ON_8_COLOURS.has(tone) ? undefined : TAGS[tone];
+}
+
+/** A row as blessed tagged text; `colours` is what the terminal has (0: none, by NO_COLOR or --no-color). */
 export function tagged(r: Row, focused: boolean, colours = 256): string {
-  const paint = (t: Tone | undefined) => t !== undefined && !(colours < 16 && PLAIN_ON_8_COLOURS.has(t));
   const body = r.spans
-    .map((s) =>
-      paint(s.tone) ? `${TAGS[s.tone!][0]}${escapeTags(s.text)}${TAGS[s.tone!][1]}` : escapeTags(s.text),
-    )
+    .map((s) => {
+      const tags = tagsOf(s.tone, colours);
+      return tags ? `${tags[0]}${escapeTags(s.text)}${tags[1]}` : escapeTags(s.text);
+    })
     .join('');
   if (!r.selected) return body;
   return focused ? `{inverse}${body}{/inverse}` : `{underline}${body}{/underline}`;

@@ -20,9 +20,15 @@ export class Widgets {
   private content: LayoutContent = {};
   private laidOut = '';
 
-  constructor(private readonly screen: blessed.Widgets.Screen) {
-    this.colours = Number((screen as unknown as { tput?: { colors?: number } }).tput?.colors ?? 8);
-    this.quiet = this.colours >= 16 ? 'gray' : 'white';
+  /** `colour` false (NO_COLOR, --no-color): no colour at all, whatever the terminal could show. */
+  constructor(
+    private readonly screen: blessed.Widgets.Screen,
+    colour = true,
+  ) {
+    this.colours = colour
+      ? Number((screen as unknown as { tput?: { colors?: number } }).tput?.colors ?? 8)
+      : 0;
+    this.quiet = this.colours >= 16 ? 'gray' : this.colours > 0 ? 'white' : 'default';
     const boxes = {} as Record<RegionId, blessed.Widgets.BoxElement>;
     for (const id of REGIONS) {
       const framed = (PANE_REGIONS as readonly string[]).includes(id);
@@ -42,7 +48,7 @@ export class Widgets {
       wrap: false,
       hidden: true,
       border: { type: 'line' },
-      style: { border: { fg: 'yellow' } },
+      style: { border: { fg: this.colours > 0 ? 'yellow' : 'default' } },
       label: ' help ',
       top: 'center',
       left: 'center',
@@ -83,7 +89,9 @@ export class Widgets {
       const pane = frame.panes[id];
       const b = this.boxes[id];
       b.setLabel(` ${escapeTags(pane.label)} `);
-      b.style.border.fg = pane.focused ? 'cyan' : this.quiet;
+      // Without colour the focused pane's border is bold instead of cyan.
+      b.style.border.fg = pane.focused && this.colours > 0 ? 'cyan' : this.quiet;
+      b.style.border.bold = pane.focused && this.colours === 0;
       b.setContent(pane.content);
     }
     this.boxes.phases.setContent(frame.phases);

@@ -30,4 +30,27 @@ describe('Dashboard.runHeadless', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(frames.drawn).toBe(after);
   });
+
+  // Regression (issue 13): the dashboard painted in colour whatever NO_COLOR or --no-color said.
+  it('without colour (NO_COLOR, --no-color) a frame holds no colour tag, only bold, underline and inverse', async () => {
+    vi.useFakeTimers();
+    const frameOf = async (colour: boolean) => {
+      const dashboard = new Dashboard({ mode: 'live', capture: null, logs: 'logs off', colour });
+      const frames = dashboard.runHeadless(160, 48);
+      for (const e of played('buggy-server.jsonl')) dashboard.dispatch(toAction(e));
+      await vi.advanceTimersByTimeAsync(200);
+      await dashboard.release();
+      const f = frames.last!;
+      return [f.phases, f.status, ...Object.values(f.panes).map((p) => p.content)].join('\n');
+    };
+    const colourTag = /\{\/?[a-z]+-(fg|bg)\}/;
+    const coloured = await frameOf(true);
+    expect(coloured).toMatch(colourTag);
+    const plain = await frameOf(false);
+    expect(plain).not.toMatch(colourTag);
+    expect(plain).toContain('{bold}');
+    // The same text, only the marks differ.
+    const text = (s: string) => s.replace(/\{\/?[a-z-]+\}/g, '');
+    expect(text(plain)).toBe(text(coloured));
+  });
 });

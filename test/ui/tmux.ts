@@ -90,6 +90,11 @@ export class Terminal {
     return this.tmux('capture-pane', '-t', this.target, '-p').replace(/\n$/, '').split('\n');
   }
 
+  /** The screen with its attributes as escape sequences (capture-pane -e): colours, bold, inverse. */
+  screenWithEscapes(): string {
+    return this.tmux('capture-pane', '-t', this.target, '-p', '-e');
+  }
+
   /** A pane property: alternate_on, cursor_flag, pane_width, ... */
   property(name: string): string {
     return this.tmux('display-message', '-t', this.target, '-p', `#{${name}}`).trim();
