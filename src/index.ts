@@ -64,7 +64,8 @@ export { CaptureWriter, type CaptureWriterOptions } from './capture/writer.js';
  * and the upstream server and hands each session to the sinks. Ready-made sinks: the live transcript
  * (`liveSink`, text or JSON Lines), a capture file (`captureSink`) and a pino logger (`logSink`).
  */
-export { DEFAULT_GREETING_TIMEOUT_MS, type ProxyOptions, ProxyServer } from './proxy/server.js';
+export { DEFAULT_GREETING_TIMEOUT_MS } from './proxy/limits.js';
+export { type ProxyOptions, ProxyServer } from './proxy/server.js';
 export { captureSink } from './proxy/sinks/capture.js';
 export { type LiveOptions, liveSink } from './proxy/sinks/live.js';
 export { logSink } from './proxy/sinks/log.js';

@@ -23,12 +23,6 @@ export const MAX_UID_LENGTH = 70;
 export const MAX_KEPT_LINE = 8 * 1024;
 
 /**
- * How many octets of an unfinished line the proxy holds back while it must see whole lines (STLS intercept and
- * strip). A longer line is passed on as it is: no STLS line is that long, and holding it would be unbounded.
- */
-export const MAX_GATED_LINE = 64 * 1024;
-
-/**
  * How many octets may queue behind a line whose secrecy is still undecided (the engine hands its output on in
  * arrival order). Past this the line is masked as it stands: a peer that never ends a line while the other
  * side streams cannot grow memory without bound.

@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { ProxySink } from '../events.js';
 import { type BoundAddress, boundAddress, listen } from '../listen.js';
 import { Hooks } from './hooks.js';
+import { DEFAULT_GREETING_TIMEOUT_MS } from './limits.js';
 import { ProxySession, type Upstream } from './session.js';
 import type { ProxyTlsOptions } from './tls.js';
 
@@ -25,12 +26,6 @@ export interface ProxyOptions {
   /** The number of the first session id (s<N>): a capture appended to continues its file's numbering. */
   readonly firstSessionNumber?: number;
 }
-
-/**
- * A server that has not greeted within 30 s is not going to: POP3 clients commonly give up after a minute or
- * more, so pop3scope answers first and says why, instead of leaving the client waiting forever.
- */
-export const DEFAULT_GREETING_TIMEOUT_MS = 30_000;
 
 export class ProxyServer {
   readonly hooks: Hooks;

@@ -15,8 +15,8 @@
  * STLS split over chunks must not half reach the other side), but never more than MAX_GATED_LINE of it.
  */
 import type { EngineEvent } from '../analysis/types.js';
-import { MAX_GATED_LINE } from '../protocol/limits.js';
 import type { Direction } from '../protocol/types.js';
+import { MAX_GATED_LINE, MAX_LINE_START } from './limits.js';
 
 export type StlsMode = 'intercept' | 'passthrough' | 'strip';
 
@@ -155,8 +155,6 @@ export class Lines {
 const STLS_LINE = /^[ \t]*stls[ \t]*\r?\n$/i;
 /** STLS as a capability line of a CAPA listing. */
 const STLS_CAPABILITY = /^stls\r?\n$/i;
-/** A client line start kept to tell whether a chunk continues an STLS line; longer, it is none. */
-const MAX_LINE_START = 64;
 
 export const STRIP_REFUSAL =
   '-ERR [SYS/PERM] pop3scope --stls strip: STLS refused so that this session stays in cleartext\r\n';

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Inspector } from '../../src/analysis/inspector.js';
 import { actionEvents } from '../../src/capture/actions.js';
-import { MAX_GATED_LINE } from '../../src/protocol/limits.js';
+import { MAX_GATED_LINE } from '../../src/proxy/limits.js';
 import {
   type GateAction,
   type GateEngine,

@@ -10,9 +10,7 @@ import type { ProxySink, SessionStart } from '../../events.js';
 import { jsonLine } from '../../render/json.js';
 import { COLOUR, PLAIN } from '../../render/style.js';
 import { TranscriptPrinter } from '../../render/text.js';
-
-/** Bytes of transcript waiting for stdout before lines are dropped. */
-export const MAX_STDOUT_BACKLOG = 8 * 1024 * 1024;
+import { MAX_STDOUT_BACKLOG } from '../limits.js';
 
 export interface LiveOptions {
   readonly format: 'text' | 'json';

@@ -1,0 +1,19 @@
+/** The proxy's limits and defaults, each with its reason (the engine's are in protocol/limits.ts). */
+
+/**
+ * How many octets of an unfinished line the proxy holds back while it must see whole lines (STLS intercept and
+ * strip). A longer line is passed on as it is: no STLS line is that long, and holding it would be unbounded.
+ */
+export const MAX_GATED_LINE = 64 * 1024;
+
+/** A client line start kept to tell whether a chunk continues an STLS line; longer, it is none. */
+export const MAX_LINE_START = 64;
+
+/** Bytes of transcript waiting for stdout before lines are dropped (the relay never waits for the screen). */
+export const MAX_STDOUT_BACKLOG = 8 * 1024 * 1024;
+
+/**
+ * A server that has not greeted within 30 s is not going to: POP3 clients commonly give up after a minute or
+ * more, so pop3scope answers first and says why, instead of leaving the client waiting forever.
+ */
+export const DEFAULT_GREETING_TIMEOUT_MS = 30_000;
