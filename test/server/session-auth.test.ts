@@ -3,6 +3,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { demoUsers } from '../../src/server/demoMailbox.js';
 import { MemoryStore } from '../../src/server/memoryStore.js';
+import type { MailStore } from '../../src/server/store.js';
 import { b64, bobSession, CHALLENGE, feed, newSession, TIMESTAMP } from './helpers.js';
 
 describe('AUTHORIZATION', () => {
@@ -150,4 +151,47 @@ describe('AUTH (RFC 5034)', () => {
   it('an unknown mechanism is refused', async () => {
     expect(await feed(newSession(), 'AUTH GSSAPI')).toMatch(/^-ERR unsupported SASL mechanism/);
   });
+});
+
+// Regression (issue 13): a session that ended (the client dropped) while its login waited for the store kept
+// the maildrop it was then given, locked, with no one left to release it: every later login of that user got
+// [IN-USE] until the server restarted. The maildir store opens a maildrop asynchronously, so this happens.
+describe('a login whose session ends while the store opens the maildrop', () => {
+  /** The demo store, with openMaildrop held until `open()` is called. */
+  function slowStore() {
+    const inner = new MemoryStore(demoUsers());
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const store: MailStore = {
+      description: 'slow',
+      userNames: () => inner.userNames(),
+      password: (user) => inner.password(user),
+      openMaildrop: async (user) => {
+        await gate;
+        return inner.openMaildrop(user);
+      },
+    };
+    return { store, open: () => open() };
+  }
+
+  it.each([
+    ['USER/PASS', 'PASS hungry'],
+    ['APOP', `APOP bob ${createHash('md5').update(`${TIMESTAMP}hungry`).digest('hex')}`],
+  ])(
+    '%s: the maildrop is unlocked, the late answer is no +OK, and the session stays ended',
+    async (_, login) => {
+      const { store, open } = slowStore();
+      const s = newSession(store);
+      if (login.startsWith('PASS')) await feed(s, 'USER bob');
+      const pending = feed(s, login);
+      s.end(); // the connection is gone while the store works
+      open();
+      expect(await pending).not.toMatch(/^\+OK/);
+      expect(s.phase).toBe('CLOSED');
+      // The maildrop is free: the next session logs in.
+      const next = newSession(store);
+      await feed(next, 'USER bob');
+      expect(await feed(next, 'PASS hungry')).toMatch(/^\+OK bob has 2 messages/);
+    },
+  );
 });

@@ -27,6 +27,12 @@ async function enterTransaction(ctx: SessionContext, user: string, method: strin
     logger.info({ user, method }, 'login refused: maildrop in use');
     return err('maildrop already locked by another session', 'IN-USE');
   }
+  // The connection ended while the store opened the maildrop (end() has run): nobody would release it.
+  if (ctx.phase === 'CLOSED') {
+    drop.release();
+    logger.info({ user, method }, 'login abandoned: the session ended while the maildrop was opened');
+    return err('the session ended', 'SYS/TEMP');
+  }
   // The +OK moves the session to TRANSACTION (the command table's login transition, applied by session.ts).
   ctx.user = user;
   ctx.maildrop = drop;
