@@ -10,6 +10,9 @@ import type { ViolationCode } from './violations.js';
 /** RFC 1939 §3: the states of a POP3 session. */
 export type Phase = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
 
+/** The phases in the order a session goes through them. */
+export const PHASES: readonly Phase[] = ['AUTHORIZATION', 'TRANSACTION', 'UPDATE'];
+
 /** What one argument must look like. */
 export type ArgKind =
   | 'msg' // a message number: 1 or more, decimal digits only (RFC 1939 §5)

@@ -12,7 +12,7 @@ export type PaneId = 'sessions' | 'transcript' | 'mailbox' | 'detail';
 /** Tab order. */
 export const PANES: readonly PaneId[] = ['sessions', 'transcript', 'mailbox', 'detail'];
 
-export const PHASES: readonly Phase[] = ['AUTHORIZATION', 'TRANSACTION', 'UPDATE'];
+export { PHASES } from '../protocol/commands.js';
 
 /** The engine's response facts the dashboard shows as they are (the rest of TxView is its own digest). */
 type ResponseFacts = Pick<
