@@ -14,20 +14,16 @@ import { curlPop3, fetchmail, mpop, poplib } from '../helpers/clients.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { describeWithPeers } from '../helpers/peers.js';
 import {
-  type DelayLink,
-  delayLink,
-  expectNoSecretsFrom,
   type ProxyProcess,
   phasesOf,
   readText,
-  secretNeedles,
   startProxyProcess,
-  statOf,
   summaryOf,
   transactions,
-  vanishAfterDele,
   withVerb,
 } from '../helpers/proxyProcess.js';
+import { expectNoSecretsFrom, secretNeedles } from '../helpers/proxySecrets.js';
+import { type DelayLink, delayLink, statOf, vanishAfterDele } from '../helpers/rawPop3.js';
 
 const [bob, alice] = demoUsers() as [DemoUser, DemoUser];
 const BOB_UIDLS = ['1 000000015eed0001', '2 000000025eed0001'];

@@ -21,17 +21,14 @@ import { curlPop3, fetchmail, mpop, poplib, run } from '../helpers/clients.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { describeWithPeers } from '../helpers/peers.js';
 import {
-  type DelayLink,
-  delayLink,
   type ProxyProcess,
   readText,
-  secretNeedles,
-  secretsIn,
   showCaptureJson,
   startProxyProcess,
-  statOf,
   transactions,
 } from '../helpers/proxyProcess.js';
+import { secretNeedles, secretsIn } from '../helpers/proxySecrets.js';
+import { type DelayLink, delayLink, statOf } from '../helpers/rawPop3.js';
 import { startReplayServe } from '../helpers/replayServe.js';
 
 const [bob] = demoUsers() as [DemoUser];

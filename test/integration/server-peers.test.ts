@@ -11,21 +11,16 @@ import { type RunningServer, startServer } from '../../src/server/server.js';
 import { curlPop3, fetchmail, mpop, poplib } from '../helpers/clients.js';
 import { describeWithPeers } from '../helpers/peers.js';
 import {
-  type DelayLink,
-  delayLink,
   type ProxyProcess,
   phasesOf,
-  rawPop3,
   readText,
-  secretNeedles,
-  secretsIn,
   startProxyProcess,
-  statOf,
   summaryOf,
   transactions,
-  vanishAfterDele,
   withVerb,
 } from '../helpers/proxyProcess.js';
+import { secretNeedles, secretsIn } from '../helpers/proxySecrets.js';
+import { type DelayLink, delayLink, rawPop3, statOf, vanishAfterDele } from '../helpers/rawPop3.js';
 
 const [bob, alice] = demoUsers() as [DemoUser, DemoUser];
 const url = (port: number, path = '') => `pop3://bob:hungry@127.0.0.1:${port}/${path}`;

@@ -14,15 +14,13 @@ import { type DemoUser, demoUsers } from '../../src/server/demoMailbox.js';
 import { type Dovecot, makeSelfSignedCert, type SelfSignedCert, startDovecot } from '../helpers/dovecot.js';
 import { describeWithPeers, missingPeers, type PeerName } from '../helpers/peers.js';
 import {
-  expectNoSecretsFrom,
   type JsonRecord,
   type ProxyProcess,
   readText,
-  secretNeedles,
-  secretsIn,
   startProxyProcess,
   summaryOf,
 } from '../helpers/proxyProcess.js';
+import { expectNoSecretsFrom, secretNeedles, secretsIn } from '../helpers/proxySecrets.js';
 import { tempHome, until, withEnv } from '../helpers/tlsFixtures.js';
 
 // Before anything is spawned: every proxy, `pop3scope ca` and client of the importing file inherits it.

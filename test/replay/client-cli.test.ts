@@ -16,7 +16,7 @@ import { type RunningServer, startServer } from '../../src/server/server.js';
 import { ROOT } from '../helpers/cli.js';
 import { run } from '../helpers/clients.js';
 import { startTestProxy } from '../helpers/proxyHarness.js';
-import { rawPop3 } from '../helpers/proxyProcess.js';
+import { rawPop3 } from '../helpers/rawPop3.js';
 
 const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
 const dir = mkdtempSync('/tmp/pop3scope-replay-cli-');
