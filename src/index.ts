@@ -94,7 +94,7 @@ export type { Maildrop, MailStore, MessageInfo } from './server/store.js';
  */
 export { summaryLines, type TextOptions, TranscriptPrinter, transactionLines } from './render/text.js';
 export { type Style, styleFor } from './render/style.js';
-export { JSON_VERSION, type JsonRecord, jsonLine, jsonRecord } from './render/json.js';
+export { JSON_VERSION, type JsonCheckRecord, type JsonRecord, jsonLine, jsonRecord } from './render/json.js';
 export { markdownReport, type SessionReport } from './render/markdown.js';
 
 /** The version of this package (what CaptureWriter's `toolVersion` records when it is pop3scope's own). */

@@ -123,6 +123,8 @@ describe('the published package (npm pack → global install → run)', () => {
     expect(files).toContain('package/LICENSE');
     expect(files).toContain('package/README.md');
     expect(files).toContain('package/captures/seed-download-and-delete.jsonl');
+    expect(files).toContain('package/schema/json-output.schema.json');
+    expect(files).toContain('package/schema/capture.schema.json');
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
     const main = execFileSync('tar', ['-xzOf', tarball, 'package/dist/cli/main.js'], { encoding: 'utf8' });
