@@ -88,6 +88,15 @@ export class Dashboard implements ProxySink {
     this.dispatch({ type: 'close', end });
   }
 
+  /**
+   * Shows a note to the class (the demo player: what each of Bob's machines got, the comparison at the end). It
+   * stays on screen, in the lesson pane (shown for it even when the lesson is toggled off), until the next note
+   * or q. Like every dashboard text it reaches the terminal only, never a capture or a log.
+   */
+  showNote(title: string, lines: readonly string[]): void {
+    this.dispatch({ type: 'note', title, lines: [...lines] });
+  }
+
   dispatch(action: Action): void {
     const before = this.state;
     this.state = reduce(this.state, action);

@@ -58,3 +58,6 @@ export const MAX_SAMPLES = 32;
  */
 export const WIDTH_MEMO_ENTRIES = 2000;
 export const WIDTH_MEMO_MAX_CHARS = 1000;
+
+/** Lines of a note (Dashboard.showNote) kept: a note is a few lines for a class, not a log. */
+export const MAX_NOTE_LINES = 12;

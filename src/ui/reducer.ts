@@ -8,7 +8,9 @@ import {
   MAX_ENDED_SESSIONS,
   MAX_EXPANDED,
   MAX_MESSAGES,
+  MAX_NOTE_LINES,
   MAX_SAMPLES,
+  MAX_TEXT_CHARS,
   THROUGHPUT_WINDOW_MS,
 } from './limits.js';
 import { applySessionClose, applySessionEvent, eventTime, newSession } from './session.js';
@@ -216,5 +218,13 @@ export function reduce(s: DashboardState, a: Action): DashboardState {
     }
     case 'message':
       return { ...s, messages: [...s.messages, { t: a.t, text: a.text.slice(0, 500) }].slice(-MAX_MESSAGES) };
+    case 'note':
+      return {
+        ...s,
+        note: {
+          title: a.title.slice(0, MAX_TEXT_CHARS),
+          lines: a.lines.slice(0, MAX_NOTE_LINES).map((l) => l.slice(0, MAX_TEXT_CHARS)),
+        },
+      };
   }
 }

@@ -158,6 +158,17 @@ export interface DashboardState {
   readonly messages: readonly { readonly t: number; readonly text: string }[];
   readonly replay: ReplayView | null;
   readonly quitting: boolean;
+  /**
+   * What the program running the dashboard says to the class (Dashboard.showNote: e.g. the demo player's "office:
+   * got 1, 2"): on screen until the next note or quit, whatever the lesson toggle says.
+   */
+  readonly note: Note | null;
+}
+
+/** A note: a title and its lines, capped (limits.ts MAX_NOTE_LINES, MAX_TEXT_CHARS). */
+export interface Note {
+  readonly title: string;
+  readonly lines: readonly string[];
 }
 
 export interface DashboardSetup {
@@ -193,6 +204,7 @@ export function initialState(o: DashboardSetup): DashboardState {
     messages: [],
     replay: o.replay ? { ...o.replay, paused: false, done: false, records: 0, at: null } : null,
     quitting: false,
+    note: null,
   };
 }
 
@@ -217,7 +229,9 @@ export type Action =
   | { readonly type: 'help' }
   | { readonly type: 'quit' }
   | { readonly type: 'replay'; readonly status: Partial<Omit<ReplayView, 'file'>> }
-  | { readonly type: 'message'; readonly t: number; readonly text: string };
+  | { readonly type: 'message'; readonly t: number; readonly text: string }
+  /** A note to show until the next one (Dashboard.showNote). */
+  | { readonly type: 'note'; readonly title: string; readonly lines: readonly string[] };
 
 /** The data the screen shows: frozen while paused live. */
 export function shown(s: DashboardState): SessionsData {
