@@ -1,17 +1,18 @@
 /**
  * `pop3scope demo`: the main job (`npm start`). Starts the embedded server on its demo maildrops, the proxy
  * in front of it on 127.0.0.1:1110 (or the next free port), shows sessions live, and tells how to try it by
- * hand. `--play` runs the seed's two client modes through the proxy so a class can watch both.
+ * hand. `--play` runs the seed's two client modes through the proxy so a class can watch both, or the story of
+ * Bob's three machines in both modes (demoPlay.ts).
  */
 import net from 'node:net';
 import type { Command } from 'commander';
-import { play } from '../demo/player.js';
-import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
+import { RefillableDemoStore } from '../demo/refillStore.js';
+import { SessionsSettled } from '../demo/settled.js';
 import { wantColour } from '../render/style.js';
-import { demoUsers } from '../server/demoMailbox.js';
 import { startServer } from '../server/server.js';
 import { liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { showHostPort } from './address.js';
+import { PLAY_CHOICES, type PlayChoice, playDemo } from './demoPlay.js';
 import { CliError } from './errors.js';
 import { choiceOption, milliseconds, parsedOption, portNumber } from './parsers.js';
 import { LIVE_FORMATS, type LiveFormat, type ProxyCliOptions, startProxy } from './proxy.js';
@@ -23,7 +24,7 @@ interface DemoOptions {
   port: number;
   /** --ui / --no-ui; by default the dashboard shows when stdout is a terminal. */
   ui?: boolean;
-  play?: ScenarioName | 'both';
+  play?: PlayChoice;
   /** Milliseconds. */
   pace: number;
   capture?: string;
@@ -79,7 +80,7 @@ export function registerDemo(program: Command): void {
       choiceOption(
         '--play <mode>',
         'play a client mode through the proxy, then exit (the dashboard stays until q)',
-        [...SCENARIOS, 'both'],
+        PLAY_CHOICES,
       ),
     )
     .addOption(parsedOption('--pace <ms>', 'pause between the played commands', milliseconds, 400))
@@ -98,6 +99,7 @@ Examples:
   npm start                                   the same as: pop3scope demo
   pop3scope demo --play download-and-delete   LIST, RETR, DELE each, QUIT: the server removes both messages
   pop3scope demo --play download-and-keep     UIDL, RETR each, QUIT: the messages stay on the server
+  pop3scope demo --play keep-vs-delete        Bob's office PC, home PC and laptop in turn, in both modes
   pop3scope demo --port 2525 --capture class.jsonl
   pop3scope demo --tls                        the server offers STLS; watch the upgrade decrypted`,
     )
@@ -106,7 +108,10 @@ Examples:
       // With --tls the demo server offers STLS; the proxy intercepts it and verifies the server with the same CA.
       const local = o.tls ? await localCertificate() : null;
       const port = await freePortFrom(wanted);
-      const server = await startServer({ host: '127.0.0.1', port: 0, demo: true, tls: local?.tls });
+      // The demo maildrops, refillable: --play keep-vs-delete starts its second round from a full mailbox.
+      const store = new RefillableDemoStore();
+      const server = await startServer({ host: '127.0.0.1', port: 0, store, tls: local?.tls });
+      const sessions = new SessionsSettled(() => server.sessionCount());
       const upstream = showHostPort(server.address());
       const dashboard = wantsDashboard(o)
         ? await liveDashboard({
@@ -128,7 +133,7 @@ Examples:
         upstreamCa: local?.caPath,
       };
       // A proxy that cannot start (a bad --capture path) must not leave the embedded server holding the process.
-      const { proxy } = await startProxy(proxyOptions, dashboard ? [dashboard] : []).catch(
+      const { proxy } = await startProxy(proxyOptions, [...(dashboard ? [dashboard] : []), sessions]).catch(
         async (error: unknown) => {
           await server.close();
           throw error;
@@ -138,23 +143,17 @@ Examples:
       process.stderr.write(
         `pop3scope demo: the demo POP3 server runs on ${upstream}; the proxy listens on 127.0.0.1:${port}${moved}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
       );
-      const playModes = async () => {
-        const bob = demoUsers()[0]!;
-        // Keep first: it leaves the maildrop whole for the delete run that follows it.
-        const modes: ScenarioName[] =
-          o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play!];
-        for (const scenario of modes) {
-          await play({
-            host: '127.0.0.1',
-            port,
-            scenario,
-            user: bob.name,
-            password: bob.password,
-            messages: bob.messages.length,
-            paceMs: o.pace,
-          });
-        }
-      };
+      const playModes = () =>
+        playDemo({
+          play: o.play!,
+          port,
+          paceMs: o.pace,
+          store,
+          sessions,
+          dashboard,
+          // Beside a JSON transcript the story goes to stderr, so stdout stays one JSON record a line.
+          write: (text) => (o.format === 'json' ? process.stderr : process.stdout).write(text),
+        });
       try {
         if (dashboard) {
           // Printed before the screen is taken, so they are there again after q.

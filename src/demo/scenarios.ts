@@ -16,17 +16,27 @@ export interface Step {
 const single = (command: string): Step => ({ command, multiline: false });
 const multi = (command: string): Step => ({ command, multiline: true });
 
+/** Logging in: USER, then PASS. */
+export function loginSteps(user: string, password: string): Step[] {
+  return [single(`USER ${user}`), single(`PASS ${password}`)];
+}
+
+/** How the mode learns what the maildrop holds: LIST (sizes) to delete, UIDL (ids that last) to keep. */
+export function surveyStep(name: ScenarioName): Step {
+  return multi(name === 'download-and-delete' ? 'LIST' : 'UIDL');
+}
+
+/** What the mode does with each message the survey listed: RETR and DELE, or RETR only. */
+export function fetchSteps(name: ScenarioName, numbers: readonly number[]): Step[] {
+  return numbers.flatMap((n) =>
+    name === 'download-and-delete' ? [multi(`RETR ${n}`), single(`DELE ${n}`)] : [multi(`RETR ${n}`)],
+  );
+}
+
+export const QUIT_STEP: Step = single('QUIT');
+
 /** The steps for a maildrop of `count` messages. */
 export function scenarioSteps(name: ScenarioName, user: string, password: string, count: number): Step[] {
-  const login = [single(`USER ${user}`), single(`PASS ${password}`)];
   const numbers = Array.from({ length: count }, (_, i) => i + 1);
-  if (name === 'download-and-delete') {
-    return [
-      ...login,
-      multi('LIST'),
-      ...numbers.flatMap((n) => [multi(`RETR ${n}`), single(`DELE ${n}`)]),
-      single('QUIT'),
-    ];
-  }
-  return [...login, multi('UIDL'), ...numbers.map((n) => multi(`RETR ${n}`)), single('QUIT')];
+  return [...loginSteps(user, password), surveyStep(name), ...fetchSteps(name, numbers), QUIT_STEP];
 }

@@ -133,7 +133,7 @@ describe('bad flag values on the command line: one line on stderr, exit 2', () =
     [['demo', '--pace', 'slow'], '--pace must be a number of milliseconds from 0 up, not "slow"'],
     [
       ['demo', '--play', 'everything'],
-      '--play must be one of download-and-delete, download-and-keep, both, not "everything"',
+      '--play must be one of download-and-delete, download-and-keep, both, keep-vs-delete, not "everything"',
     ],
     [
       ['proxy', '-u', '127.0.0.1:9', '--connect-timeout', '0'],

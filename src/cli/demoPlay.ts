@@ -1,0 +1,76 @@
+/**
+ * `demo --play`: what the built-in clients play through the proxy, and what the class is told meanwhile — on
+ * the dashboard as its note (Dashboard.showNote), with --no-ui as text lines (on stderr when stdout carries
+ * JSON). Every run ends by saying that it finished.
+ */
+import { pause, play } from '../demo/player.js';
+import type { RefillableDemoStore } from '../demo/refillStore.js';
+import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
+import type { SessionsSettled } from '../demo/settled.js';
+import { type Narrator, playStory, textNarrator } from '../demo/storyPlayer.js';
+import { demoUsers } from '../server/demoMailbox.js';
+import type { Dashboard } from '../ui/dashboard.js';
+
+export type PlayChoice = ScenarioName | 'both' | 'keep-vs-delete';
+export const PLAY_CHOICES: readonly PlayChoice[] = [...SCENARIOS, 'both', 'keep-vs-delete'];
+
+export interface DemoPlay {
+  readonly play: PlayChoice;
+  readonly port: number;
+  readonly paceMs: number;
+  readonly store: RefillableDemoStore;
+  readonly sessions: SessionsSettled;
+  /** The dashboard, or null with --no-ui. */
+  readonly dashboard: Dashboard | null;
+  /** Where --no-ui narration goes: stdout for the text transcript, stderr beside JSON. */
+  readonly write: (text: string) => void;
+}
+
+/** What each mode does (said while it plays) and leaves behind (said once it is done). */
+const WHAT: Record<ScenarioName, { readonly does: string; readonly leaves: string }> = {
+  'download-and-delete': { does: 'LIST, RETR + DELE each, QUIT', leaves: 'QUIT removed the messages' },
+  'download-and-keep': { does: 'UIDL, RETR each, QUIT', leaves: 'the messages stay on the server' },
+};
+
+export async function playDemo(o: DemoPlay): Promise<void> {
+  const dashboard = o.dashboard;
+  const narrator: Narrator = dashboard
+    ? { note: (title, lines) => dashboard.showNote(title, lines) }
+    : textNarrator(o.write);
+  const finished = dashboard ? 'Finished. Press q to quit.' : 'Finished.';
+  const bob = demoUsers()[0]!;
+  if (o.play === 'keep-vs-delete') {
+    await playStory({
+      host: '127.0.0.1',
+      port: o.port,
+      user: bob.name,
+      password: bob.password,
+      paceMs: o.paceMs,
+      refill: () => o.store.refill(bob.name),
+      settled: () => o.sessions.settled(),
+      narrator,
+      finished,
+    });
+    return;
+  }
+  // Keep first: it leaves the maildrop whole for the delete run that follows it.
+  const modes: ScenarioName[] = o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play];
+  const title = `Playing ${modes.join(', then ')}`;
+  const done: string[] = [];
+  for (const scenario of modes) {
+    narrator.note(title, [...done, `▸ ${scenario}: ${WHAT[scenario].does}…`]);
+    await play({
+      host: '127.0.0.1',
+      port: o.port,
+      scenario,
+      user: bob.name,
+      password: bob.password,
+      messages: bob.messages.length,
+      paceMs: o.paceMs,
+    });
+    await o.sessions.settled();
+    done.push(`${scenario}: played; ${WHAT[scenario].leaves}.`);
+    await pause(o.paceMs);
+  }
+  narrator.note(title, [...done, finished]);
+}
