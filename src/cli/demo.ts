@@ -9,7 +9,9 @@ import type { Command } from 'commander';
 import { RefillableDemoStore } from '../demo/refillStore.js';
 import { SessionsSettled } from '../demo/settled.js';
 import { wantColour } from '../render/style.js';
+import { demoUsers } from '../server/demoMailbox.js';
 import { startServer } from '../server/server.js';
+import { TEACHING_PACE_MS } from '../ui/limits.js';
 import { liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { showHostPort } from './address.js';
 import { PLAY_CHOICES, type PlayChoice, playDemo } from './demoPlay.js';
@@ -31,6 +33,9 @@ interface DemoOptions {
   format: LiveFormat;
   color?: boolean;
   tls?: boolean;
+  /** --lesson / --no-lesson: the dashboard's lesson pane (undefined: on, the demo's default). */
+  lesson?: boolean;
+  teachingPace?: boolean;
 }
 
 /** The first port from `start` on that can be bound on 127.0.0.1 (tries 20). */
@@ -57,6 +62,7 @@ function instructions(port: number): string {
       dele 1
       quit
   or with curl:  curl pop3://bob:hungry@127.0.0.1:${port}/1
+  or with pop3scope's own client:  pop3scope client 127.0.0.1:${port}
   Users: bob (2 messages, 498 and 912 octets) and alice (3 messages). Every demo run starts afresh.
   Watch the transcript here. Stop with Ctrl-C.
 `;
@@ -88,6 +94,12 @@ export function registerDemo(program: Command): void {
     .addOption(choiceOption('-f, --format <format>', 'live output on stdout', LIVE_FORMATS, 'text'))
     .option('--color', 'colour the transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the transcript or the dashboard (NO_COLOR=1 too)')
+    .option('--lesson', 'show the lesson pane in the dashboard (the default in the demo; key t)')
+    .option('--no-lesson', 'start the dashboard without the lesson pane (key t shows it)')
+    .option(
+      '--teaching-pace',
+      'start the dashboard at teaching pace: while following, one transaction explained every 3 s (key p)',
+    )
     .option(
       '--tls',
       "let the demo server offer STLS (certificate from pop3scope's local CA) so the class can watch an upgrade",
@@ -117,8 +129,21 @@ Examples:
         ? await liveDashboard({
             capture: o.capture ?? null,
             logs: 'logs off',
-            hint: `try: telnet 127.0.0.1 ${port} — user bob, pass hungry`,
+            hint: `connect: pop3scope client 127.0.0.1:${port}`,
             colour: wantColour(o.color, process.stdout),
+            // How to connect, on screen as long as the dashboard runs (the by-hand lines are not printed then).
+            connect: {
+              host: '127.0.0.1',
+              port,
+              users: demoUsers().map((u) => ({
+                name: u.name,
+                password: u.password,
+                messages: u.messages.length,
+              })),
+              caPath: local?.caPath ?? null,
+            },
+            lesson: o.lesson ?? true,
+            paceMs: o.teachingPace ? TEACHING_PACE_MS : null,
           })
         : null;
       const proxyOptions: ProxyCliOptions = {
@@ -156,8 +181,7 @@ Examples:
         });
       try {
         if (dashboard) {
-          // Printed before the screen is taken, so they are there again after q.
-          if (!o.play) process.stderr.write(instructions(port));
+          // The by-hand instructions are on the dashboard (connect lines, the lesson pane, the help), with q.
           await runDashboard(dashboard, {
             signal: untilSignal(),
             stop: () => proxy.stop(1000),

@@ -15,6 +15,7 @@ import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
 import { wantColour } from '../render/style.js';
 import type { CertificateAuthority } from '../tls/ca.js';
 import { caFiles } from '../tls/caFiles.js';
+import { TEACHING_PACE_MS } from '../ui/limits.js';
 import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { VERSION } from '../version.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
@@ -23,6 +24,9 @@ import { choiceOption, parsedOption, positiveSeconds, secondsOrNoLimit } from '.
 import { untilSignal } from './signals.js';
 
 export interface ProxyCliOptions {
+  /** The dashboard's lesson pane (--lesson; key t) and teaching pace (--teaching-pace; key p). */
+  lesson?: boolean;
+  teachingPace?: boolean;
   upstream: string;
   listen: string;
   capture?: string;
@@ -198,6 +202,8 @@ export function addProxyOptions(command: Command, defaults: { listen: string }):
     .option('-q, --quiet', 'print no live transcript (the capture and log still record everything)')
     .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')
     .option('--no-ui', 'print the live transcript instead of the dashboard')
+    .option('--lesson', 'show the lesson pane in the dashboard: each POP3 idea as a session shows it (key t)')
+    .option('--teaching-pace', 'dashboard: while following, one transaction explained every 3 s (key p)')
     .option('--listen-tls', "offer implicit TLS to clients (POP3S) with a certificate from pop3scope's CA")
     .option('--upstream-tls', 'connect to the upstream with implicit TLS (POP3S), verifying its certificate')
     .option(
@@ -269,6 +275,8 @@ async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
     logs: logging.note,
     hint: `clients connect to ${o.listen}, relayed to ${o.upstream}`,
     colour: wantColour(o.color, process.stdout),
+    lesson: Boolean(o.lesson),
+    paceMs: o.teachingPace ? TEACHING_PACE_MS : null,
   });
   const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [
     dashboard,
@@ -280,6 +288,8 @@ async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
     { listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null },
     'proxy started',
   );
+  // The bound address (a --listen port 0 is known only now): how to connect stays on screen.
+  dashboard.dispatch({ type: 'connect', connect: { host: listen.host, port: listen.port } });
   await runDashboard(dashboard, { signal: untilSignal(), stop: () => proxy.stop(2000) });
   logger.info('proxy stopped');
 }

@@ -12,6 +12,7 @@ import { readCapture } from '../capture/reader.js';
 import { textSink } from '../render/printer.js';
 import { wantColour } from '../render/style.js';
 import { type Clock, ReplayPlayer } from '../replay/timeline.js';
+import { TEACHING_PACE_MS } from '../ui/limits.js';
 import { runDashboard, wantsDashboard } from '../ui/live.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
@@ -26,6 +27,9 @@ interface ReplayOptions {
   session?: string;
   ui?: boolean;
   color?: boolean;
+  /** The dashboard's lesson pane (--lesson; key t) and teaching pace (--teaching-pace; key p). */
+  lesson?: boolean;
+  teachingPace?: boolean;
 }
 
 /** Real timers for the player. */
@@ -61,6 +65,8 @@ async function replayInDashboard(file: string, o: ReplayOptions, speed: number):
     replay: { file, speed, step: Boolean(o.step) },
     hint: o.step ? 'press space for the first step' : 'the first session is on its way',
     colour: wantColour(o.color, process.stdout),
+    lesson: Boolean(o.lesson),
+    paceMs: o.teachingPace ? TEACHING_PACE_MS : null,
     clock: () => player?.virtualNow() ?? Date.now(),
     onAction: (action, state) => {
       if (action.type === 'pause') player?.setPaused(state.paused);
@@ -135,6 +141,8 @@ export function registerReplay(program: Command): void {
     .option('-s, --session <id>', 'only this session')
     .option('--ui', 'show the dashboard even when stdout is not a terminal')
     .option('--no-ui', 'print the text transcript (like the live proxy) instead of the dashboard')
+    .option('--lesson', 'show the lesson pane in the dashboard: each POP3 idea as a session shows it (key t)')
+    .option('--teaching-pace', 'dashboard: while following, one transaction explained every 3 s (key p)')
     .option('--color', 'colour the text transcript even when stdout is not a terminal')
     .option('--no-color', 'never colour the text transcript or the dashboard (NO_COLOR=1 too)')
     .addHelpText(

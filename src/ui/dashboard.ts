@@ -161,9 +161,12 @@ export class Dashboard implements ProxySink {
 
   private startTicking(): void {
     if (this.ticker) clearInterval(this.ticker);
-    this.ticker = setInterval(() => this.dispatch({ type: 'tick', now: this.clock() }), 1000);
+    this.ticker = setInterval(
+      () => this.dispatch({ type: 'tick', now: this.clock(), wall: Date.now() }),
+      1000,
+    );
     this.ticker.unref();
-    this.dispatch({ type: 'tick', now: this.clock() });
+    this.dispatch({ type: 'tick', now: this.clock(), wall: Date.now() });
     this.frames.request();
   }
 

@@ -30,6 +30,13 @@ export interface Row {
   readonly selected?: boolean;
 }
 
+/** What a pane draws: its label and exactly the rows that fit, plus the scroll position to remember. */
+export interface PaneView {
+  readonly label: string;
+  readonly rows: readonly Row[];
+  readonly top: number;
+}
+
 export const span = (text: string, tone?: Tone): Span => (tone ? { text, tone } : { text });
 export const row = (...spans: Span[]): Row => ({ spans });
 export const plainRow = (text: string, tone?: Tone): Row => ({ spans: [span(text, tone)] });

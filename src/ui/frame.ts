@@ -3,8 +3,9 @@
  * tagged content. widgets.ts hands these strings to blessed; HeadlessFrames (no terminal) computes exactly the
  * same, so a benchmark or a test can run the dashboard's whole view model without a screen.
  */
-import type { Row, Tone } from './format.js';
-import { layoutFor, type RegionId } from './layout.js';
+import { clipRow, type Row, type Tone } from './format.js';
+import { layoutFor, type OptionalId, type RegionId } from './layout.js';
+import { connectRows, lessonPane } from './lesson.js';
 import {
   helpRows,
   layoutContent,
@@ -79,6 +80,10 @@ export interface Frame {
   >;
   readonly phases: string;
   readonly status: string;
+  /** The lesson pane, when its region is shown (the lesson is on, or a note is up). */
+  readonly lesson: { readonly label: string; readonly content: string } | null;
+  /** The connect lines above the status line, when there are any. */
+  readonly connect: string | null;
   /** The help overlay's content when it is open (its inner width is given by the caller). */
   readonly help: string | null;
 }
@@ -94,7 +99,13 @@ export function computeFrame(
   wallNow: number,
   colours: number,
   helpWidth: number,
+  optional: (id: OptionalId) => RegionSize | null = () => null,
 ): Frame {
+  const lessonSize = optional('lesson');
+  const connectSize = optional('connect');
+  const lesson = lessonSize
+    ? lessonPane(s, Math.max(1, lessonSize.width - 2), Math.max(1, lessonSize.height - 2))
+    : null;
   const inner = (id: RegionId) => {
     const r = size(id);
     return { w: Math.max(1, r.width - 2), h: Math.max(1, r.height - 2) };
@@ -120,8 +131,18 @@ export function computeFrame(
     panes,
     phases: tagged(phaseStrip(s, size('phases').width), false, colours),
     status: tagged(statusLine(s, size('status').width, wallNow), false, colours),
+    lesson: lesson && {
+      label: lesson.label,
+      content: lesson.rows.map((r) => tagged(clipRow(r, lessonSize!.width - 2), false, colours)).join('\n'),
+    },
+    connect: connectSize
+      ? connectRows(s)
+          .slice(0, connectSize.height)
+          .map((r) => tagged(clipRow(r, connectSize.width), false, colours))
+          .join('\n')
+      : null,
     help: s.help
-      ? helpRows(helpWidth)
+      ? helpRows(helpWidth, s)
           .map((r) => tagged(r, false, colours))
           .join('\n')
       : null,
@@ -133,6 +154,7 @@ export class HeadlessFrames {
   private readonly tops: Record<PaneId, number> = { sessions: 0, transcript: 0, mailbox: 0, detail: 0 };
   /** The regions for the fixed size, laid out again only when what the panes hold changes. */
   private rects: ReturnType<typeof layoutFor>['rects'];
+  private optional: ReturnType<typeof layoutFor>['optional'] = {};
   private laidOut = '';
   /** The last frame computed, and how many were. */
   last: Frame | null = null;
@@ -143,17 +165,18 @@ export class HeadlessFrames {
     private readonly rows = 48,
     private readonly colours = 256,
   ) {
-    this.rects = layoutFor(cols, rows).rects;
+    ({ rects: this.rects, optional: this.optional } = layoutFor(cols, rows));
   }
 
   draw(s: DashboardState, wallNow: number): Frame {
     const content = layoutContent(s);
-    const key = `${content.sessions} ${content.mailbox}`;
+    const key = `${content.sessions} ${content.mailbox} ${content.lesson} ${content.connect}`;
     if (key !== this.laidOut) {
       this.laidOut = key;
-      this.rects = layoutFor(this.cols, this.rows, content).rects;
+      ({ rects: this.rects, optional: this.optional } = layoutFor(this.cols, this.rows, content));
     }
     const rects = this.rects;
+    const optional = this.optional;
     this.last = computeFrame(
       s,
       (id) => rects[id],
@@ -161,6 +184,7 @@ export class HeadlessFrames {
       wallNow,
       this.colours,
       Math.floor(this.cols * 0.9) - 2,
+      (id) => optional[id] ?? null,
     );
     this.drawn++;
     return this.last;

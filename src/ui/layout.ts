@@ -9,6 +9,14 @@
 
 export type RegionId = 'phases' | 'sessions' | 'transcript' | 'mailbox' | 'detail' | 'status';
 
+/**
+ * Regions shown only sometimes: the lesson pane (key t; on in `demo`) and the connect lines above the status
+ * line (how to connect, while there is something to say). Hidden, they take no cell.
+ */
+export type OptionalId = 'lesson' | 'connect';
+
+export const OPTIONAL_REGIONS: readonly OptionalId[] = ['lesson', 'connect'];
+
 export const REGIONS: readonly RegionId[] = [
   'phases',
   'sessions',
@@ -21,8 +29,13 @@ export const REGIONS: readonly RegionId[] = [
 /** Panes whose size can follow their content. */
 export type FitId = 'sessions' | 'mailbox';
 
-/** How many rows each fitting pane's content has (inside its border); a pane left out gets its maximum. */
-export type LayoutContent = Readonly<Partial<Record<FitId, number>>>;
+/**
+ * How many rows each fitting pane's content has (inside its border); a pane left out gets its maximum. The
+ * optional regions: `lesson` shown or not, `connect` its number of lines (0 or left out: hidden).
+ */
+export type LayoutContent = Readonly<
+  Partial<Record<FitId, number>> & { readonly lesson?: boolean; readonly connect?: number }
+>;
 
 /** A child's length along its parent: cells, a share in percent (capped at `max`), its content, or the rest. */
 export type Size =
@@ -31,8 +44,14 @@ export type Size =
   | { readonly fit: FitId; readonly min: number; readonly max: number }
   | { readonly rest: true };
 
+/** An optional region's length: its size when shown, 0 cells when hidden (the connect lines: up to `max`). */
+export type OptionalSize =
+  | { readonly share: number; readonly max?: number }
+  | { readonly lines: 'connect'; readonly max: number };
+
 export type LayoutNode =
   | { readonly region: RegionId; readonly size: Size }
+  | { readonly optional: OptionalId; readonly size: OptionalSize }
   | { readonly split: 'column' | 'row'; readonly size: Size; readonly children: readonly LayoutNode[] };
 
 export interface LayoutRule {
@@ -82,11 +101,13 @@ export const LAYOUTS: readonly LayoutRule[] = [
             size: rest,
             children: [
               { region: 'mailbox', size: { fit: 'mailbox', min: MIN_FIT, max: 14 } },
+              { optional: 'lesson', size: { share: 55 } },
               { region: 'detail', size: rest },
             ],
           },
         ],
       },
+      { optional: 'connect', size: { lines: 'connect', max: 2 } },
       { region: 'status', size: { cells: 1 } },
     ],
   },
@@ -107,11 +128,13 @@ export const LAYOUTS: readonly LayoutRule[] = [
             size: rest,
             children: [
               { region: 'mailbox', size: { fit: 'mailbox', min: MIN_FIT, max: 10 } },
+              { optional: 'lesson', size: { share: 55 } },
               { region: 'detail', size: rest },
             ],
           },
         ],
       },
+      { optional: 'connect', size: { lines: 'connect', max: 2 } },
       { region: 'status', size: { cells: 1 } },
     ],
   },
@@ -131,14 +154,30 @@ export const LAYOUTS: readonly LayoutRule[] = [
           { region: 'mailbox', size: { cells: 32 } },
         ],
       },
-      { region: 'detail', size: { cells: 6 } },
+      // The lesson beside the detail: each gets half the width, both six rows.
+      {
+        split: 'row',
+        size: { cells: 6 },
+        children: [
+          { region: 'detail', size: rest },
+          { optional: 'lesson', size: { share: 50 } },
+        ],
+      },
+      { optional: 'connect', size: { lines: 'connect', max: 1 } },
       { region: 'status', size: { cells: 1 } },
     ],
   },
 ];
 
 /** The length a sized child asks for out of `total` (the rest is decided by its siblings). */
-function wanted(size: Size, total: number, content: LayoutContent): number | null {
+function wanted(child: LayoutNode, total: number, content: LayoutContent): number | null {
+  if ('optional' in child) {
+    const size = child.size;
+    if ('lines' in size) return Math.min(size.max, Math.max(0, content.connect ?? 0));
+    if (!content.lesson) return 0;
+    return Math.min(Math.floor((total * size.share) / 100), size.max ?? total);
+  }
+  const size = child.size;
   if ('cells' in size) return size.cells;
   if ('share' in size) return Math.min(Math.floor((total * size.share) / 100), size.max ?? total);
   if ('fit' in size) {
@@ -153,7 +192,7 @@ function wanted(size: Size, total: number, content: LayoutContent): number | nul
  * the rule the last children get what is left, maybe nothing.
  */
 function lengths(children: readonly LayoutNode[], length: number, content: LayoutContent): number[] {
-  const asked = children.map((c) => wanted(c.size, length, content));
+  const asked = children.map((c) => wanted(c, length, content));
   const left = Math.max(0, length - asked.reduce<number>((a, n) => a + (n ?? 0), 0));
   let used = 0;
   return asked.map((n) => {
@@ -168,7 +207,7 @@ function place(
   along: 'column' | 'row',
   box: Rect,
   content: LayoutContent,
-  out: Record<RegionId, Rect>,
+  out: Partial<Record<RegionId | OptionalId, Rect>>,
 ): void {
   const sizes = lengths(children, along === 'column' ? box.height : box.width, content);
   let offset = 0;
@@ -180,6 +219,7 @@ function place(
         : { top: box.top, left: box.left + offset, width: n, height: box.height };
     offset += n;
     if ('region' in child) out[child.region] = r;
+    else if ('optional' in child) out[child.optional] = r;
     else place(child.children, child.split, r, content, out);
   });
 }
@@ -189,29 +229,40 @@ export function ruleFor(cols: number, rows: number): LayoutRule {
   return LAYOUTS.find((r) => cols >= r.minCols && rows >= r.minRows) ?? LAYOUTS[LAYOUTS.length - 1]!;
 }
 
+function clip(r: Rect, cols: number, rows: number): Rect {
+  const top = Math.max(0, Math.min(rows - 1, r.top));
+  const left = Math.max(0, Math.min(cols - 1, r.left));
+  return {
+    top,
+    left,
+    width: Math.max(1, Math.min(cols - left, r.width)),
+    height: Math.max(1, Math.min(rows - top, r.height)),
+  };
+}
+
 /**
  * Every region's rectangle for a terminal size and what the panes hold, clipped to the terminal (at least one
- * cell each: on a terminal too small for the rule, regions may overlap rather than vanish).
+ * cell each: on a terminal too small for the rule, regions may overlap rather than vanish). `optional` holds the
+ * optional regions that are shown (a hidden one, or one the terminal has no cell left for, is absent).
  */
 export function layoutFor(
   cols: number,
   rows: number,
   content: LayoutContent = {},
-): { readonly name: string; readonly rects: Readonly<Record<RegionId, Rect>> } {
+): {
+  readonly name: string;
+  readonly rects: Readonly<Record<RegionId, Rect>>;
+  readonly optional: Readonly<Partial<Record<OptionalId, Rect>>>;
+} {
   const rule = ruleFor(cols, rows);
-  const placed = {} as Record<RegionId, Rect>;
+  const placed: Partial<Record<RegionId | OptionalId, Rect>> = {};
   place(rule.root, 'column', { top: 0, left: 0, width: cols, height: rows }, content, placed);
   const rects = {} as Record<RegionId, Rect>;
-  for (const id of REGIONS) {
+  for (const id of REGIONS) rects[id] = clip(placed[id]!, cols, rows);
+  const optional: Partial<Record<OptionalId, Rect>> = {};
+  for (const id of OPTIONAL_REGIONS) {
     const r = placed[id];
-    const top = Math.max(0, Math.min(rows - 1, r.top));
-    const left = Math.max(0, Math.min(cols - 1, r.left));
-    rects[id] = {
-      top,
-      left,
-      width: Math.max(1, Math.min(cols - left, r.width)),
-      height: Math.max(1, Math.min(rows - top, r.height)),
-    };
+    if (r && r.width > 0 && r.height > 0 && r.top < rows && r.left < cols) optional[id] = clip(r, cols, rows);
   }
-  return { name: rule.name, rects };
+  return { name: rule.name, rects, optional };
 }

@@ -61,3 +61,9 @@ export const WIDTH_MEMO_MAX_CHARS = 1000;
 
 /** Lines of a note (Dashboard.showNote) kept: a note is a few lines for a class, not a log. */
 export const MAX_NOTE_LINES = 12;
+
+/**
+ * Teaching pace (key p): at most one transaction explained per this many milliseconds of wall time, long enough
+ * to read a two-line explanation out to a class; the dashboard's one-second tick makes steps whole seconds.
+ */
+export const TEACHING_PACE_MS = 3000;

@@ -12,6 +12,7 @@ import {
   fmtDuration,
   fmtOffset,
   keepVisible,
+  type PaneView,
   padTo,
   plainRow,
   type Row,
@@ -21,15 +22,11 @@ import {
 } from './format.js';
 import { KEY_HELP } from './keys.js';
 import type { LayoutContent } from './layout.js';
+import { connectHeight, connectLines } from './lesson.js';
 import { currentSession } from './reducer.js';
 import { type DashboardState, type MessageRow, PHASES, type SessionView, shown } from './state.js';
 
-/** What a pane draws: its label and exactly the rows that fit, plus the scroll position to remember. */
-export interface PaneView {
-  readonly label: string;
-  readonly rows: readonly Row[];
-  readonly top: number;
-}
+export type { PaneView } from './format.js';
 
 const SHORT_PHASE: Record<Phase, string> = { AUTHORIZATION: 'AUTH', TRANSACTION: 'TRANS', UPDATE: 'UPDATE' };
 
@@ -108,6 +105,9 @@ export function layoutContent(s: DashboardState): LayoutContent {
   return {
     sessions: 1 + Math.max(1, listed) + (data.hidden > 0 ? 1 : 0),
     mailbox: x ? 1 + x.mailbox.length + (x.mailboxCut > 0 ? 1 : 0) + 1 : 1,
+    // The lesson region also opens for a note (Dashboard.showNote), which stays until the next one.
+    lesson: s.lesson || s.note !== null,
+    connect: connectHeight(s),
   };
 }
 
@@ -259,8 +259,9 @@ const MESSAGE_SHOWN_MS = 10_000;
 
 /** The main keys for the status line, longest first: the first that fits is shown. */
 const KEY_HINTS = [
+  'Tab pane  ↑↓ move  Enter expand  / filter  f follow  t lesson  e explain  p pace  space pause  ? help  q quit',
   'Tab pane  ↑↓ move  Enter expand  / filter  f follow  space pause  ? help  q quit',
-  'Tab ↑↓ Enter / f space  ? help  q quit',
+  'Tab ↑↓ Enter / f t e p space  ? help  q quit',
   '? help  q quit',
 ];
 
@@ -313,11 +314,13 @@ export function statusLine(s: DashboardState, width: number, wallNow: number): R
   return clipRow(row(...left.spans, span('│ ', 'dim'), span(keys, 'dim')), width);
 }
 
-export function helpRows(width: number): Row[] {
+export function helpRows(width: number, s?: DashboardState): Row[] {
+  const connect = s?.connect ? connectLines(s.connect) : [];
   return [
     plainRow('pop3scope dashboard keys', 'bold'),
     plainRow(''),
     ...KEY_HELP.flatMap(([keys, what]) => [row(span(padTo(keys, 11), 'accent'), span(` ${what}`))]),
+    ...(connect.length > 0 ? [plainRow(''), ...connect.map((l) => plainRow(l))] : []),
     plainRow(''),
     plainRow('Passwords and SASL secrets are redacted before they reach this screen.', 'dim'),
     plainRow('Any key closes this help.', 'dim'),

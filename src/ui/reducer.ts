@@ -11,8 +11,10 @@ import {
   MAX_NOTE_LINES,
   MAX_SAMPLES,
   MAX_TEXT_CHARS,
+  TEACHING_PACE_MS,
   THROUGHPUT_WINDOW_MS,
 } from './limits.js';
+import { paced, togglePace } from './pace.js';
 import { applySessionClose, applySessionEvent, eventTime, newSession } from './session.js';
 import {
   type Action,
@@ -79,7 +81,9 @@ function updateSession(
 /** After the data changed: follow the newest session when asked to. */
 function followed(s: DashboardState, data: SessionsData, opened?: string): DashboardState {
   const next = { ...s, data };
-  if (s.follow && !s.paused && opened !== undefined) return { ...next, selected: opened, cursor: null };
+  // With the teaching pace the new session waits until the one being explained is done (pace.ts).
+  if (s.follow && !s.paused && !s.pace && opened !== undefined)
+    return { ...next, selected: opened, cursor: null };
   return next;
 }
 
@@ -130,16 +134,21 @@ function toggleExpand(s: DashboardState): DashboardState {
   return { ...s, expanded };
 }
 
-function tick(s: DashboardState, now: number): DashboardState {
+function tick(s: DashboardState, now: number, wall: number): DashboardState {
   const bytes = s.totals.c2s + s.totals.s2c;
   const samples = [
     ...s.samples.filter((x) => x.t > now - THROUGHPUT_WINDOW_MS && x.t <= now),
     { t: now, bytes },
   ].slice(-MAX_SAMPLES);
-  return { ...s, now, samples };
+  return { ...s, now, samples, wall };
 }
 
 export function reduce(s: DashboardState, a: Action): DashboardState {
+  const next = reduceAction(s, a);
+  return next.pace ? paced(next) : next;
+}
+
+function reduceAction(s: DashboardState, a: Action): DashboardState {
   switch (a.type) {
     case 'open': {
       const { session, t } = a.start;
@@ -169,7 +178,7 @@ export function reduce(s: DashboardState, a: Action): DashboardState {
       };
     }
     case 'tick':
-      return tick(s, a.now);
+      return tick(s, a.now, a.wall ?? s.wall);
     case 'move':
       return move(s, a.delta);
     case 'focus': {
@@ -188,6 +197,8 @@ export function reduce(s: DashboardState, a: Action): DashboardState {
       return { ...s, filter: '', editing: null, cursor: null };
     case 'follow': {
       if (s.follow) return { ...s, follow: false };
+      // Paced, following again goes on from where the cursor is, at the pace.
+      if (s.pace) return { ...s, follow: true };
       const list = visibleSessions(shown(s).sessions, s.filter);
       return {
         ...s,
@@ -209,6 +220,14 @@ export function reduce(s: DashboardState, a: Action): DashboardState {
       return s.replay ? { ...s, replay: { ...s.replay, speed: nextSpeed(s.replay.speed, a.faster) } } : s;
     case 'help':
       return { ...s, help: !s.help };
+    case 'lesson':
+      return { ...s, lesson: !s.lesson };
+    case 'connect':
+      return { ...s, connect: a.connect };
+    case 'inline':
+      return { ...s, inline: !s.inline };
+    case 'pace':
+      return togglePace(s, TEACHING_PACE_MS);
     case 'quit':
       return { ...s, quitting: true, help: false, editing: null };
     case 'replay': {

@@ -2,6 +2,7 @@
  * One session's part of the reducer: engine events in, a new SessionView out. Keeps previews, not bodies;
  * caps every list (limits.ts) and counts what it drops. Pure.
  */
+import { lessonStep, startLesson } from '../analysis/lesson.js';
 import type { EngineEvent, Transaction } from '../analysis/types.js';
 import type { SessionStart } from '../events.js';
 import { actionLines, printable } from '../render/text.js';
@@ -50,6 +51,8 @@ export function newSession(id: string, t: number, start?: SessionStart): Session
     mailboxCut: 0,
     mailboxKnown: false,
     stat: null,
+    lesson: startLesson(start !== undefined && start.tls !== 'none'),
+    notes: [],
   };
 }
 
@@ -177,8 +180,15 @@ const fromModel = (
   mailboxKnown: m.known,
 });
 
-/** The session after one engine event. */
+/** The session after one engine event, with what the lesson says about it (at most one note per concept). */
 export function applySessionEvent(s: SessionView, e: EngineEvent): SessionView {
+  const next = applyEvent(s, e);
+  if (e.type === 'data' || e.type === 'command') return next;
+  const { state, notes } = lessonStep(s.lesson, e);
+  return { ...next, lesson: state, notes: notes.length > 0 ? [...s.notes, ...notes] : s.notes };
+}
+
+function applyEvent(s: SessionView, e: EngineEvent): SessionView {
   switch (e.type) {
     case 'data':
       return { ...s, bytes: { ...s.bytes, [e.dir]: s.bytes[e.dir] + e.bytes.length } };

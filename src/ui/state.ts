@@ -3,6 +3,7 @@
  * the views (view.ts) turn into lines. Plain immutable data: no blessed, no I/O, no clock. Bodies are never
  * held, only previews; every list is capped (limits.ts).
  */
+import type { LessonNote, LessonState } from '../analysis/lesson.js';
 import type { ClientMode, CommandInfo, EngineEvent, Phase, Response, Violation } from '../analysis/types.js';
 import type { SessionEnd, SessionStart } from '../events.js';
 import type { ReplayStatus } from '../replay/timeline.js';
@@ -111,6 +112,29 @@ export interface SessionView {
   readonly mailboxKnown: boolean;
   /** The last STAT: count and octets. */
   readonly stat: { readonly count: number; readonly octets: number } | null;
+  /** The lesson (analysis/lesson.ts): what this session has shown so far, and the notes said (one per concept). */
+  readonly lesson: LessonState;
+  readonly notes: readonly LessonNote[];
+}
+
+/**
+ * How a person connects, shown on screen as long as the dashboard runs (demo and proxy). The demo's users and
+ * passwords are its public teaching accounts: the dashboard draws them on the terminal only, never into a
+ * capture, a log or an export.
+ */
+export interface ConnectInfo {
+  readonly host: string;
+  readonly port: number;
+  readonly users?: readonly { readonly name: string; readonly password: string; readonly messages: number }[];
+  /** demo --tls: the server offers STLS with a certificate of this CA (curl needs --cacert). */
+  readonly caPath?: string | null;
+}
+
+/** Teaching pace (key p): the follow cursor moves at most one transaction per `everyMs` of wall time. */
+export interface Pace {
+  readonly everyMs: number;
+  /** Wall time of the last step. */
+  readonly lastAt: number;
 }
 
 /** The replay player's status as the status line shows it (speed 0 plays as fast as possible). */
@@ -163,6 +187,14 @@ export interface DashboardState {
    * got 1, 2"): on screen until the next note or quit, whatever the lesson toggle says.
    */
   readonly note: Note | null;
+  readonly connect: ConnectInfo | null;
+  /** The lesson pane is shown (key t). */
+  readonly lesson: boolean;
+  /** Explanations inline under each transaction in the transcript (key e). */
+  readonly inline: boolean;
+  readonly pace: Pace | null;
+  /** The wall clock at the last tick (teaching pace is measured in wall time, also in a replay). */
+  readonly wall: number;
 }
 
 /** A note: a title and its lines, capped (limits.ts MAX_NOTE_LINES, MAX_TEXT_CHARS). */
@@ -178,6 +210,13 @@ export interface DashboardSetup {
   readonly logs?: string | null;
   readonly hint?: string | null;
   readonly replay?: { readonly file: string; readonly speed: number; readonly step: boolean };
+  readonly connect?: ConnectInfo | null;
+  /** The lesson pane at start (demo: on; proxy and replay: --lesson). */
+  readonly lesson?: boolean;
+  /** Explanations inline at start. */
+  readonly inline?: boolean;
+  /** Teaching pace at start: milliseconds per step, or null/undefined for off. */
+  readonly paceMs?: number | null;
 }
 
 export function initialState(o: DashboardSetup): DashboardState {
@@ -205,6 +244,11 @@ export function initialState(o: DashboardSetup): DashboardState {
     replay: o.replay ? { ...o.replay, paused: false, done: false, records: 0, at: null } : null,
     quitting: false,
     note: null,
+    connect: o.connect ?? null,
+    lesson: o.lesson ?? false,
+    inline: o.inline ?? false,
+    pace: o.paceMs ? { everyMs: o.paceMs, lastAt: o.now } : null,
+    wall: o.now,
   };
 }
 
@@ -213,7 +257,8 @@ export type Action =
   | { readonly type: 'open'; readonly start: SessionStart }
   | { readonly type: 'event'; readonly event: EngineEvent }
   | { readonly type: 'close'; readonly end: SessionEnd }
-  | { readonly type: 'tick'; readonly now: number }
+  /** `wall`: the wall clock (Date.now), when the dashboard's clock is a capture's. */
+  | { readonly type: 'tick'; readonly now: number; readonly wall?: number }
   /** Move in the focused pane: ±1 a row, ±page, or ±Infinity to either end. */
   | { readonly type: 'move'; readonly delta: number }
   | { readonly type: 'focus'; readonly delta: 1 | -1 }
@@ -227,6 +272,11 @@ export type Action =
   | { readonly type: 'step' }
   | { readonly type: 'speed'; readonly faster: boolean }
   | { readonly type: 'help' }
+  | { readonly type: 'lesson' }
+  /** Where clients connect, once the listener is bound (the proxy learns its port only then). */
+  | { readonly type: 'connect'; readonly connect: ConnectInfo | null }
+  | { readonly type: 'inline' }
+  | { readonly type: 'pace' }
   | { readonly type: 'quit' }
   | { readonly type: 'replay'; readonly status: Partial<Omit<ReplayView, 'file'>> }
   | { readonly type: 'message'; readonly t: number; readonly text: string }

@@ -9,6 +9,7 @@ import {
   fmtDuration,
   fmtOffset,
   keepVisible,
+  type PaneView,
   plainRow,
   type Row,
   row,
@@ -16,7 +17,6 @@ import {
   type Tone,
   wrap,
 } from './format.js';
-import type { PaneView } from './panes.js';
 import { currentEntry, currentSession, expandKey } from './reducer.js';
 import type { DashboardState, Entry, SessionView, TxView } from './state.js';
 
@@ -61,6 +61,10 @@ function bodyRows(tx: TxView, expanded: boolean): Row[] {
   return out;
 }
 
+/** The explanation under a transaction (key e), wrapped to the pane. */
+const inlineRows = (tx: TxView, width: number): Row[] =>
+  wrap(`↳ ${tx.explain}`, Math.max(1, width - 3)).map((l) => plainRow(`   ${l}`));
+
 function txRows(tx: TxView, expanded: boolean): Row[] {
   const out: Row[] = [];
   if (tx.command) {
@@ -96,10 +100,12 @@ function txRows(tx: TxView, expanded: boolean): Row[] {
   return out;
 }
 
-function entryRows(e: Entry, x: SessionView, expanded: boolean): Row[] {
+function entryRows(e: Entry, x: SessionView, expanded: boolean, inline: number | null): Row[] {
   switch (e.kind) {
     case 'tx':
-      return txRows(e.tx, expanded);
+      return inline === null || !e.tx.explain
+        ? txRows(e.tx, expanded)
+        : [...txRows(e.tx, expanded), ...inlineRows(e.tx, inline)];
     case 'phase':
       return [plainRow(`── ${e.to} ── ${fmtOffset(e.at - x.startedAt)}`, 'bold')];
     case 'violation':
@@ -136,7 +142,7 @@ export function transcriptPane(s: DashboardState, width: number, height: number,
   if (entries !== x.entries)
     lines.push(plainRow(`filter "${s.filter}": ${entries.length} of ${x.entries.length} entries`, 'accent'));
   for (const e of entries) {
-    const rows = entryRows(e, x, s.expanded.includes(expandKey(x.id, e.id)));
+    const rows = entryRows(e, x, s.expanded.includes(expandKey(x.id, e.id)), s.inline ? width : null);
     const selected = cursor?.id === e.id;
     if (selected) {
       from = lines.length;

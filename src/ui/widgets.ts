@@ -5,12 +5,22 @@
  */
 import blessed from 'blessed';
 import { computeFrame, escapeTags, PANE_REGIONS } from './frame.js';
-import { type LayoutContent, layoutFor, REGIONS, type RegionId } from './layout.js';
+import {
+  type LayoutContent,
+  layoutFor,
+  OPTIONAL_REGIONS,
+  type OptionalId,
+  REGIONS,
+  type RegionId,
+} from './layout.js';
 import { layoutContent } from './panes.js';
 import type { DashboardState, PaneId } from './state.js';
 
 export class Widgets {
   private readonly boxes: Record<RegionId, blessed.Widgets.BoxElement>;
+  /** The lesson pane (framed) and the connect lines: hidden while the layout gives them no cell. */
+  private readonly optional: Record<OptionalId, blessed.Widgets.BoxElement>;
+  private shownOptional: Partial<Record<OptionalId, true>> = {};
   private readonly help: blessed.Widgets.BoxElement;
   private readonly tops: Record<PaneId, number> = { sessions: 0, transcript: 0, mailbox: 0, detail: 0 };
 
@@ -42,6 +52,17 @@ export class Widgets {
       });
     }
     this.boxes = boxes;
+    this.optional = {
+      lesson: blessed.box({
+        parent: screen,
+        tags: true,
+        wrap: false,
+        hidden: true,
+        border: { type: 'line' },
+        style: { border: { fg: this.quiet }, label: { bold: true } },
+      }),
+      connect: blessed.box({ parent: screen, tags: true, wrap: false, hidden: true }),
+    };
     this.help = blessed.box({
       parent: screen,
       tags: true,
@@ -62,18 +83,29 @@ export class Widgets {
   place(content: LayoutContent = this.content): void {
     const cols = this.screen.width as number;
     const rows = this.screen.height as number;
-    const key = `${cols}x${rows} ${content.sessions} ${content.mailbox}`;
+    const key = `${cols}x${rows} ${content.sessions} ${content.mailbox} ${content.lesson} ${content.connect}`;
     this.content = content;
     if (key === this.laidOut) return;
     this.laidOut = key;
-    const { rects } = layoutFor(cols, rows, content);
-    for (const id of REGIONS) {
-      const b = this.boxes[id];
-      const r = rects[id];
+    const { rects, optional } = layoutFor(cols, rows, content);
+    const put = (
+      b: blessed.Widgets.BoxElement,
+      r: { top: number; left: number; width: number; height: number },
+    ) => {
       b.top = r.top;
       b.left = r.left;
       b.width = r.width;
       b.height = r.height;
+    };
+    for (const id of REGIONS) put(this.boxes[id], rects[id]);
+    this.shownOptional = {};
+    for (const id of OPTIONAL_REGIONS) {
+      const r = optional[id];
+      if (r) {
+        put(this.optional[id], r);
+        this.optional[id].show();
+        this.shownOptional[id] = true;
+      } else this.optional[id].hide();
     }
   }
 
@@ -84,7 +116,19 @@ export class Widgets {
       width: this.boxes[id].width as number,
       height: this.boxes[id].height as number,
     });
-    const frame = computeFrame(s, size, this.tops, wallNow, this.colours, (this.help.width as number) - 2);
+    const optionalSize = (id: OptionalId) =>
+      this.shownOptional[id]
+        ? { width: this.optional[id].width as number, height: this.optional[id].height as number }
+        : null;
+    const frame = computeFrame(
+      s,
+      size,
+      this.tops,
+      wallNow,
+      this.colours,
+      (this.help.width as number) - 2,
+      optionalSize,
+    );
     for (const id of PANE_REGIONS) {
       const pane = frame.panes[id];
       const b = this.boxes[id];
@@ -96,7 +140,14 @@ export class Widgets {
     }
     this.boxes.phases.setContent(frame.phases);
     this.boxes.status.setContent(frame.status);
+    if (frame.lesson) {
+      this.optional.lesson.setLabel(` ${escapeTags(frame.lesson.label)} `);
+      this.optional.lesson.setContent(frame.lesson.content);
+    }
+    if (frame.connect !== null) this.optional.connect.setContent(frame.connect);
     if (frame.help !== null) {
+      // As tall as the help is (the connect lines make it longer), within the screen.
+      this.help.height = Math.min(this.screen.height as number, frame.help.split('\n').length + 2);
       this.help.setContent(frame.help);
       this.help.show();
       this.help.setFront();

@@ -86,9 +86,11 @@ describe('the mailbox pane', () => {
 
 describe('layoutContent (what the layout fits the panes to)', () => {
   it('counts the rows the session list and the mailbox draw', () => {
-    expect(layoutContent(live())).toEqual({ sessions: 2, mailbox: 1 }); // header + "no sessions yet"
+    // header + "no sessions yet"; no lesson pane, no connect lines (the proxy and replay by default)
+    expect(layoutContent(live())).toEqual({ sessions: 2, mailbox: 1, lesson: false, connect: 0 });
     const s = afterCapture('seed-download-and-delete.jsonl');
-    expect(layoutContent(s)).toEqual({ sessions: 2, mailbox: 4 }); // header + s1; header, 2 messages, footer
+    // header + s1; header, 2 messages, footer
+    expect(layoutContent(s)).toEqual({ sessions: 2, mailbox: 4, lesson: false, connect: 0 });
     expect(lines(sessionsPane(s, 100, 20, 0).rows)).toHaveLength(2);
     expect(lines(mailboxPane(s, 40, 20).rows)).toHaveLength(4);
   });
