@@ -9,6 +9,7 @@ import { CaptureError } from '../capture/reader.js';
 import { VERSION } from '../version.js';
 import { registerCa } from './ca.js';
 import { registerCheck } from './check.js';
+import { registerClient } from './client.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './errors.js';
 import { registerProxy } from './proxy.js';
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerReplay(program);
   registerCheck(program);
   registerCa(program);
+  registerClient(program);
   program.addHelpText(
     'after',
     `

@@ -130,6 +130,7 @@ describe('layering of src/', () => {
     ['exhaustive.ts', 'hostPort.ts', 'listen.ts', 'version.ts'],
     ['protocol'],
     ['analysis'],
+    ['client'],
     ['events.ts'],
     ['capture'],
     ['render'],
