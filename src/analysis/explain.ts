@@ -2,6 +2,10 @@
  * Plain-language explanations of each step, fit for a classroom: what the client asked, what the server
  * answered, what changed. One entry per verb; each sees the finished transaction and the mailbox model. The
  * phases a step leads to and which form of a command lists (LIST vs LIST n) are the command table's.
+ *
+ * Wording rules (test/analysis/explain-wording.test.ts checks them on every sample capture): each explanation
+ * is whole sentences ending in a full stop, also after a quoted server text; counts agree with their noun
+ * ("1 message", "2 octets"); a marked message is "marked for deletion", never "deleted", until UPDATE.
  */
 import { type Phase, transitionOf } from '../protocol/commands.js';
 import type { RawTransaction } from '../protocol/types.js';
@@ -10,9 +14,16 @@ import type { Mailbox } from './mailbox.js';
 type Explainer = (tx: RawTransaction, box: Mailbox) => string;
 
 const arg = (tx: RawTransaction, i: number) => tx.command?.args[i] ?? '?';
-const refused = (tx: RawTransaction) =>
-  `The server refused${tx.response.text ? `: "${tx.response.text}"` : '.'}`;
+/** ': "the server's text".' or '.': how a sentence about a refusal ends. */
+const quoted = (tx: RawTransaction) => (tx.response.text ? `: "${tx.response.text}".` : '.');
+const refused = (tx: RawTransaction) => `The server refused${quoted(tx)}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** A count taken from the wire ("498"), with its noun; what is not a number is shown as it came. */
+const pluralOf = (text: string, word: string) =>
+  /^[0-9]+$/.test(text) ? plural(Number(text), word) : `${text} ${word}s`;
+/** TOP's body lines asked for: "the first 5 lines of its body", or "none of its body" for TOP n 0. */
+const topLines = (tx: RawTransaction) =>
+  arg(tx, 1) === '0' ? 'none of its body' : `the first ${pluralOf(arg(tx, 1), 'line')} of its body`;
 
 /** Whether this form of the command is answered with a listing (LIST, not LIST n), by the command table. */
 const lists = (tx: RawTransaction) => tx.spec?.multiline(tx.command?.args ?? []) ?? false;
@@ -45,7 +56,7 @@ const ASKS: Record<string, (tx: RawTransaction) => string> = {
   DELE: (tx) => `asks to mark message ${arg(tx, 0)} for deletion`,
   NOOP: () => 'checks that the server is still there',
   RSET: () => 'asks to take back every deletion mark',
-  TOP: (tx) => `asks for the headers and first ${arg(tx, 1)} line(s) of message ${arg(tx, 0)}`,
+  TOP: (tx) => `asks for the headers of message ${arg(tx, 0)} and ${topLines(tx)}`,
   UIDL: (tx) => (lists(tx) ? 'asks for the unique ids' : `asks for the unique id of message ${arg(tx, 0)}`),
   QUIT: () => 'asks to end the session',
 };
@@ -64,13 +75,13 @@ const EXPLAIN: Record<string, Explainer> = {
     ok(
       tx,
       `The client names the mailbox "${arg(tx, 0)}". The server accepts the name and now expects the password (PASS).`,
-      `The server refused the user name "${arg(tx, 0)}"${tx.response.text ? `: "${tx.response.text}"` : '.'}`,
+      `The server refused the user name "${arg(tx, 0)}"${quoted(tx)}`,
     ),
   PASS: (tx) =>
     ok(
       tx,
       `The client sends the password in the clear (hidden here). The server accepts it, locks the maildrop and numbers the messages: the session enters ${enters(tx)}.`,
-      `The server refused the password${tx.response.code ? ` [${tx.response.code}]` : ''}${tx.response.text ? `: "${tx.response.text}"` : '.'} The session stays in AUTHORIZATION.`,
+      `The server refused the password${tx.response.code ? ` [${tx.response.code}]` : ''}${quoted(tx)} The session stays in AUTHORIZATION.`,
     ),
   APOP: (tx) =>
     ok(
@@ -108,7 +119,7 @@ const EXPLAIN: Record<string, Explainer> = {
     if (!lists(tx))
       return ok(
         tx,
-        `The server gives the size of message ${arg(tx, 0)}: ${tx.response.text.split(' ')[1] ?? '?'} octets.`,
+        `The server gives the size of message ${arg(tx, 0)}: ${pluralOf(tx.response.text.split(' ')[1] ?? '?', 'octet')}.`,
       );
     return ok(
       tx,
@@ -118,7 +129,7 @@ const EXPLAIN: Record<string, Explainer> = {
   RETR: (tx) =>
     ok(
       tx,
-      `The server sends message ${arg(tx, 0)} in full: ${tx.response.bodyOctets} octets in ${plural(tx.response.bodyLines, 'line')}. Downloading does not delete it.`,
+      `The server sends message ${arg(tx, 0)} in full: ${plural(tx.response.bodyOctets, 'octet')} in ${plural(tx.response.bodyLines, 'line')}. Downloading does not delete it.`,
     ),
   DELE: (tx, box) => {
     const marked = [...box.messages.values()].filter((m) => m.marked).length;
@@ -132,7 +143,7 @@ const EXPLAIN: Record<string, Explainer> = {
   TOP: (tx) =>
     ok(
       tx,
-      `The server sends the headers of message ${arg(tx, 0)} and the first ${arg(tx, 1)} line(s) of its body: ${plural(tx.response.bodyLines, 'line')} in all.`,
+      `The server sends the headers of message ${arg(tx, 0)} and ${topLines(tx)}: ${plural(tx.response.bodyLines, 'line')} in all.`,
     ),
   UIDL: (tx) => {
     if (!lists(tx)) return ok(tx, `The server gives the unique id of message ${arg(tx, 0)}.`);
@@ -146,7 +157,7 @@ const EXPLAIN: Record<string, Explainer> = {
       return ok(tx, 'The client leaves before logging in: there is no UPDATE phase and nothing changes.');
     const removed = box.numbers((m) => m.removed);
     const what = removed.length
-      ? `removes the marked ${plural(removed.length, 'message')} (${removed.join(', ')})`
+      ? `removes the ${plural(removed.length, 'message')} marked for deletion (${removed.join(', ')})`
       : 'has nothing marked, so it removes nothing';
     return ok(
       tx,

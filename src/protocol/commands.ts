@@ -99,7 +99,7 @@ const QUIT_UPDATE: Transition = {
   from: 'TRANSACTION',
   to: 'UPDATE',
   on: 'answer',
-  reason: 'from TRANSACTION: marked messages are removed now',
+  reason: 'from TRANSACTION: messages marked for deletion, if any, are removed now',
 };
 
 function spec(

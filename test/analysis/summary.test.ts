@@ -33,7 +33,7 @@ describe('what happened to the mail', () => {
         mode: 'download-and-delete',
       });
       expect(noUpdate(r)).toEqual([]);
-      expect(txOf(r, 'QUIT').explain).toContain('removes the marked 2 messages (1, 2)');
+      expect(txOf(r, 'QUIT').explain).toContain('removes the 2 messages marked for deletion (1, 2).');
     });
   });
 

@@ -79,7 +79,7 @@ describe('Maildir store', () => {
     expect(await client.command('STAT')).toMatch(/^\+OK 2 /);
     await client.command('DELE 1');
     expect(await filesOf()).toHaveLength(2);
-    expect(await client.command('QUIT')).toMatch(/^\+OK .*1 messages deleted/);
+    expect(await client.command('QUIT')).toMatch(/^\+OK .*\(1 message deleted\)/);
     await client.untilClosed();
     expect(await filesOf()).toEqual([`${SECOND_NAME}:2,S`]);
     expect(existsSync(join(root, 'bob', 'tmp', '1700000200.M3P3.host'))).toBe(true);

@@ -77,10 +77,10 @@ describe('TRANSACTION', () => {
     const s = await bobSession();
     expect(await feed(s, 'DELE 1')).toMatch(/^\+OK /);
     for (const line of ['RETR 1', 'TOP 1 0', 'DELE 1', 'LIST 1', 'UIDL 1']) {
-      expect(await feed(s, line), line).toMatch(/^-ERR message 1 already deleted/);
+      expect(await feed(s, line), line).toMatch(/^-ERR message 1 already marked for deletion\r\n$/);
     }
     expect(await feed(s, 'STAT')).toBe('+OK 1 912\r\n');
-    expect(await feed(s, 'LIST')).toBe('+OK 1 messages (912 octets)\r\n2 912\r\n.\r\n');
+    expect(await feed(s, 'LIST')).toBe('+OK 1 message (912 octets)\r\n2 912\r\n.\r\n');
     expect(await feed(s, 'UIDL')).not.toMatch(/\r\n1 /);
     // Numbers are never reassigned.
     expect(await feed(s, 'LIST 2')).toBe('+OK 2 912\r\n');
@@ -100,11 +100,11 @@ describe('TRANSACTION', () => {
     const store = new MemoryStore(demoUsers());
     const s = await bobSession(store);
     await feed(s, 'DELE 1');
-    expect(await feed(s, 'QUIT')).toBe('+OK pop3scope signing off (1 messages deleted)\r\n');
+    expect(await feed(s, 'QUIT')).toBe('+OK pop3scope signing off (1 message deleted)\r\n');
     expect(s.phase).toBe('CLOSED');
     expect(await feed(s, 'STAT')).toBe('');
     const next = await bobSession(store);
-    expect(await feed(next, 'LIST')).toBe('+OK 1 messages (912 octets)\r\n1 912\r\n.\r\n');
+    expect(await feed(next, 'LIST')).toBe('+OK 1 message (912 octets)\r\n1 912\r\n.\r\n');
   });
 
   it('a session that ends without QUIT removes nothing and unlocks', async () => {

@@ -6,7 +6,7 @@
  * Logs name the user and the method only: never a password, an APOP digest or a SASL blob.
  */
 import { createHash } from 'node:crypto';
-import { challenge, err, listing, ok, type Reply } from '../reply.js';
+import { challenge, counted, err, listing, ok, type Reply } from '../reply.js';
 import { sameSecret } from '../store.js';
 import { decodeSasl, MECHANISMS, type SaslStep } from './sasl.js';
 import type { CommandTable, SessionContext } from './types.js';
@@ -38,7 +38,7 @@ async function enterTransaction(ctx: SessionContext, user: string, method: strin
   ctx.maildrop = drop;
   const octets = drop.messages.reduce((sum, m) => sum + m.size, 0);
   logger.info({ user, method, messages: drop.messages.length }, 'login');
-  return ok(`${user} has ${drop.messages.length} messages (${octets} octets)`);
+  return ok(`${user} has ${counted(drop.messages.length, 'message')} (${counted(octets, 'octet')})`);
 }
 
 /** Checks a secret for a user the store knows; unknown users fail the same way as wrong secrets. */

@@ -3,7 +3,7 @@
  * QUIT from TRANSACTION is the only way into UPDATE (the command table), the only place marked messages are
  * removed; the session is CLOSED after QUIT's answer, whatever the phase.
  */
-import { err, listing, ok } from '../reply.js';
+import { counted, err, listing, ok } from '../reply.js';
 import { MECHANISMS } from './sasl.js';
 import { AUTHORIZATION, BOTH, type CommandTable, type Phase, type SessionContext } from './types.js';
 
@@ -51,8 +51,9 @@ export const commonCommands: CommandTable = {
       }
       ctx.maildrop = undefined;
       deps.logger.info({ user: ctx.user, deleted: marked.length - failed, failed }, 'update');
-      if (failed > 0) return { ...err('some deleted messages not removed', 'SYS/TEMP'), close: true };
-      return { ...ok(`pop3scope signing off (${marked.length} messages deleted)`), close: true };
+      if (failed > 0)
+        return { ...err('some messages marked for deletion were not removed', 'SYS/TEMP'), close: true };
+      return { ...ok(`pop3scope signing off (${counted(marked.length, 'message')} deleted)`), close: true };
     },
   },
 };

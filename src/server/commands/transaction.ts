@@ -1,8 +1,8 @@
 /**
  * TRANSACTION (RFC 1939 §5, §7): STAT, LIST, RETR, DELE, NOOP, RSET, TOP, UIDL. DELE only marks; a marked
- * number answers -ERR from then on and leaves STAT and the listings, and numbers are never reassigned.
+ * number answers -ERR ("already marked for deletion": it is not removed before UPDATE) from then on and leaves STAT and the listings, and numbers are never reassigned.
  */
-import { err, listing, ok, type Reply } from '../reply.js';
+import { counted, err, listing, ok, type Reply } from '../reply.js';
 import type { MessageInfo } from '../store.js';
 import { stuffedBody } from '../wire.js';
 import type { CommandTable, SessionContext } from './types.js';
@@ -30,7 +30,7 @@ function messageIndex(ctx: SessionContext, arg: string): number | Reply {
   const n = Number(arg);
   const count = ctx.maildrop!.messages.length;
   if (n < 1 || n > count) return err(`no such message, only ${count} in maildrop`);
-  if (ctx.deleted.has(n - 1)) return err(`message ${n} already deleted`);
+  if (ctx.deleted.has(n - 1)) return err(`message ${n} already marked for deletion`);
   return n - 1;
 }
 
@@ -55,7 +55,7 @@ async function sendMessage(ctx: SessionContext, index: number, bodyLines?: numbe
     return err('cannot read message', 'SYS/TEMP');
   }
   const size = maildrop!.messages[index]!.size;
-  const text = bodyLines === undefined ? `${size} octets` : 'top of message follows';
+  const text = bodyLines === undefined ? counted(size, 'octet') : 'top of message follows';
   return { ...ok(text), body: stuffedBody(source, bodyLines) };
 }
 
@@ -73,7 +73,7 @@ export const transactionCommands: CommandTable = {
       }
       const { count, octets } = totals(ctx);
       return listing(
-        `${count} messages (${octets} octets)`,
+        `${counted(count, 'message')} (${counted(octets, 'octet')})`,
         live(ctx).map((m) => `${m.number} ${m.message.size}`),
       );
     },
@@ -110,7 +110,7 @@ export const transactionCommands: CommandTable = {
     run(ctx) {
       ctx.deleted.clear();
       const { count, octets } = totals(ctx);
-      return ok(`maildrop has ${count} messages (${octets} octets)`);
+      return ok(`maildrop has ${counted(count, 'message')} (${counted(octets, 'octet')})`);
     },
   },
 };
