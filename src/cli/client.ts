@@ -10,7 +10,7 @@ import type tls from 'node:tls';
 import type { Command } from 'commander';
 import { ClientCore, type Ending, type Shown } from '../client/core.js';
 import { layout } from '../client/display.js';
-import { HISTORY_SIZE, MAX_QUEUED_LINES, MAX_SCRIPT_BYTES, QUIT_CLOSE_GRACE_MS } from '../client/limits.js';
+import { MAX_QUEUED_LINES, MAX_SCRIPT_BYTES, QUIT_CLOSE_GRACE_MS } from '../client/limits.js';
 import { type Style, styleFor, wantColour } from '../render/style.js';
 import { caFiles } from '../tls/caFiles.js';
 import { showHostPort } from './address.js';
@@ -24,6 +24,7 @@ import {
   upgrade,
 } from './clientConnect.js';
 import { CliError } from './errors.js';
+import { lineEditor } from './lineEditor.js';
 import { milliseconds, parsedOption } from './parsers.js';
 
 interface ClientOptions {
@@ -96,21 +97,7 @@ class LineClient {
   ) {
     this.style = styleFor(wantColour(o.color, this.out));
     this.stream = socket;
-    this.rl = readline.createInterface({
-      input: process.stdin,
-      output: this.out,
-      terminal: this.terminal,
-      // In memory only: a history file would be one more place a password could land.
-      historySize: this.terminal ? HISTORY_SIZE : 0,
-      completer: (line: string) => this.core.complete(line),
-      prompt: '',
-    });
-    if (this.terminal) this.maskEcho();
-    // A PASS line is kept masked: Up shows `pass ******`, never the password (readline reads the line to send
-    // before this listener runs, so the real line still goes out).
-    this.rl.on('history', (history: string[]) => {
-      if (history[0] !== undefined) history[0] = this.core.mask(history[0]);
-    });
+    this.rl = lineEditor({ input: process.stdin, output: this.out, terminal: this.terminal, typing: core });
     this.rl.on('line', (text) => this.typed(text));
     this.rl.on('close', () => {
       this.inputOver = true;
@@ -126,31 +113,6 @@ class LineClient {
       `connected to ${showHostPort(target)}${this.secure && o.tls ? ` (${tlsNote(socket as tls.TLSSocket, Boolean(o.insecure))})` : ''}`,
     );
     if (this.terminal) this.note('Tab completes the commands of the current phase; QUIT ends the session.');
-  }
-
-  /** readline echoes what is typed through _writeToOutput: the secret part is written as `*`. */
-  private maskEcho(): void {
-    const rl = this.rl as readline.Interface & {
-      _writeToOutput(s: string): void;
-      line: string;
-      cursor: number;
-    };
-    const write = rl._writeToOutput.bind(rl);
-    rl._writeToOutput = (s: string) => {
-      const line = rl.line;
-      const masked = this.core.mask(line);
-      if (masked === line) return write(s);
-      const prompt = rl.getPrompt();
-      // A redraw writes the prompt and the whole line; typing at the end writes only what was typed.
-      if (s === prompt + line) return write(prompt + masked);
-      if (rl.cursor === line.length && line.endsWith(s)) {
-        const before = this.core.mask(line.slice(0, line.length - s.length));
-        if (masked.startsWith(before)) return write(masked.slice(before.length));
-        // The secret began earlier than it seemed (AUTH's blob): redraw the whole line masked.
-        return write(`\x1b[1G\x1b[0J${prompt}${masked}`);
-      }
-      write(s);
-    };
   }
 
   private attach(stream: net.Socket | tls.TLSSocket): void {

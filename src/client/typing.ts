@@ -50,11 +50,13 @@ export function maskTyped(line: string, saslResponse: boolean): string {
  * is offered after the first word, before the greeting, or during a SASL exchange (the line is a response).
  */
 export function completions(line: string, phase: Phase | null, saslResponse: boolean): [string[], string] {
-  if (phase === null || saslResponse || /\s/.test(line)) return [[], line];
-  const typed = line.toUpperCase();
+  // Leading blanks are skipped: a pasted Tab (readline inserts it as text) must not end completion for the line.
+  const word = line.trimStart();
+  if (phase === null || saslResponse || /\s/.test(word)) return [[], word];
+  const typed = word.toUpperCase();
   const hits = [...COMMANDS.values()]
     .filter((c) => c.phases.includes(phase) && !c.legacy && c.verb.startsWith(typed))
     .map((c) => (c.required.length > 0 ? `${c.verb} ` : c.verb))
     .sort();
-  return [hits, line];
+  return [hits, word];
 }

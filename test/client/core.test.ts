@@ -186,6 +186,8 @@ describe('ClientCore: Tab completion from the command table, by the engine’s p
     core.fromServer(Buffer.from(GREETING), 1);
     expect(core.complete('us')).toEqual([['USER '], 'us']);
     expect(core.complete('li')[0]).toEqual([]);
+    // A Tab readline took as pasted text is a blank before the word, not the end of completion.
+    expect(core.complete('\tus')).toEqual([['USER '], 'us']);
     for (const [line, answer] of [
       ['user bob', '+OK\r\n'],
       ['pass hungry', '+OK\r\n'],
