@@ -96,7 +96,7 @@ const CONCEPTS: readonly Concept[] = [
     title: 'Three phases',
     when: ({ tx }) =>
       tx && tx.command === null
-        ? 'A POP3 session goes through three phases: AUTHORIZATION (the client says who it is: USER, then PASS), TRANSACTION (it lists, reads and marks messages), UPDATE (after QUIT the server removes what was marked). A good login moves AUTHORIZATION to TRANSACTION; QUIT moves TRANSACTION to UPDATE.'
+        ? 'POP3 has three phases: AUTHORIZATION (USER, then PASS: who is it?), TRANSACTION (LIST, RETR, DELE: read and mark mail), UPDATE (after QUIT: marked mail is removed). A good login moves to TRANSACTION; QUIT moves to UPDATE.'
         : null,
   },
   {

@@ -101,7 +101,7 @@ export const LAYOUTS: readonly LayoutRule[] = [
             size: rest,
             children: [
               { region: 'mailbox', size: { fit: 'mailbox', min: MIN_FIT, max: 14 } },
-              { optional: 'lesson', size: { share: 55 } },
+              { optional: 'lesson', size: { share: 60 } },
               { region: 'detail', size: rest },
             ],
           },
@@ -128,7 +128,7 @@ export const LAYOUTS: readonly LayoutRule[] = [
             size: rest,
             children: [
               { region: 'mailbox', size: { fit: 'mailbox', min: MIN_FIT, max: 10 } },
-              { optional: 'lesson', size: { share: 55 } },
+              { optional: 'lesson', size: { share: 60 } },
               { region: 'detail', size: rest },
             ],
           },
