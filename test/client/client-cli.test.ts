@@ -20,7 +20,12 @@ interface Result {
 }
 
 /** Runs the CLI from source without blocking the event loop (the server runs in this process). */
-function client(args: string[], input: string | null, env: Record<string, string> = {}): Promise<Result> {
+function client(
+  args: string[],
+  input: string | null,
+  env: Record<string, string> = {},
+  keepOpen = false,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'client', ...args], {
       cwd: ROOT,
@@ -37,7 +42,8 @@ function client(args: string[], input: string | null, env: Record<string, string
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    if (input !== null) child.stdin!.end(input);
+    if (input !== null && keepOpen) child.stdin!.write(input);
+    else if (input !== null) child.stdin!.end(input);
   });
 }
 
@@ -120,6 +126,20 @@ describe('pop3scope client against the embedded server', () => {
     expect(r.stdout).toMatch(/POP3_NO_UPDATE/);
   }, 40_000);
 
+  it('a server that closes before QUIT: the closing line says so, exit 1', async () => {
+    const impatient = await startServer({ demo: true, port: 0, idleTimeoutMs: 300 });
+    try {
+      const r = await client([`127.0.0.1:${impatient.address().port}`], 'user bob\n', {}, true);
+      expect(r.stdout).toMatch(/\+OK send PASS\n/);
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
+        /^connection closed by the server before QUIT was answered/,
+      );
+      expect(r.code).toBe(1);
+    } finally {
+      await impatient.close();
+    }
+  }, 40_000);
+
   it('a bad flag, a bad address or nothing listening: one line on stderr, exit 2', async () => {
     const cases: [string[], RegExp][] = [
       [['--tls', '--stls', address], /^pop3scope: give --tls .* or --stls .*, not both\n$/],
@@ -161,14 +181,39 @@ describe('pop3scope client against the embedded server', () => {
   });
 });
 
-describe('pop3scope client --stls', () => {
+describe('pop3scope client --stls, --tls, --ca, --insecure', () => {
   const home = tempHome();
   let server: RunningServer;
+  let pop3s: RunningServer;
+  let caPath: string;
   beforeAll(async () => {
-    const { tls } = await localCertificate(undefined, { POP3SCOPE_HOME: home });
-    server = await startServer({ demo: true, port: 0, tls });
+    const local = await localCertificate(undefined, { POP3SCOPE_HOME: home });
+    caPath = local.caPath;
+    server = await startServer({ demo: true, port: 0, tls: local.tls });
+    pop3s = await startServer({ demo: true, port: 0, tls: local.tls, implicitTls: true });
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    await pop3s.close();
+  });
+
+  it('--tls speaks TLS from the first byte; --ca FILE is trusted alone, --insecure checks nothing (and says so)', async () => {
+    const empty = { POP3SCOPE_HOME: privateDir('pop3scope-empty-home-') };
+    const address = `127.0.0.1:${pop3s.address().port}`;
+    const withCa = await client([address, '--tls', '--ca', caPath], 'capa\nquit\n', empty);
+    expect(withCa.stderr).toBe('');
+    expect(withCa.stdout).toMatch(
+      /^connected to 127\.0\.0\.1:\d+ \(TLS started \(TLSv1\.[23], .*\); the server's certificate verified\)$/m,
+    );
+    expect(withCa.stdout).toMatch(/^\+OK pop3scope ready/m);
+    expect(withCa.code).toBe(0);
+    const insecure = await client([address, '--tls', '--insecure'], 'quit\n', empty);
+    expect(insecure.stdout).toContain("the server's certificate NOT checked (--insecure)");
+    expect(insecure.code).toBe(0);
+    const both = await client([address, '--tls', '--insecure', '--ca', caPath], 'quit\n', empty);
+    expect(both.stderr).toBe('pop3scope: give --ca FILE or --insecure, not both\n');
+    expect(both.code).toBe(2);
+  }, 60_000);
 
   it('upgrades after the greeting, trusting pop3scope’s CA by default, then logs in inside TLS', async () => {
     const r = await client(
