@@ -2,6 +2,7 @@
  * The keys, as a table from a key press to an action, depending on the mode the screen is in (typing a
  * filter, reading the help, or browsing). Pure: blessed's key objects are reduced to {ch, name, full} first.
  */
+import { TEACHING_PACE_MS } from './limits.js';
 import type { Action, DashboardState } from './state.js';
 
 export interface Key {
@@ -24,7 +25,10 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['f', 'follow the newest session and transaction (on at start; moving turns it off)'],
   ['t', 'the lesson pane: each POP3 idea said when the session shows it (on in demo; --lesson)'],
   ['e', 'explanations inline under each transaction in the transcript, not only in the detail'],
-  ['p', 'teaching pace: while following, explain at most one transaction every 3 s (lines still appear)'],
+  [
+    'p',
+    `teaching pace: while following, explain at most one transaction every ${TEACHING_PACE_MS / 1000} s (lines still appear)`,
+  ],
   ['space', 'live: pause/resume the screen (relaying goes on) · replay: pause, or next step with --step'],
   ['+ -', 'replay: faster / slower'],
   ['?', 'this help'],
