@@ -37,7 +37,8 @@ export async function playDemo(o: DemoPlay): Promise<void> {
   const narrator: Narrator = dashboard
     ? { note: (title, lines) => dashboard.showNote(title, lines) }
     : textNarrator(o.write);
-  const finished = dashboard ? 'Finished. Press q to quit.' : 'Finished.';
+  // The final note's title says it finished; on the dashboard, also how to leave.
+  const finished = dashboard ? 'The demo stays until q.' : null;
   const bob = demoUsers()[0]!;
   if (o.play === 'keep-vs-delete') {
     await playStory({
@@ -55,7 +56,8 @@ export async function playDemo(o: DemoPlay): Promise<void> {
   }
   // Keep first: it leaves the maildrop whole for the delete run that follows it.
   const modes: ScenarioName[] = o.play === 'both' ? ['download-and-keep', 'download-and-delete'] : [o.play];
-  const title = `Playing ${modes.join(', then ')}`;
+  const played = modes.join(', then ');
+  const title = `Playing ${played}`;
   const done: string[] = [];
   for (const scenario of modes) {
     narrator.note(title, [...done, `▸ ${scenario}: ${WHAT[scenario].does}…`]);
@@ -72,5 +74,5 @@ export async function playDemo(o: DemoPlay): Promise<void> {
     done.push(`${scenario}: played; ${WHAT[scenario].leaves}.`);
     await pause(o.paceMs);
   }
-  narrator.note(title, [...done, finished]);
+  narrator.note(`Finished: ${played}`, [...done, ...(finished ? [finished] : [])]);
 }

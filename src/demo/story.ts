@@ -120,54 +120,52 @@ export function connectsLine(scene: Scene, from: string): string {
   return `▸ ${scene.machine.label} (${from}): ${steps}…`;
 }
 
-/** What the class is told about a finished session, given the earlier sessions of its round. */
+/**
+ * What the class is told about a finished session, given the earlier sessions of its round: one line each, a
+ * whole sentence (the dashboard wraps it to the pane's width).
+ */
 export function sessionLines(r: SessionResult, earlier: readonly SessionResult[]): string[] {
   const who = r.scene.machine.label;
   const got = numbers(r.received.map((m) => m.number));
   if (!r.scene.quits) {
     return [
-      `${who}: got ${got}, DELE marked ${numbers(r.marked)}, then`,
-      '  the connection dropped: no QUIT, no UPDATE.',
+      `${who}: got ${got}, DELE marked ${numbers(r.marked)}, then the connection dropped: no QUIT, no UPDATE.`,
     ];
   }
   const dropped = earlier.at(-1);
   if (dropped && !dropped.scene.quits) {
     return [
-      `${who} again: ${numbers(r.listed)} listed, unmarked: the marks`,
-      `  ended with the dropped session. QUIT removed ${numbers(r.removed)}.`,
+      `${who} again: ${numbers(r.listed)} listed, unmarked: the marks ended with the dropped session. QUIT removed ${numbers(r.removed)}.`,
     ];
   }
   if (r.listed.length === 0) {
     const deleter = earlier.find((e) => e.removed.length > 0);
-    return [
-      `${who}: the mailbox is empty, it gets nothing:`,
-      deleter
-        ? `  the ${deleter.scene.machine.label} deleted ${numbers(deleter.removed)} (DELE, then QUIT).`
-        : '  nothing was in the mailbox.',
-    ];
+    const why = deleter
+      ? `the ${deleter.scene.machine.label} deleted ${numbers(deleter.removed)} (DELE, then QUIT)`
+      : 'nothing was in it';
+    return [`${who}: the mailbox is empty, it gets nothing: ${why}.`];
   }
   if (r.scene.mode === 'download-and-delete')
     return [`${who}: got ${got}; DELE marked them, QUIT removed ${numbers(r.removed)}.`];
   const before = earlier.filter((e) => e.received.length > 0).length;
   if (before === 0) return [`${who}: got ${got}; no DELE, so QUIT removed nothing.`];
   if (before === 1)
-    return [
-      `${who}: got ${got} too, numbered afresh, unmarked:`,
-      '  the server keeps no state across sessions.',
-    ];
+    return [`${who}: got ${got} too, numbered afresh, unmarked: the server keeps no state across sessions.`];
   return [`${who}: got ${got} as well: every machine sees every message.`];
 }
 
-export const COMPARISON_TITLE = "What each of Bob's machines got";
+/** The final screen's title: it says the story finished, whatever room the screen leaves for the lines. */
+export const COMPARISON_TITLE = "Finished: what each of Bob's machines got";
 
 /**
- * The final screen: a table of mode × machine → messages received, what each message is, and the moral. Each
- * round that is `compared` is a row; a machine with several sessions in a round shows all it received.
+ * The final screen: a table of machine × mode → messages received, what each message is, and the moral. Each
+ * round that is `compared` is a column (its cells say which mode); a machine with several sessions in a round shows all it received.
+ * Cells are divided by '|' as well as padded: the dashboard's note wraps words, which collapses the padding.
  */
 export function comparisonLines(results: readonly SessionResult[]): string[] {
   const compared = results.filter((r) => STORY.find((round) => round.scenes.includes(r.scene))?.compared);
   const modes = [...new Set(compared.map((r) => r.scene.mode))];
-  const cell = (mode: ScenarioName, m: Machine) =>
+  const cell = (m: Machine, mode: ScenarioName) =>
     numbers([
       ...new Set(
         compared
@@ -175,27 +173,25 @@ export function comparisonLines(results: readonly SessionResult[]): string[] {
           .flatMap((r) => r.received.map((x) => x.number)),
       ),
     ]);
-  const first = Math.max(4, ...modes.map((m) => m.length)) + 2;
-  const width = Math.max(...MACHINES.map((m) => m.label.length)) + 2;
-  const row = (head: string, cells: string[]) =>
-    (head.padEnd(first) + cells.map((c) => c.padEnd(width)).join('')).trimEnd();
+  // Each cell names its mode ("delete: 1, 2"), so no header row is needed: a short pane shows every machine.
+  const cells = MACHINES.map((m) => modes.map((mode) => `${MODE_HEADS[mode]}: ${cell(m, mode)}`));
+  const first = Math.max(...MACHINES.map((m) => m.label.length)) + 1;
+  const width = Math.max(...cells.flat().map((c) => c.length)) + 1;
+  const row = (head: string, of: string[]) =>
+    [head.padEnd(first), ...of.map((c) => c.padEnd(width))].join('| ').trimEnd();
   const legend = new Map<number, Received>();
   for (const r of compared) for (const m of r.received) if (!legend.has(m.number)) legend.set(m.number, m);
   return [
-    row(
-      'mode',
-      MACHINES.map((m) => m.label),
-    ),
-    ...modes.map((mode) =>
-      row(
-        mode,
-        MACHINES.map((m) => cell(mode, m)),
-      ),
-    ),
+    ...MACHINES.map((m, i) => row(m.label, cells[i]!)),
     ...[...legend.values()]
       .sort((a, b) => a.number - b.number)
       .map((m) => `${m.number}: ${m.subject} (${plural(m.octets, 'octet')})`),
-    "Delete splits Bob's mail over his machines;",
-    'keep lets every machine read every message.',
+    "Delete splits Bob's mail over his machines; keep lets every machine read every message.",
   ];
 }
+
+/** The comparison's column heads: short, so a row fits a narrow pane. */
+const MODE_HEADS: Record<ScenarioName, string> = {
+  'download-and-delete': 'delete',
+  'download-and-keep': 'keep',
+};

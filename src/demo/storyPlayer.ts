@@ -36,8 +36,8 @@ export interface StoryOptions {
   /** Resolves once the last session is over on the proxy and the server (its lock released, UPDATE done). */
   readonly settled: () => Promise<void>;
   readonly narrator: Narrator;
-  /** The last line of the final screen (e.g. "Finished. Press q to quit."). */
-  readonly finished: string;
+  /** A last line for the final screen (e.g. "The demo stays until q."), or null. */
+  readonly finished: string | null;
 }
 
 /** How long a note about a finished session stays before the next session starts, in paces. */
@@ -121,7 +121,7 @@ export async function playStory(o: StoryOptions): Promise<SessionResult[]> {
       await pause(o.paceMs * NOTE_PACES);
     }
   }
-  o.narrator.note(COMPARISON_TITLE, [...comparisonLines(results), o.finished]);
+  o.narrator.note(COMPARISON_TITLE, [...comparisonLines(results), ...(o.finished ? [o.finished] : [])]);
   return results;
 }
 

@@ -27,27 +27,31 @@ describe('demo --play keep-vs-delete --no-ui', () => {
     // Round 1: delete. The office PC gets both; home and laptop find the mailbox empty, and are told why.
     const round1 = at('== Round 1 of 2: download-and-delete ==');
     expect(at('   office PC: got 1, 2; DELE marked them, QUIT removed 1, 2.')).toBeGreaterThan(round1);
-    const laptop = at('   laptop: the mailbox is empty, it gets nothing:');
-    expect(told[laptop + 1]).toBe('     the office PC deleted 1, 2 (DELE, then QUIT).');
+    at('   home PC: the mailbox is empty, it gets nothing: the office PC deleted 1, 2 (DELE, then QUIT).');
+    const laptop = at(
+      '   laptop: the mailbox is empty, it gets nothing: the office PC deleted 1, 2 (DELE, then QUIT).',
+    );
     // Round 2: keep, on a refilled mailbox, said on screen.
     const round2 = at('== Round 2 of 2: download-and-keep ==');
     expect(round2).toBeGreaterThan(laptop);
     expect(told[round2 + 1]).toBe('   The demo mailbox was refilled: 2 messages again.');
-    expect(at('   home PC: got 1, 2 too, numbered afresh, unmarked:')).toBeGreaterThan(round2);
-    at('     the server keeps no state across sessions.');
+    expect(
+      at('   home PC: got 1, 2 too, numbered afresh, unmarked: the server keeps no state across sessions.'),
+    ).toBeGreaterThan(round2);
     at('   laptop: got 1, 2 as well: every machine sees every message.');
-    at('     the connection dropped: no QUIT, no UPDATE.');
+    at('   laptop: got 1, 2, DELE marked 1, 2, then the connection dropped: no QUIT, no UPDATE.');
+    at(
+      '   laptop again: 1, 2 listed, unmarked: the marks ended with the dropped session. QUIT removed 1, 2.',
+    );
     // The comparison, last.
-    const table = at("== What each of Bob's machines got ==");
+    const table = at("== Finished: what each of Bob's machines got ==");
     expect(told.slice(table + 1)).toEqual([
-      '   mode                 office PC  home PC    laptop',
-      '   download-and-delete  1, 2       none       none',
-      '   download-and-keep    1, 2       1, 2       1, 2',
+      '   office PC | delete: 1, 2 | keep: 1, 2',
+      '   home PC   | delete: none | keep: 1, 2',
+      '   laptop    | delete: none | keep: 1, 2',
       '   1: Lunch on Friday? (498 octets)',
       '   2: Notes from the networking class (912 octets)',
-      "   Delete splits Bob's mail over his machines;",
-      '   keep lets every machine read every message.',
-      '   Finished.',
+      "   Delete splits Bob's mail over his machines; keep lets every machine read every message.",
     ]);
     // Each note follows the transcript of the session it tells about.
     const lines = r.stdout.split('\n');
@@ -96,8 +100,8 @@ describe('demo --play keep-vs-delete --no-ui', () => {
       (x) => x.type === 'transaction' && x.session === homeKeep && x.command?.verb === 'UIDL',
     );
     expect(uidl.response.listing.map((l: string) => l.split(' ')[0])).toEqual(['1', '2']);
-    expect(r.stderr).toContain("== What each of Bob's machines got ==");
-    expect(r.stderr).toContain('   download-and-keep    1, 2       1, 2       1, 2');
+    expect(r.stderr).toContain("== Finished: what each of Bob's machines got ==");
+    expect(r.stderr).toContain('   laptop    | delete: none | keep: 1, 2');
   });
 
   it('--play both says that it finished', () => {
@@ -108,8 +112,9 @@ describe('demo --play keep-vs-delete --no-ui', () => {
       '   ▸ download-and-keep: UIDL, RETR each, QUIT…',
       '   download-and-keep: played; the messages stay on the server.',
       '   ▸ download-and-delete: LIST, RETR + DELE each, QUIT…',
+      '== Finished: download-and-keep, then download-and-delete ==',
+      '   download-and-keep: played; the messages stay on the server.',
       '   download-and-delete: played; QUIT removed the messages.',
-      '   Finished.',
     ]);
   });
 });
