@@ -7,26 +7,29 @@
  * is whole sentences ending in a full stop, also after a quoted server text; counts agree with their noun
  * ("1 message", "2 octets"); a marked message is "marked for deletion", never "deleted", until UPDATE.
  */
-import { type Phase, transitionOf } from '../protocol/commands.js';
-import type { RawTransaction } from '../protocol/types.js';
+import { lookupCommand, type Phase, transitionOf } from '../protocol/commands.js';
+import type { CommandInfo, RawTransaction } from '../protocol/types.js';
 import type { Mailbox } from './mailbox.js';
 
 type Explainer = (tx: RawTransaction, box: Mailbox) => string;
+/** What an ask needs: the command and its table entry (and, for AUTH, the exchange if there was one). */
+type Asked = Pick<RawTransaction, 'command' | 'spec' | 'sasl'>;
 
-const arg = (tx: RawTransaction, i: number) => tx.command?.args[i] ?? '?';
+const arg = (tx: Asked, i: number) => tx.command?.args[i] ?? '?';
 /** ': "the server's text".' or '.': how a sentence about a refusal ends. */
 const quoted = (tx: RawTransaction) => (tx.response.text ? `: "${tx.response.text}".` : '.');
 const refused = (tx: RawTransaction) => `The server refused${quoted(tx)}`;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "1 message", "2 messages": a count with its noun (the dashboard uses it too). */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** A count taken from the wire ("498"), with its noun; what is not a number is shown as it came. */
 const pluralOf = (text: string, word: string) =>
   /^[0-9]+$/.test(text) ? plural(Number(text), word) : `${text} ${word}s`;
 /** TOP's body lines asked for: "the first 5 lines of its body", or "none of its body" for TOP n 0. */
-const topLines = (tx: RawTransaction) =>
+const topLines = (tx: Asked) =>
   arg(tx, 1) === '0' ? 'none of its body' : `the first ${pluralOf(arg(tx, 1), 'line')} of its body`;
 
 /** Whether this form of the command is answered with a listing (LIST, not LIST n), by the command table. */
-const lists = (tx: RawTransaction) => tx.spec?.multiline(tx.command?.args ?? []) ?? false;
+const lists = (tx: Asked) => tx.spec?.multiline(tx.command?.args ?? []) ?? false;
 
 /** The phase the command table says a +OK to this command leads to (PASS, APOP, AUTH: TRANSACTION). */
 function enters(tx: RawTransaction): Phase {
@@ -43,7 +46,7 @@ function ok(tx: RawTransaction, yes: string, no?: string): string {
 }
 
 /** What the client asked for, said without claiming that it happened: for commands that got no answer. */
-const ASKS: Record<string, (tx: RawTransaction) => string> = {
+const ASKS: Record<string, (tx: Asked) => string> = {
   USER: (tx) => `names the mailbox "${arg(tx, 0)}"`,
   PASS: () => 'sends its password (hidden here)',
   APOP: (tx) => `logs in as "${arg(tx, 0)}" with APOP`,
@@ -68,6 +71,26 @@ function unanswered(tx: RawTransaction): string {
   if (tx.response.at !== null && tx.response.text)
     return `The client ${asks}. The server answered with a line that is neither +OK nor -ERR: "${tx.response.text}".`;
   return `The client ${asks}. The connection ended before the server answered: nothing came back, and nothing is known to have changed.`;
+}
+
+/** The question a step-through puts to the class before the answer is shown (replay --step, demo --step). */
+export const ASK_QUESTION = 'What will the server answer?';
+
+/**
+ * What a command asks, said before its answer is known (replay --step shows it after the command, demo --play
+ * --step before sending it), ending with the question for the class. Nothing in it depends on the answer.
+ */
+export function explainAsk(command: Pick<CommandInfo, 'verb' | 'args'>): string {
+  const { verb, args } = command;
+  const asked: Asked = {
+    command: { verb, args, line: '', octets: 0, at: 0, pipelined: false },
+    spec: lookupCommand(verb),
+  };
+  let asks: string;
+  if (verb === '') asks = 'sends an empty line';
+  else if (verb === 'AUTH' && args[0]) asks = `authenticates with SASL ${args[0].toUpperCase()}`;
+  else asks = ASKS[verb]?.(asked) ?? `sends "${verb}", which POP3 does not define`;
+  return `The client ${asks}. ${ASK_QUESTION}`;
 }
 
 const EXPLAIN: Record<string, Explainer> = {

@@ -1,6 +1,7 @@
 /**
  * Timeline replay: plays a capture's records through the engine (CaptureAnalyzer, exactly as `show` does)
- * with their original timing scaled by a speed, or one step (one completed transaction) at a time.
+ * with their original timing scaled by a speed, or one step at a time: a step stops after each command (its
+ * answer not played yet, so a class can guess it) and again after its answer (the transaction complete).
  *
  * `Timeline` is sans-IO: records go in, the wall-clock time comes in as a number, and it answers what to
  * emit now and when the next thing is due. `ReplayPlayer` runs a Timeline against an async record source, a
@@ -27,7 +28,10 @@ export type Emitted =
 export interface TimelineOptions {
   /** 1 plays in real time, 2 twice as fast; 0 as fast as possible. */
   readonly speed: number;
-  /** Play one step (up to the next completed transaction or session end) per `requestStep()`. */
+  /**
+   * Play one step per `requestStep()`: up to the next command (the record that completes its line), the next
+   * completed transaction, or the session's end. Commands pipelined in one chunk come in one step.
+   */
   readonly step: boolean;
   /** Only this session. */
   readonly session?: string;
@@ -46,8 +50,13 @@ export interface ReplayStatus {
   readonly sessions: number;
 }
 
-const isStepEnd = (e: Emitted) =>
-  e.kind === 'event' && (e.event.type === 'transaction' || e.event.type === 'summary');
+/**
+ * Where a step stops: after a command line (before its answer) and after a completed transaction or a session's
+ * end. The record that completes the line or the answer ends the step, however the bytes were cut into records.
+ */
+export const isStepEnd = (e: Emitted): boolean =>
+  e.kind === 'event' &&
+  (e.event.type === 'command' || e.event.type === 'transaction' || e.event.type === 'summary');
 
 export class Timeline {
   private readonly analyzer: CaptureAnalyzer;

@@ -2,10 +2,11 @@
  * Timeline replay, sans-IO: which records are due at which wall time, at any speed, paused, or step by step;
  * and the player that runs it on a clock. A fake clock stands in for the real timers.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/analysis/types.js';
 import { CaptureAnalyzer } from '../../src/capture/analyze.js';
-import type { CaptureRecord } from '../../src/capture/format.js';
+import { type CaptureRecord, dataBytes, dataRecord } from '../../src/capture/format.js';
 import {
   type Clock,
   type Emitted,
@@ -16,6 +17,7 @@ import {
 } from '../../src/replay/timeline.js';
 import { reduce } from '../../src/ui/reducer.js';
 import { initialState } from '../../src/ui/state.js';
+import { bytewiseChunks, type Chunker, cutsArbitrary, splitChunks } from '../helpers/chunking.js';
 import { records, toAction } from '../ui/helpers.js';
 
 const seed = () => records('seed-download-and-delete.jsonl');
@@ -128,28 +130,51 @@ describe('Timeline, timed', () => {
 });
 
 describe('Timeline, step by step (with the dashboard reducer)', () => {
-  it('each step plays up to exactly one more completed transaction, whatever the timing', () => {
+  // Issue 17 item 4 changed what a step is: it used to play up to one completed transaction (command and answer
+  // together); now it stops after each command, its answer not played yet, and again after the answer. This test
+  // replaces the old "one more completed transaction per step" one.
+  it('each step stops after a command (its answer not yet played), then after its answer, whatever the timing', () => {
     const tl = loaded({ speed: 1, step: true });
     let state = initialState({ mode: 'replay', now: 0, replay: { file: 'seed', speed: 1, step: true } });
-    const transactions = () => state.data.sessions[0]?.entries.filter((e) => e.kind === 'tx').length ?? 0;
+    const session = () => state.data.sessions[0];
+    const transactions = () => session()?.entries.filter((e) => e.kind === 'tx').length ?? 0;
     expect(tl.take(1e12)).toEqual([]); // no step asked: nothing, however late it is
     expect(tl.wakeAt(0)).toBeNull();
-    const seen: number[] = [];
-    for (let step = 1; step <= 9; step++) {
+    // The greeting is one step.
+    tl.requestStep();
+    state = tl.take(0).map(toAction).reduce(reduce, state);
+    expect(transactions()).toBe(1);
+    const commands = [
+      'user bob',
+      'pass <redacted 6 octets>',
+      'list',
+      'retr 1',
+      'dele 1',
+      'retr 2',
+      'dele 2',
+      'quit',
+    ];
+    for (const [i, line] of commands.entries()) {
       tl.requestStep();
-      const out = tl.take(0);
-      expect(txs(out)).toBe(1);
-      state = out.map(toAction).reduce(reduce, state);
-      seen.push(transactions());
+      const asked = tl.take(0);
+      expect(kinds(asked)).toEqual(['data', 'command']);
+      state = asked.map(toAction).reduce(reduce, state);
+      expect(transactions()).toBe(i + 1);
+      expect(session()!.pending.map((p) => p.line)).toEqual([line]);
+      tl.requestStep();
+      const answered = tl.take(0);
+      expect(txs(answered)).toBe(1);
+      state = answered.map(toAction).reduce(reduce, state);
+      expect(transactions()).toBe(i + 2);
+      expect(session()!.pending).toEqual([]);
     }
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(state.data.sessions[0]).toMatchObject({ user: 'bob', live: true });
-    expect(state.data.sessions[0]!.phases.at(-1)?.phase).toBe('UPDATE');
+    expect(session()).toMatchObject({ user: 'bob', live: true });
+    expect(session()!.phases.at(-1)?.phase).toBe('UPDATE');
     // The last step: the close record and the summary end the session.
     tl.requestStep();
     state = tl.take(0).map(toAction).reduce(reduce, state);
-    expect(state.data.sessions[0]!.live).toBe(false);
-    expect(state.data.sessions[0]!.mailbox.map((m) => m.removed)).toEqual([true, true]);
+    expect(session()!.live).toBe(false);
+    expect(session()!.mailbox.map((m) => m.removed)).toEqual([true, true]);
     tl.requestStep();
     tl.take(0);
     expect(tl.done).toBe(true);
@@ -167,6 +192,103 @@ describe('Timeline, step by step (with the dashboard reducer)', () => {
     tl.take(0);
     tl.setStepMode(false, 1000);
     expect(tl.wakeAt(1000)).toBe(1000 + 1200);
+  });
+});
+
+/** The records with each data record's bytes cut by `chunker` into records of the same time and direction. */
+function rechunked(recs: readonly CaptureRecord[], chunker: Chunker): CaptureRecord[] {
+  let i = 0;
+  return recs.flatMap((r) => {
+    if (r.type !== 'data') return [r];
+    const bytes = dataBytes(r);
+    let at = 0;
+    return chunker(bytes.length, i++).map((n) =>
+      dataRecord(r.session, r.t, r.dir, bytes.subarray(at, (at += n))),
+    );
+  });
+}
+
+/**
+ * Steps through the whole capture; at each stop, what has been played: the commands and transactions (by
+ * seq), the bytes of each direction, and whether the session ended.
+ */
+function stops(recs: CaptureRecord[]): string[] {
+  const tl = loaded({ speed: 1, step: true }, recs);
+  const seen = { commands: [] as number[], txs: [] as number[], c2s: '', s2c: '', ended: false };
+  const out: string[] = [];
+  for (let n = 0; !tl.done && n < 100; n++) {
+    tl.requestStep();
+    for (let batch = tl.take(0); batch.length > 0; batch = tl.take(0)) {
+      for (const e of batch) {
+        if (e.kind !== 'event') continue;
+        const ev = e.event;
+        if (ev.type === 'command') seen.commands.push(ev.seq);
+        if (ev.type === 'transaction') seen.txs.push(ev.tx.seq);
+        if (ev.type === 'data') seen[ev.dir] += Buffer.from(ev.bytes).toString('latin1');
+        if (ev.type === 'summary') seen.ended = true;
+      }
+    }
+    out.push(JSON.stringify(seen));
+  }
+  return out;
+}
+
+describe('Timeline, step by step, however the records cut the bytes', () => {
+  const whole = stops(seed());
+
+  it('stops after each command and after each answer: the greeting, 8 commands twice, the end, done', () => {
+    // The last step finds nothing left and ends the replay (as before: the capture may have left a session open).
+    expect(whole).toHaveLength(1 + 8 * 2 + 1 + 1);
+    expect(whole.at(-1)).toBe(whole.at(-2));
+    expect(JSON.parse(whole.at(-2)!)).toMatchObject({ ended: true });
+    const parsed = whole.map((x) => JSON.parse(x) as { commands: number[]; txs: number[]; c2s: string });
+    expect(parsed[0]).toMatchObject({ commands: [], txs: [0] });
+    // After the LIST command: the command is played, not its answer.
+    expect(parsed[5]).toMatchObject({ commands: [1, 2, 3], txs: [0, 1, 2] });
+    expect(parsed[5]!.c2s.endsWith('list\r\n')).toBe(true);
+    expect(JSON.stringify(parsed[5])).not.toContain('1 498');
+    expect(parsed[6]).toMatchObject({ commands: [1, 2, 3], txs: [0, 1, 2, 3] });
+    expect(JSON.stringify(parsed[6])).toContain('1 498');
+  });
+
+  it('the same stops with the chunks fed byte by byte', () => {
+    expect(stops(rechunked(seed(), bytewiseChunks()))).toEqual(whole);
+  });
+
+  it('the same stops with the chunks cut at random points', () => {
+    const dataRecords = seed().filter((r) => r.type === 'data').length;
+    fc.assert(
+      fc.property(cutsArbitrary(dataRecords, 4), (cuts) => {
+        expect(stops(rechunked(seed(), splitChunks(cuts)))).toEqual(whole);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('commands pipelined in one chunk are one step, and so are their answers in one chunk', () => {
+    const open = seed()[1]!;
+    const at = (i: number, dir: 'c2s' | 's2c', text: string): CaptureRecord => ({
+      type: 'data',
+      session: 's1',
+      t: T0 + i,
+      dir,
+      text,
+    });
+    const recs: CaptureRecord[] = [
+      open,
+      at(1, 's2c', '+OK ready\r\n'),
+      at(2, 'c2s', 'USER bob\r\nPASS x\r\n'),
+      at(3, 's2c', '+OK\r\n+OK in\r\n'),
+    ];
+    const got = stops(recs).map((x) => JSON.parse(x) as { commands: number[]; txs: number[] });
+    expect(got.slice(0, 3).map((x) => [x.commands, x.txs])).toEqual([
+      [[], [0]],
+      [[1, 2], [0]],
+      [
+        [1, 2],
+        [0, 1, 2],
+      ],
+    ]);
   });
 });
 
@@ -259,6 +381,13 @@ describe('ReplayPlayer', () => {
     player.step();
     await clock.advance(0);
     expect(transactions).toBe(1);
+    // Two more steps: the USER command, then its answer (a step stops after each command since issue 17).
+    player.step();
+    await clock.advance(0);
+    expect(transactions).toBe(1);
+    player.step();
+    await clock.advance(0);
+    expect(transactions).toBe(2);
     player.step();
     player.step();
     await clock.advance(0);
