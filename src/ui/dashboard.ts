@@ -13,7 +13,13 @@ import { HeadlessFrames } from './frame.js';
 import { FrameScheduler, REAL_TIMERS, type Timers } from './frames.js';
 import { keyToAction } from './keys.js';
 import { reduce } from './reducer.js';
-import { type Action, type DashboardSetup, type DashboardState, initialState } from './state.js';
+import {
+  type Action,
+  type DashboardSetup,
+  type DashboardState,
+  initialState,
+  type NextCommand,
+} from './state.js';
 import { captureStrayOutput, localeIsUtf8, TerminalOutput } from './terminal.js';
 import { Widgets } from './widgets.js';
 
@@ -95,6 +101,14 @@ export class Dashboard implements ProxySink {
    */
   showNote(title: string, lines: readonly string[]): void {
     this.dispatch({ type: 'note', title, lines: [...lines] });
+  }
+
+  /**
+   * Shows the command a built-in client sends at the next space, with what it asks (demo --play --step), in the
+   * detail and under the transcript; null once it is sent. The line must already be masked.
+   */
+  showNext(next: NextCommand | null): void {
+    this.dispatch({ type: 'next', next });
   }
 
   dispatch(action: Action): void {

@@ -30,6 +30,10 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
     `teaching pace: while following, explain at most one transaction every ${TEACHING_PACE_MS / 1000} s (lines still appear)`,
   ],
   ['space', 'live: pause/resume the screen (relaying goes on) · replay: pause, or next step with --step'],
+  [
+    '',
+    '--step: a command first (what it asks), then its answer; commands pipelined in one chunk come together',
+  ],
   ['+ -', 'replay: faster / slower'],
   ['?', 'this help'],
   ['q  Ctrl-C', 'quit (the proxy stops cleanly; a second q exits at once)'],
@@ -84,7 +88,8 @@ export function keyToAction(s: DashboardState, k: Key): Action | null {
     return null;
   }
   if (s.help) return k.ch === 'q' ? { type: 'quit' } : { type: 'help' };
-  if (k.name === 'space' || k.ch === ' ') return s.replay?.step ? { type: 'step' } : { type: 'pause' };
+  if (k.name === 'space' || k.ch === ' ')
+    return s.replay?.step || s.stepping ? { type: 'step' } : { type: 'pause' };
   if (k.name === 'escape') return s.filter !== '' ? { type: 'filterCancel' } : null;
   // Printable characters by what was typed (G, +, ?), named keys by name.
   const byChar = k.ch && k.ch.length === 1 && k.ch > ' ' ? BROWSE[k.ch] : undefined;

@@ -237,6 +237,13 @@ function reduceAction(s: DashboardState, a: Action): DashboardState {
     }
     case 'message':
       return { ...s, messages: [...s.messages, { t: a.t, text: a.text.slice(0, 500) }].slice(-MAX_MESSAGES) };
+    case 'next':
+      return {
+        ...s,
+        next: a.next
+          ? { line: a.next.line.slice(0, MAX_TEXT_CHARS), ask: a.next.ask.slice(0, MAX_TEXT_CHARS) }
+          : null,
+      };
     case 'note':
       return {
         ...s,

@@ -2,6 +2,7 @@
  * One session's part of the reducer: engine events in, a new SessionView out. Keeps previews, not bodies;
  * caps every list (limits.ts) and counts what it drops. Pure.
  */
+import { explainAsk } from '../analysis/explain.js';
 import { lessonStep, startLesson } from '../analysis/lesson.js';
 import type { EngineEvent, Transaction } from '../analysis/types.js';
 import type { SessionStart } from '../events.js';
@@ -200,7 +201,12 @@ function applyEvent(s: SessionView, e: EngineEvent): SessionView {
           : s.verbs;
       const pending = [
         ...s.pending,
-        { seq: e.seq, line: clip(printable(e.command.line), 200), at: e.command.at },
+        {
+          seq: e.seq,
+          line: clip(printable(e.command.line), 200),
+          at: e.command.at,
+          ask: clip(printable(explainAsk(e.command))),
+        },
       ].slice(-MAX_PENDING);
       return { ...s, commands: s.commands + 1, verbs, pending };
     }

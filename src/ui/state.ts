@@ -103,8 +103,16 @@ export interface SessionView {
   /** Entries dropped from the front (MAX_ENTRIES_PER_SESSION). */
   readonly droppedEntries: number;
   readonly nextId: number;
-  /** Commands sent whose response has not completed. */
-  readonly pending: readonly { readonly seq: number; readonly line: string; readonly at: number }[];
+  /**
+   * Commands sent whose response has not completed, with what each asks (analysis/explain.ts explainAsk): the
+   * detail a step-through shows before the answer.
+   */
+  readonly pending: readonly {
+    readonly seq: number;
+    readonly line: string;
+    readonly at: number;
+    readonly ask: string;
+  }[];
   readonly mailbox: readonly MessageRow[];
   /** Messages beyond MAX_MAILBOX_ROWS, not shown. */
   readonly mailboxCut: number;
@@ -128,6 +136,13 @@ export interface ConnectInfo {
   readonly users?: readonly { readonly name: string; readonly password: string; readonly messages: number }[];
   /** demo --tls: the server offers STLS with a certificate of this CA (curl needs --cacert). */
   readonly caPath?: string | null;
+}
+
+/** The command a built-in client sends at the next space (demo --play --step), shown with what it asks. */
+export interface NextCommand {
+  /** As shown: secrets already replaced ("PASS <redacted 6 octets>"). */
+  readonly line: string;
+  readonly ask: string;
 }
 
 /** Teaching pace (key p): the follow cursor moves at most one transaction per `everyMs` of wall time. */
@@ -195,6 +210,10 @@ export interface DashboardState {
   readonly pace: Pace | null;
   /** The wall clock at the last tick (teaching pace is measured in wall time, also in a replay). */
   readonly wall: number;
+  /** Live: space asks the program for its next step (demo --play --step) instead of pausing. */
+  readonly stepping: boolean;
+  /** demo --play --step: the command waiting for space (Dashboard.showNext), or null. */
+  readonly next: NextCommand | null;
 }
 
 /** A note: a title and its lines, capped (limits.ts MAX_NOTE_LINES, MAX_TEXT_CHARS). */
@@ -217,6 +236,8 @@ export interface DashboardSetup {
   readonly inline?: boolean;
   /** Teaching pace at start: milliseconds per step, or null/undefined for off. */
   readonly paceMs?: number | null;
+  /** Live: space asks for the next step (demo --play --step); a replay's step mode is `replay.step`. */
+  readonly step?: boolean;
 }
 
 export function initialState(o: DashboardSetup): DashboardState {
@@ -249,6 +270,8 @@ export function initialState(o: DashboardSetup): DashboardState {
     inline: o.inline ?? false,
     pace: o.paceMs ? { everyMs: o.paceMs, lastAt: o.now } : null,
     wall: o.now,
+    stepping: o.step ?? false,
+    next: null,
   };
 }
 
@@ -280,6 +303,8 @@ export type Action =
   | { readonly type: 'quit' }
   | { readonly type: 'replay'; readonly status: Partial<Omit<ReplayView, 'file'>> }
   | { readonly type: 'message'; readonly t: number; readonly text: string }
+  /** The command a built-in client sends at the next space, or null once it is sent (Dashboard.showNext). */
+  | { readonly type: 'next'; readonly next: NextCommand | null }
   /** A note to show until the next one (Dashboard.showNote). */
   | { readonly type: 'note'; readonly title: string; readonly lines: readonly string[] };
 

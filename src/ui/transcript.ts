@@ -2,6 +2,7 @@
  * The transcript of the selected session (client and server lines in their colours, bodies folded to one
  * line until expanded, violations inline) and the detail of the entry under the cursor. Pure.
  */
+import { plural } from '../analysis/explain.js';
 import { printable } from '../render/text.js';
 import { visibleEntries } from './filter.js';
 import {
@@ -42,17 +43,17 @@ function bodyRows(tx: TxView, expanded: boolean): Row[] {
       return [
         row(
           span('S| ', 'server'),
-          span(`▸ ${total} line(s)${cut}${first ? `: ${first}${total > 3 ? ' …' : ''}` : ''}`, 'dim'),
+          span(`▸ ${plural(total, 'line')}${cut}${first ? `: ${first}${total > 3 ? ' …' : ''}` : ''}`, 'dim'),
         ),
       ];
     }
     const out = tx.listing.map((l) => plainRow(`S| ${l}`, 'server'));
     if (total > tx.listing.length)
-      out.push(plainRow(`S| … ${total - tx.listing.length} more line(s) not kept`, 'dim'));
+      out.push(plainRow(`S| … ${plural(total - tx.listing.length, 'more line')} not kept`, 'dim'));
     if (tx.complete) out.push(plainRow('S| .', 'server'));
     return out;
   }
-  const fold = `${tx.bodyOctets} octets, ${tx.bodyLines} lines${cut}`;
+  const fold = `${plural(tx.bodyOctets, 'octet')}, ${plural(tx.bodyLines, 'line')}${cut}`;
   if (!expanded) return [row(span('S| ', 'server'), span(`▸ body: ${fold} (Enter shows the start)`, 'dim'))];
   const out = [plainRow(`S| ▾ body: ${fold}; the first lines:`, 'dim')];
   for (const l of tx.preview ?? []) out.push(plainRow(`S| ${l}`, 'server'));
@@ -85,7 +86,7 @@ function txRows(tx: TxView, expanded: boolean): Row[] {
       ),
     );
   const more = (tx.sasl?.stepsTotal ?? 0) - shownSteps.length;
-  if (more > 0) out.push(plainRow(`   … ${more} more SASL step(s)`, 'dim'));
+  if (more > 0) out.push(plainRow(`   … ${plural(more, 'more SASL step')}`, 'dim'));
   out.push(statusRow(tx));
   out.push(...bodyRows(tx, expanded));
   for (const v of tx.violations)
@@ -150,8 +151,12 @@ export function transcriptPane(s: DashboardState, width: number, height: number,
     }
     for (const r of rows) lines.push(selected ? { ...r, selected: true } : r);
   }
-  for (const p of x.pending)
-    lines.push(row(span(`C: ${p.line}`, 'client'), span('  … waiting for the response', 'dim')));
+  // Step by step the class is asked to guess the answer first; the detail says what the command asks.
+  const waiting = s.replay?.step
+    ? '  … what will the server answer? (space)'
+    : '  … waiting for the response';
+  for (const p of x.pending) lines.push(row(span(`C: ${p.line}`, 'client'), span(waiting, 'dim')));
+  if (s.next) lines.push(row(span(`next ▸ C: ${s.next.line}`, 'dim'), span('  (space sends it)', 'accent')));
   // Tracking the newest entry: keep the bottom (pending commands included) in view.
   if (s.cursor === null) to = lines.length - 1;
   const top = keepVisible(prevTop, from, to, height, lines.length);
@@ -169,16 +174,18 @@ function txDetail(tx: TxView, width: number): Row[] {
   const what = tx.command ? tx.command.line : 'greeting';
   out.push(row(span(`#${tx.seq} ${what}`, 'bold'), span(` · ${tx.phase} · ${tx.rfc}`, 'dim')));
   const facts = [tx.latencyMs === null ? 'no command (the greeting)' : `latency ${tx.latencyMs} ms`];
-  if (tx.command) facts.push(`command ${tx.command.octets} octets`);
+  if (tx.command) facts.push(`command ${plural(tx.command.octets, 'octet')}`);
   if (tx.multiline && tx.status === '+OK')
-    facts.push(`body ${tx.bodyOctets} octets, ${tx.bodyLines} lines${tx.complete ? '' : ' (cut short)'}`);
+    facts.push(
+      `body ${plural(tx.bodyOctets, 'octet')}, ${plural(tx.bodyLines, 'line')}${tx.complete ? '' : ' (cut short)'}`,
+    );
   out.push(...wrapped(facts.join(' · '), width, 'dim'));
   out.push(...wrapped(`↳ ${tx.explain}`, width));
   if (tx.sasl) {
     const who = tx.sasl.user ? ` as "${tx.sasl.user}"` : '';
     out.push(
       plainRow(
-        `SASL ${tx.sasl.mechanism}${who}: ${tx.sasl.stepsTotal} step(s), ${tx.sasl.outcome ?? 'unfinished'} (secrets redacted)`,
+        `SASL ${tx.sasl.mechanism}${who}: ${plural(tx.sasl.stepsTotal, 'step')}, ${tx.sasl.outcome ?? 'unfinished'} (secrets redacted)`,
         'accent',
       ),
     );
@@ -215,7 +222,7 @@ function sessionDetail(x: SessionView, width: number): Row[] {
       `retrieved ${list(x.mailbox.filter((m) => m.retrieved).map((m) => m.n))} · marked ${list(x.mailbox.filter((m) => m.marked).map((m) => m.n))} · removed ${list(x.mailbox.filter((m) => m.removed).map((m) => m.n))}`,
     ),
     plainRow(
-      `${x.commands} command(s) · ${fmtDuration((x.endedAt ?? x.startedAt) - x.startedAt)}${x.live ? ' so far' : ''}`,
+      `${plural(x.commands, 'command')} · ${fmtDuration((x.endedAt ?? x.startedAt) - x.startedAt)}${x.live ? ' so far' : ''}`,
     ),
   ];
   const codes = Object.entries(x.codes);
@@ -230,11 +237,37 @@ function sessionDetail(x: SessionView, width: number): Row[] {
   );
 }
 
+/**
+ * Step by step, while the cursor tracks the newest entry: what the waiting command asks, before its answer — a
+ * demo client's next command (not sent yet), or a replay's commands sent and not yet answered. Null otherwise.
+ */
+function askDetail(s: DashboardState, x: SessionView | null, width: number): Row[] | null {
+  if (s.cursor !== null) return null;
+  if (s.next) {
+    return [
+      row(span(`next: ${s.next.line}`, 'bold'), span(' · not sent yet', 'dim')),
+      ...wrapped(`↳ ${s.next.ask}`, width),
+      plainRow('space: send it (the answer is the server’s own)', 'accent'),
+    ];
+  }
+  if (!s.replay?.step || !x || x.pending.length === 0) return null;
+  const out = x.pending.flatMap((p) => [
+    row(span(`#${p.seq} ${p.line}`, 'bold'), span(' · not answered yet', 'dim')),
+    ...wrapped(`↳ ${p.ask}`, width),
+  ]);
+  if (x.pending.length > 1)
+    out.push(...wrapped('These commands came together (pipelined): one step plays them.', width, 'dim'));
+  out.push(plainRow(`space: reveal the ${x.pending.length > 1 ? 'answers' : 'answer'}`, 'accent'));
+  return out;
+}
+
 export function detailPane(s: DashboardState, width: number, height: number): PaneView {
   const x = currentSession(s);
   const e = currentEntry(s, x);
+  const asked = askDetail(s, x, width);
   let lines: Row[];
-  if (!x) lines = [plainRow('The selected transaction is explained here.', 'dim')];
+  if (asked) lines = asked;
+  else if (!x) lines = [plainRow('The selected transaction is explained here.', 'dim')];
   else if (!e || e.kind === 'end') lines = sessionDetail(x, width);
   else if (e.kind === 'tx') lines = txDetail(e.tx, width);
   else if (e.kind === 'phase')
@@ -254,6 +287,10 @@ export function detailPane(s: DashboardState, width: number, height: number): Pa
     ];
   } else lines = [plainRow(`TLS began (${e.how}); pop3scope sees the stream ${e.visibility}`, 'bold')];
   const top = Math.max(0, Math.min(s.scroll.detail, lines.length - height));
-  const label = e?.kind === 'tx' ? `Detail #${e.tx.seq}${top > 0 ? ` (line ${top + 1})` : ''}` : 'Detail';
+  const label = asked
+    ? 'Detail · what will the server answer?'
+    : e?.kind === 'tx'
+      ? `Detail #${e.tx.seq}${top > 0 ? ` (line ${top + 1})` : ''}`
+      : 'Detail';
   return { label, rows: lines.slice(top, top + height).map((r) => clipRow(r, width)), top };
 }

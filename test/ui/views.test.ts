@@ -76,7 +76,7 @@ describe('the mailbox pane', () => {
   it('says an empty maildrop has 0 messages once STAT said so', () => {
     const m = lines(mailboxPane(at(txEvent('s1', 1, 'STAT', {}, '0 0')), 40, 6).rows);
     expect(m.join('\n')).not.toContain('nothing known yet');
-    expect(m[1]).toBe('0 message(s), 0 octets');
+    expect(m[1]).toBe('0 messages, 0 octets');
   });
   it('says nothing is known before the server said anything', () => {
     const m = lines(mailboxPane(at(txEvent('s1', 1, 'NOOP')), 40, 6).rows);
@@ -105,7 +105,7 @@ describe('the transcript', () => {
     expect(retr.spans[0]!.tone).toBe('client');
     expect(rows.find((r) => text(r) === 'S: +OK 498 octets')!.spans[0]!.tone).toBe('server');
     expect(lines(rows)).toContain('S| ▸ body: 498 octets, 16 lines (Enter shows the start)');
-    expect(lines(rows)).toContain('S| ▸ 2 line(s): 1 498 · 2 912');
+    expect(lines(rows)).toContain('S| ▸ 2 lines: 1 498 · 2 912');
     expect(lines(rows).join('\n')).not.toContain('Lunch on Friday');
   });
 
@@ -147,7 +147,7 @@ describe('the transcript', () => {
     )
       t = reduce(t, { type: 'move', delta: -1 });
     const detail = lines(detailPane(t, 70, 30).rows).join('\n');
-    expect(detail).toMatch(/SASL LOGIN as "alice": 4 step\(s\), success/);
+    expect(detail).toMatch(/SASL LOGIN as "alice": 4 steps, success/);
     expect(detail).toContain('password=<redacted 10 octets>');
   });
 
@@ -187,7 +187,7 @@ describe('the status line and help', () => {
     s = reduce(s, ev({ type: 'data', session: 's1', dir: 's2c', t: 0, bytes: Buffer.alloc(20_000) }));
     s = reduce(s, { type: 'tick', now: 2000 });
     const line = text(statusLine(s, 160, 0));
-    expect(line).toContain('1 session(s), 1 live · 10.0kB/s · capture class.jsonl · logs → proxy.log');
+    expect(line).toContain('1 session, 1 live · 10.0kB/s · capture class.jsonl · logs → proxy.log');
     expect(line).toContain('q quit');
     expect(text(statusLine(s, 80, 0))).toMatch(/q quit$/);
   });
