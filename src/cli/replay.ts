@@ -6,11 +6,14 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { explainAsk } from '../analysis/explain.js';
 import type { CaptureRecord } from '../capture/format.js';
 import { openCapture } from '../capture/open.js';
 import { readCapture } from '../capture/reader.js';
+import type { ReplaySink } from '../events.js';
 import { textSink } from '../render/printer.js';
 import { wantColour } from '../render/style.js';
+import { printable } from '../render/text.js';
 import { type Clock, ReplayPlayer } from '../replay/timeline.js';
 import { TEACHING_PACE_MS } from '../ui/limits.js';
 import { runDashboard, wantsDashboard } from '../ui/live.js';
@@ -98,11 +101,33 @@ async function replayInDashboard(file: string, o: ReplayOptions, speed: number):
   });
 }
 
+/**
+ * Step by step as text: after each command the player stops; the command and what it asks go to stderr (the
+ * step's prompt, like the hint), while stdout stays the transcript, the same as without --step. Enter plays the
+ * answer, which the transcript then prints with its command.
+ */
+function askingSink(inner: ReplaySink, stepping: () => boolean): ReplaySink {
+  return {
+    open: (s) => inner.open?.(s),
+    close: (e) => inner.close?.(e),
+    async event(e) {
+      await inner.event?.(e);
+      if (e.type !== 'command' || !stepping()) return;
+      const at = `[${e.session}]`;
+      process.stderr.write(
+        `${at} C: ${printable(e.command.line)}\n${at}    ↳ ${explainAsk(e.command)} (Enter: the answer)\n`,
+      );
+    },
+  };
+}
+
 async function replayAsText(file: string, o: ReplayOptions, speed: number): Promise<void> {
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
   const source = await records(file, warn);
   const out = new Output();
-  const player = new ReplayPlayer(source, textSink(out, wantColour(o.color, out)), WALL_CLOCK, {
+  let stepping = Boolean(o.step);
+  const text = textSink(out, wantColour(o.color, out));
+  const player = new ReplayPlayer(source, o.step ? askingSink(text, () => stepping) : text, WALL_CLOCK, {
     speed,
     step: Boolean(o.step),
     session: o.session,
@@ -112,11 +137,14 @@ async function replayAsText(file: string, o: ReplayOptions, speed: number): Prom
     if (file === '-')
       throw new CliError('--step reads Enter from stdin, so the capture cannot come from stdin');
     process.stderr.write(
-      'pop3scope replay: step by step: press Enter for the next transaction (Ctrl-D plays the rest in time)\n',
+      'pop3scope replay: step by step: Enter shows the next command and what it asks, Enter again its answer (commands pipelined in one chunk come together; Ctrl-D plays the rest in time)\n',
     );
     lines = createInterface({ input: process.stdin });
     lines.on('line', () => player.step());
-    lines.on('close', () => player.setStepMode(false));
+    lines.on('close', () => {
+      stepping = false;
+      player.setStepMode(false);
+    });
   }
   void untilSignal().then(() => player.stop());
   try {
@@ -137,7 +165,10 @@ export function registerReplay(program: Command): void {
     .addOption(
       parsedOption('--speed <x>', 'timing scale: 2 twice as fast, 0.5 half; 0 as fast as possible', speed, 1),
     )
-    .option('--step', 'one transaction at a time: space in the dashboard, Enter with --no-ui')
+    .option(
+      '--step',
+      'step by step for a class: each command first (what it asks), then its answer; space in the dashboard, Enter with --no-ui',
+    )
     .option('-s, --session <id>', 'only this session')
     .option('--ui', 'show the dashboard even when stdout is not a terminal')
     .option('--no-ui', 'print the text transcript (like the live proxy) instead of the dashboard')
@@ -148,7 +179,7 @@ export function registerReplay(program: Command): void {
     .addHelpText(
       'after',
       `
-Keys in the dashboard: space pauses (or plays the next step with --step), + and - change the speed,
+Keys in the dashboard: space pauses (with --step: shows the next command, then reveals its answer), + and - change the speed,
 / filters, ? shows every key, q quits.
 
 Examples:

@@ -58,10 +58,11 @@ describe('pop3scope replay --no-ui', () => {
     expect(r.stderr).toBe(`pop3scope: no session "s7" in ${SEED}\n`);
   });
 
-  it('--step with --no-ui plays a transaction per Enter, and the rest in time once stdin ends', () => {
+  it('--step with --no-ui plays a step per Enter, and the rest in time once stdin ends', () => {
     const r = runCli(['replay', SEED, '--no-ui', '--step', '--speed', '0'], '\n\n');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('press Enter for the next transaction');
+    // Since issue 17 a step is a command, then its answer (the hint said "the next transaction" before).
+    expect(r.stderr).toContain('Enter shows the next command and what it asks, Enter again its answer');
     expect(r.stdout).toContain('[s1] ── summary of session s1 ──');
   });
 
