@@ -81,7 +81,10 @@ export class Inspector {
     this.ended = true;
     const marked = this.mailbox.numbers((m) => m.marked);
     if (!this.mailbox.updated && marked.length > 0) {
-      const v = violation('POP3_NO_UPDATE', `message(s) ${marked.join(', ')} stay on the server`);
+      const v = violation(
+        'POP3_NO_UPDATE',
+        `${marked.length === 1 ? 'message' : 'messages'} ${marked.join(', ')} ${marked.length === 1 ? 'stays' : 'stay'} on the server`,
+      );
       this.facts.count(v);
       events.push({ type: 'violation', session: this.session, t, violation: v });
     }

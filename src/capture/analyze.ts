@@ -3,8 +3,10 @@
  * so a replayed capture shows what the live session showed. Sessions the capture never closed (a crash, a
  * capture still being written) are closed at the last timestamp seen.
  */
+
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
+import { counted } from '../words.js';
 import { actionEvents, uncleanTlsEvents } from './actions.js';
 import { type CaptureRecord, dataBytes } from './format.js';
 
@@ -38,7 +40,7 @@ export class CaptureAnalyzer {
         // stays in step, and the warning says that anything after it may be misread.
         return this.inspector(record.session, record.t).report(
           'POP3_CAPTURE_GAP',
-          `${record.records} data record(s) (${record.octets} octets) were not recorded here`,
+          `${counted(record.records, 'data record')} (${counted(record.octets, 'octet')}) ${record.records === 1 ? 'was' : 'were'} not recorded here`,
           record.t,
         );
       case 'proxy':

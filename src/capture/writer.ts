@@ -13,7 +13,9 @@
  * Session ids stay unique within the file: `nextSessionNumber` says where the proxy's numbering continues,
  * and a session that opens with an id the file already holds is written as `<id>#k` (SessionNames).
  */
+
 import { type FileHandle, open } from 'node:fs/promises';
+import { counted } from '../words.js';
 import { CAPTURE_FORMAT, type CaptureRecord, type GapRecord, headerRecord } from './format.js';
 import { MAX_PENDING_BYTES, SLOW_DOWN_AT_BYTES } from './limits.js';
 import { CaptureError } from './reader.js';
@@ -201,7 +203,7 @@ export class CaptureWriter {
     const { records, octets, sessions } = this.dropped;
     if (records > 0 && !this.failed)
       (this.o.onWarning ?? stderrWarning)(
-        `capture ${this.path}: ${records} data record(s) (${octets} octets) of ${sessions.size} session(s) were not recorded; each gap is marked in the capture`,
+        `capture ${this.path}: ${counted(records, 'data record')} (${counted(octets, 'octet')}) of ${counted(sessions.size, 'session')} ${records === 1 ? 'was' : 'were'} not recorded; each gap is marked in the capture`,
       );
   }
 

@@ -1,9 +1,11 @@
 /** `pop3scope check CAPTURE… [--format text|json]`: lists violations and exits 1 when any is an error (for CI jobs). */
+
 import type { Command } from 'commander';
 import type { Violation } from '../analysis/types.js';
 import type { Severity } from '../protocol/violations.js';
 import { JSON_VERSION, type JsonCheckRecord } from '../render/json.js';
 import { violationLine } from '../render/text.js';
+import { counted } from '../words.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
@@ -74,7 +76,7 @@ export async function runCheck(files: string[], options: CheckOptions, out = new
   );
   if (!json)
     await out.lines([
-      `${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info in ${sessions} session(s)`,
+      `${counted(counts.error, 'error')}, ${counted(counts.warning, 'warning')}, ${counts.info} info in ${counted(sessions, 'session')}`,
     ]);
   return counts.error > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * either flag the timeline replay (replay.ts) runs. Everything that can be refused is refused before a socket
  * is opened or a password asked for, in one line (exit 2).
  */
+
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CaptureError } from '../capture/reader.js';
@@ -19,6 +20,7 @@ import { promptPassword } from '../replay/prompt.js';
 import type { RecordedSession } from '../replay/script.js';
 import { ReplayServer, type ServedResult, type Timing } from '../replay/serve.js';
 import { VERSION } from '../version.js';
+import { counted } from '../words.js';
 import { isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
 import { choiceOption } from './parsers.js';
@@ -101,7 +103,7 @@ export function addReplayModeOptions(command: Command): Command {
       '--upstream-ca <file>',
       "with --against: trust this CA file for the server's certificate (with --upstream-tls, or after STLS)",
     )
-    .option('--capture <file>', 'with --against: record the new session(s) to this capture file')
+    .option('--capture <file>', 'with --against: record the new sessions to this capture file')
     .option(
       '--allow-delete',
       'with --against: replay DELE (and the QUIT that commits it): deletes mail on that server',
@@ -281,7 +283,7 @@ async function against(capture: string, o: ReplayModeOptions): Promise<number> {
   try {
     for (const s of sessions) {
       process.stdout.write(
-        `replay of session ${s.id} of ${capture} against ${where} (${s.steps.length} command(s))\n`,
+        `replay of session ${s.id} of ${capture} against ${where} (${counted(s.steps.length, 'command')})\n`,
       );
       const played = await playAgainst({
         session: s,
@@ -308,7 +310,7 @@ async function against(capture: string, o: ReplayModeOptions): Promise<number> {
   }
   const all = equivalent === sessions.length;
   process.stdout.write(
-    `pop3scope replay: ${all ? 'equivalent' : 'NOT equivalent'}: ${equivalent} of ${sessions.length} session(s) replayed alike${o.capture ? `; new session(s) recorded in ${o.capture}` : ''}\n`,
+    `pop3scope replay: ${all ? 'equivalent' : 'NOT equivalent'}: ${equivalent} of ${counted(sessions.length, 'session')} replayed alike${o.capture ? `; the new ${sessions.length === 1 ? 'session is' : 'sessions are'} recorded in ${o.capture}` : ''}\n`,
   );
   return all ? 0 : 1;
 }

@@ -5,6 +5,7 @@
  * (protocol/session.ts), the embedded server (server/session.ts), the explanations and the mailbox model all
  * read it, so changing a verb's rules means editing its row. (The model is h11's `_state.py`.)
  */
+import { counted } from '../words.js';
 import type { ViolationCode } from './violations.js';
 
 /** RFC 1939 §3: the states of a POP3 session. */
@@ -204,10 +205,10 @@ export function checkArguments(command: CommandSpec, args: readonly string[]): s
   const { required, optional } = command;
   const { min, max } = arity(command);
   if (args.length < min) {
-    return `${command.verb} needs ${min} argument${min === 1 ? '' : 's'}, got ${args.length}`;
+    return `${command.verb} needs ${counted(min, 'argument')}, got ${args.length}`;
   }
   if (args.length > max) {
-    return `${command.verb} takes at most ${max} argument(s), got ${args.length}`;
+    return `${command.verb} takes at most ${counted(max, 'argument')}, got ${args.length}`;
   }
   for (let i = 0; i < args.length; i++) {
     const kind = i < required.length ? required[i]! : optional[i - required.length]!;

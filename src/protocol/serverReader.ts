@@ -5,6 +5,7 @@
  * scanned without keeping them; listings are kept line by line, up to a limit, because the mailbox model is
  * built from them.
  */
+import { counted } from '../words.js';
 import { BodyScanner } from './bodyScanner.js';
 import { MAX_LISTING_LINES, MAX_LISTING_OCTETS } from './limits.js';
 import { type Line, LineBuffer } from './lineBuffer.js';
@@ -228,7 +229,7 @@ export class ServerReader {
         addViolation(
           tx,
           'POP3_BARE_LINE_ENDING',
-          `${this.listingBareLF} line(s) of the listing ended in a bare LF`,
+          `${counted(this.listingBareLF, 'line')} of the listing ended in a bare LF`,
         );
       }
       this.finish(t);
@@ -253,8 +254,8 @@ export class ServerReader {
     this.copyBody(tx);
     const stats = this.body!.stats;
     if (stats.bareLF > 0)
-      addViolation(tx, 'POP3_BARE_LINE_ENDING', `${stats.bareLF} body line(s) ended in a bare LF`);
-    if (stats.unstuffedDots > 0) addViolation(tx, 'POP3_UNSTUFFED_DOT', `${stats.unstuffedDots} line(s)`);
+      addViolation(tx, 'POP3_BARE_LINE_ENDING', `${counted(stats.bareLF, 'body line')} ended in a bare LF`);
+    if (stats.unstuffedDots > 0) addViolation(tx, 'POP3_UNSTUFFED_DOT', counted(stats.unstuffedDots, 'line'));
     this.finish(t);
   }
 

@@ -3,6 +3,7 @@
  * client and server readers and the SASL exchange: a module of its own so none of them imports another for it.
  * Also the violations every one of them adds to it, bounded.
  */
+import { counted } from '../words.js';
 import { MAX_RESPONSE_LINE, MAX_VIOLATIONS_PER_TRANSACTION } from './limits.js';
 import type { Line } from './lineBuffer.js';
 import type { RawTransaction, ResponseInfo } from './types.js';
@@ -53,7 +54,11 @@ export function lineViolations(tx: RawTransaction, line: Line, who: 'client' | '
   if (line.ending === 'none')
     addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who}'s last line had no line ending`);
   if (line.bareCR > 0)
-    addViolation(tx, 'POP3_BARE_LINE_ENDING', `the ${who} sent ${line.bareCR} bare CR(s) inside a line`);
+    addViolation(
+      tx,
+      'POP3_BARE_LINE_ENDING',
+      `the ${who} sent ${counted(line.bareCR, 'bare CR')} inside a line`,
+    );
   if (line.overflow) addViolation(tx, 'POP3_LINE_OVERFLOW', `${line.octets} octets in one line`);
   if (who === 'server' && line.octets > MAX_RESPONSE_LINE)
     addViolation(tx, 'POP3_RESPONSE_TOO_LONG', `${line.octets} octets`);

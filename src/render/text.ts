@@ -3,7 +3,9 @@
  * preview with their octets and lines, and the session summary. Every function returns lines; callers print
  * them (show groups them per session, the live proxy prefixes the session id).
  */
+
 import type { EngineEvent, SessionSummary, Transaction, Violation } from '../analysis/types.js';
+import { counted } from '../words.js';
 import { PLAIN, type Style } from './style.js';
 
 export interface TextOptions {
@@ -46,7 +48,7 @@ function bodyLines(tx: Transaction, style: Style, o: TextOptions): string[] {
   if (r.listing) {
     const max = o.listingLines ?? 20;
     for (const l of r.listing.slice(0, max)) out.push(style.server(`S| ${printable(l)}`));
-    if (r.listing.length > max) out.push(style.dim(`S| … ${r.listing.length - max} more line(s)`));
+    if (r.listing.length > max) out.push(style.dim(`S| … ${counted(r.listing.length - max, 'more line')}`));
   } else {
     const lines = (r.preview ?? '').split(/\r?\n/).slice(0, o.previewLines ?? 3);
     out.push(
@@ -115,7 +117,7 @@ export function summaryLines(s: SessionSummary, o: TextOptions = {}): string[] {
     `user ${s.user ? printable(s.user) : '—'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · phases ${s.phases.map((p) => p.phase).join(' → ') || '—'}`,
     `retrieved ${list(s.retrieved)} · marked ${list(s.marked)} · removed ${list(s.removed)} · discarded ${list(s.discarded)}`,
     `violations ${codes.length ? codes.map(([c, n]) => `${c}×${n}`).join(', ') : 'none'}`,
-    `${s.commands} command(s) · bytes c2s ${s.bytes.c2s} · s2c ${s.bytes.s2c} · duration ${(s.durationMs / 1000).toFixed(3)}s${s.closeReason ? ` · ended: ${printable(s.closeReason)}` : ''}`,
+    `${counted(s.commands, 'command')} · bytes c2s ${s.bytes.c2s} · s2c ${s.bytes.s2c} · duration ${(s.durationMs / 1000).toFixed(3)}s${s.closeReason ? ` · ended: ${printable(s.closeReason)}` : ''}`,
   ];
 }
 

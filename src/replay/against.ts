@@ -4,12 +4,14 @@
  * only), and hangs up where the recorded client did. A server that stops answering is given up on after
  * ANSWER_TIMEOUT_MS: replay must end by itself, also in scripts.
  */
+
 import net from 'node:net';
 import tls from 'node:tls';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink } from '../events.js';
 import { formatHostPort } from '../hostPort.js';
 import { tlsFacts } from '../proxy/tls.js';
+import { counted } from '../words.js';
 import { ClientPlayer, type PlayerOutput } from './client.js';
 import type { Credentials } from './credentials.js';
 import type { RecordedSession } from './script.js';
@@ -138,7 +140,7 @@ export function playAgainst(o: AgainstOptions): Promise<Played> {
       emit(player.close(t, by, reason));
       o.sink?.close?.({ session: o.id, t, by, reason });
       if (!player.done && !problem)
-        problem = `the server closed the connection after ${player.sent} of ${o.session.steps.length} command(s)`;
+        problem = `the server closed the connection after ${player.sent} of ${counted(o.session.steps.length, 'command')}`;
       resolve({ events, problem });
     });
   });

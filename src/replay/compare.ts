@@ -9,7 +9,9 @@
  * timestamps), SASL challenges, free status text ("Logged in."), timing and who closed are expected to differ:
  * text differences are shown as notes, the rest is ignored.
  */
+
 import type { EngineEvent, SessionSummary, Transaction } from '../analysis/types.js';
+import { counted } from '../words.js';
 
 export type RowKind = 'same' | 'changed' | 'missing' | 'extra';
 
@@ -227,7 +229,7 @@ export function comparisonLines(c: Comparison): string[] {
   out.push(
     c.equivalent
       ? `  => equivalent (${tally})`
-      : `  => NOT equivalent (${tally}${c.session.length ? `, ${c.session.length} session difference(s)` : ''})`,
+      : `  => NOT equivalent (${tally}${c.session.length ? `, ${counted(c.session.length, 'session difference')}` : ''})`,
   );
   return out;
 }

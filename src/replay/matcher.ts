@@ -6,9 +6,11 @@
  * final status), whatever it holds: the recorded answers are redacted, and the client cannot reproduce the
  * recorded CRAM-MD5 digests anyway. Sockets and timers are the caller's (serve.ts).
  */
+
 import { showCommand } from '../protocol/clientLines.js';
 import { isMasked } from '../protocol/redact.js';
 import { maskCommand } from '../protocol/secrecy.js';
+import { counted } from '../words.js';
 import type { Piece, RecordedSession, ScriptStep } from './script.js';
 
 /** What to do when the client does not send what the recording sent next. */
@@ -131,7 +133,7 @@ export class ServeMatcher {
           expected!,
           got,
           skipped,
-          `skipped ${skipped.length} recorded command(s) (${quoteList(skipped)}) to answer it`,
+          `skipped ${counted(skipped.length, 'recorded command')} (${quoteList(skipped)}) to answer it`,
         );
         return { ...this.take(j), divergence };
       }

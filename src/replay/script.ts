@@ -5,9 +5,11 @@
  * an Inspector (with body digests, for comparisons) and its streams are cut at those offsets. The recorded
  * chunk boundaries and timestamps are kept inside each response: timing and segmentation bugs hide there.
  */
+
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent, Transaction } from '../analysis/types.js';
 import { type CaptureRecord, type CloseRecord, dataBytes, type OpenRecord } from '../capture/format.js';
+import { counted } from '../words.js';
 
 /** Recorded server bytes to send, and how long after the previous piece (or the trigger) they came. */
 export interface Piece {
@@ -93,7 +95,7 @@ export class SessionRecorder {
     // What pop3scope itself sent or held back is not the server's: the server is served as it spoke.
     if (r.type === 'proxy' || r.type === 'alter') return;
     if (r.type === 'gap') {
-      this.unsupported = `the capture has a gap in it (${r.records} record(s) the writer could not keep)`;
+      this.unsupported = `the capture has a gap in it (${counted(r.records, 'record')} the writer could not keep)`;
       return;
     }
     const { type: _type, session: _session, t, ...info } = r;

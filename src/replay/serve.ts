@@ -5,6 +5,7 @@
  * POP3_REPLAY_DIVERGENCE violation of that session (in its transcript and counted in its summary). Recorded pieces are written one write each, with the recorded delays between them unless
  * timing is 'fast', so chunk boundaries and timing reach the client as they reached the recorded one.
  */
+
 import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +18,7 @@ import { type BoundAddress, boundAddress, listen } from '../listen.js';
 import { LineBuffer } from '../protocol/lineBuffer.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { COLOUR, PLAIN, type Style } from '../render/style.js';
+import { counted } from '../words.js';
 import { type Divergence, type MismatchPolicy, ServeMatcher } from './matcher.js';
 import type { Piece, RecordedSession } from './script.js';
 
@@ -284,7 +286,7 @@ class ServedConnection {
     const verdict = followed
       ? this.style.bold(`the client followed the recording of ${this.session.id} to the end`)
       : this.style.error(
-          `the client did NOT follow the recording of ${this.session.id} (${this.matcher.divergenceList.length} divergence(s))`,
+          `the client did NOT follow the recording of ${this.session.id} (${counted(this.matcher.divergenceList.length, 'divergence')})`,
         );
     this.o.out.write(`[${this.id}] replay: ${verdict}\n`);
     this.resolveDone({

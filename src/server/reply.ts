@@ -50,11 +50,6 @@ export function challenge(data: Buffer): Reply {
   return { head: Buffer.from(`+ ${data.toString('base64')}${CRLF}`, 'latin1') };
 }
 
-/** "1 message", "2 messages": a count and its noun, singular for one (the server's texts read as English). */
-export function counted(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
 /** True when a reply's status line is +OK. */
 export function isOk(reply: Reply): boolean {
   return reply.head[0] === 0x2b && reply.head[1] === 0x4f;

@@ -142,7 +142,7 @@ describe('mailbox model checks', () => {
       (r) => {
         expect(codes(r, 'LIST', 0)).toEqual(['POP3_STAT_MISMATCH']);
         expect(txsOf(r, 'LIST')[0]!.violations[0]!.message).toContain(
-          'STAT said 2 message(s), 300 octets; LIST shows 2, 250 octets',
+          'STAT said 2 messages, 300 octets; LIST shows 2, 250 octets',
         );
         expect(codes(r, 'STAT', 1)).toEqual([]);
         expect(codes(r, 'LIST', 1)).toEqual([]);
@@ -154,7 +154,7 @@ describe('mailbox model checks', () => {
     const top = (n: number) => [c(`TOP 1 ${n}\r\n`), s('+OK\r\nSubject: a\r\n\r\nline 1\r\nline 2\r\n.\r\n')];
     expectSameEachWay([...LOGIN, ...top(0), ...top(2), ...top(5)], (r) => {
       expect(codes(r, 'TOP', 0)).toEqual(['POP3_TOP_TOO_LONG']);
-      expect(txsOf(r, 'TOP')[0]!.violations[0]!.message).toContain('asked for 0 body line(s), got 2');
+      expect(txsOf(r, 'TOP')[0]!.violations[0]!.message).toContain('asked for 0 body lines, got 2');
       expect(codes(r, 'TOP', 1)).toEqual([]);
       expect(codes(r, 'TOP', 2)).toEqual([]);
     });

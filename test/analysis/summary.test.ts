@@ -66,7 +66,7 @@ describe('what happened to the mail', () => {
       expect(r.summary).toMatchObject({ marked: [1, 2], removed: [], discarded: [1, 2] });
       const v = noUpdate(r);
       expect(v).toHaveLength(1);
-      expect(v[0]!.violation.message).toContain('message(s) 1, 2 stay on the server');
+      expect(v[0]!.violation.message).toContain('messages 1, 2 stay on the server');
       expect(r.summary.violations).toEqual({ POP3_NO_UPDATE: 1 });
     });
   });

@@ -160,7 +160,7 @@ describe('CaptureWriter', () => {
     });
     expect(errors).toEqual([expect.stringMatching(/not keeping up; dropping data records/)]);
     expect(warnings).toEqual([
-      `capture ${path}: 7 data record(s) (7000 octets) of 1 session(s) were not recorded; each gap is marked in the capture`,
+      `capture ${path}: 7 data records (7000 octets) of 1 session were not recorded; each gap is marked in the capture`,
     ]);
   });
 

@@ -85,7 +85,7 @@ describe('gaps, session ids and several files', () => {
     expect(text.stdout).toContain(
       '! POP3_CAPTURE_GAP (warning, docs/capture-format.md): the capture is missing data here',
     );
-    expect(text.stdout).toContain('3 data record(s) (196608 octets) were not recorded here');
+    expect(text.stdout).toContain('3 data records (196608 octets) were not recorded here');
     expect(text.stdout).toContain('violations POP3_CAPTURE_GAP×1');
     expect(text.stdout).toContain('── summary of session s1 ──');
     const json = runCli(['show', withGap, '--format', 'json'])

@@ -108,7 +108,7 @@ describe('pop3scope check', () => {
   it('exits 0 on a clean capture and 1 when an error-severity violation exists', () => {
     const clean = runCli(['check', 'captures/seed-download-and-delete.jsonl']);
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain('0 error(s)');
+    expect(clean.stdout).toContain('0 errors');
     const buggy = runCli(['check', 'captures/buggy-server.jsonl']);
     expect(buggy.code).toBe(1);
     expect(buggy.stdout).toContain('POP3_SIZE_MISMATCH');

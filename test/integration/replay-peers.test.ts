@@ -140,7 +140,7 @@ describeWithPeers(['dovecot', 'curl'], 'curl: recorded, served back, replayed ag
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('  same    #2 AUTH CRAM-MD5');
     expect(r.stdout).toContain('  same    #3 RETR 1');
-    expect(r.stdout).toContain('pop3scope replay: equivalent: 2 of 2 session(s) replayed alike');
+    expect(r.stdout).toContain('pop3scope replay: equivalent: 2 of 2 sessions replayed alike');
   });
 
   it('a divergence: curl asks for message 2 where the recording retrieved 1 — -ERR to curl, reported, exit 1', async () => {
@@ -234,7 +234,7 @@ describeWithPeers(
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('  same    #4 LAST');
       expect(r.stdout).toContain('  same    #7 TOP 1 99999999');
-      expect(r.stdout).toContain('pop3scope replay: equivalent: 1 of 1 session(s) replayed alike');
+      expect(r.stdout).toContain('pop3scope replay: equivalent: 1 of 1 session replayed alike');
       expect(await statOf(dc.port, 'bob', 'hungry')).toBe('+OK 0 0');
     });
   },
@@ -314,7 +314,7 @@ describeWithPeers(
       expect(r.stdout).toContain('\r\n.signature\r\n'); // the unstuffed dot line, passed on as it is
       expect(r.stdout.endsWith('and this line ends in a bare LF\n.')).toBe(true);
       expect(done.stdout).toContain('POP3_UNSTUFFED_DOT');
-      expect(done.stdout).toContain('skipped 2 recorded command(s) ("STAT", "LIST") to answer it');
+      expect(done.stdout).toContain('skipped 2 recorded commands ("STAT", "LIST") to answer it');
       expect(done.code).toBe(1);
     });
 
@@ -413,7 +413,7 @@ describeWithPeers(
       newCaptures.push(recorded);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('  same    #2 STLS');
-      expect(r.stdout).toContain('pop3scope replay: equivalent: 1 of 1 session(s) replayed alike');
+      expect(r.stdout).toContain('pop3scope replay: equivalent: 1 of 1 session replayed alike');
       // The new session went on inside TLS, as recorded: its capture says so, and the server was verified.
       expect(recorded).toMatch(/"type":"tls".*"how":"stls","visibility":"decrypted".*"verified":true/);
     });

@@ -81,12 +81,12 @@ describe('CRLF framing', () => {
     expectSameEachWay([s('+OK a\rb\r\n'), c('NOOP\rX\r\n'), s('-ERR no\r\n')], (r) => {
       const greeting = txsOf(r, '')[0]!;
       expect(greeting.violations.map((v) => v.message)).toEqual([
-        expect.stringContaining('server sent 1 bare CR(s)'),
+        expect.stringContaining('server sent 1 bare CR inside'),
       ]);
       const tx = r.transactions[1]!;
       expect(tx.command!.octets).toBe(8);
       expect(tx.violations.map((v) => v.message)).toContainEqual(
-        expect.stringContaining('client sent 1 bare CR(s)'),
+        expect.stringContaining('client sent 1 bare CR inside'),
       );
     });
   });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/server/memoryStore.js';
-import { counted } from '../../src/server/reply.js';
+import { counted } from '../../src/words.js';
 import { feed, newSession } from './helpers.js';
 
 /** bob with one message of one line: 3 octets on the wire. */
@@ -24,6 +24,7 @@ describe('the server counts in words that agree', () => {
     expect(counted(1, 'message')).toBe('1 message');
     expect(counted(2, 'octet')).toBe('2 octets');
     expect(counted(1, 'octet')).toBe('1 octet');
+    expect(counted(2, 'body', 'bodies')).toBe('2 bodies');
   });
 
   it('one message: the login, LIST, RSET and QUIT say "1 message"', async () => {

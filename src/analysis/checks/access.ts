@@ -1,6 +1,8 @@
 /** Message-number checks: out of range (RFC 1939 §5) and use of a message marked as deleted. */
+
 import type { RawTransaction } from '../../protocol/types.js';
 import { type Violation, violation } from '../../protocol/violations.js';
+import { counted } from '../../words.js';
 import { type Mailbox, messageNumber } from '../mailbox.js';
 
 const TAKES_MESSAGE = new Set(['RETR', 'DELE', 'TOP', 'LIST', 'UIDL']);
@@ -16,7 +18,7 @@ export function checkAccess(tx: RawTransaction, box: Mailbox): Violation[] {
     out.push(
       violation(
         'POP3_MESSAGE_OUT_OF_RANGE',
-        `${verb} ${n} but the maildrop has ${box.highest} message(s); ${who}`,
+        `${verb} ${n} but the maildrop has ${counted(box.highest, 'message')}; ${who}`,
       ),
     );
   }

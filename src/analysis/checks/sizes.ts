@@ -1,6 +1,8 @@
 /** Size checks: LIST size vs RETR body (RFC 1939 §5, §11), STAT vs LIST, and TOP's line count (§7). */
+
 import type { RawTransaction } from '../../protocol/types.js';
 import { type Violation, violation } from '../../protocol/violations.js';
+import { counted } from '../../words.js';
 import type { Mailbox, MessageState } from '../mailbox.js';
 
 /** The retrieved body of a message vs the size LIST announced. */
@@ -32,7 +34,7 @@ export function checkStat(box: Mailbox): Violation[] {
   return [
     violation(
       'POP3_STAT_MISMATCH',
-      `STAT said ${stat.count} message(s), ${stat.octets} octets; LIST shows ${live.length}, ${octets} octets`,
+      `STAT said ${counted(stat.count, 'message')}, ${counted(stat.octets, 'octet')}; LIST shows ${live.length}, ${counted(octets, 'octet')}`,
     ),
   ];
 }
@@ -46,7 +48,7 @@ export function checkTop(tx: RawTransaction, asked: number): { violations: Viola
   const bodyLines = r.bodyLines - headerLines - 1;
   const violations =
     bodyLines > asked
-      ? [violation('POP3_TOP_TOO_LONG', `asked for ${asked} body line(s), got ${bodyLines}`)]
+      ? [violation('POP3_TOP_TOO_LONG', `asked for ${counted(asked, 'body line')}, got ${bodyLines}`)]
       : [];
   // Fewer lines than asked means the whole message came back (fetchmail retrieves with TOP n 99999999).
   return { violations, whole: bodyLines < asked };

@@ -4,12 +4,14 @@
  * MAX_STDOUT_BACKLOG bytes waiting, lines are dropped and counted rather than buffered without bound, so a
  * frozen terminal never stalls or bloats the relay.
  */
+
 import type { Writable } from 'node:stream';
 import type { EngineEvent } from '../../analysis/types.js';
 import type { ProxySink, SessionStart } from '../../events.js';
 import { jsonLine } from '../../render/json.js';
 import { COLOUR, PLAIN } from '../../render/style.js';
 import { TranscriptPrinter } from '../../render/text.js';
+import { counted } from '../../words.js';
 import { MAX_STDOUT_BACKLOG } from '../limits.js';
 
 export interface LiveOptions {
@@ -31,7 +33,7 @@ export function liveSink(o: LiveOptions): ProxySink {
     }
     if (dropped > 0) {
       lines.unshift(
-        `[pop3scope] ${dropped} transcript line(s) dropped: stdout was not keeping up (the capture has everything)`,
+        `[pop3scope] ${counted(dropped, 'transcript line')} dropped: stdout was not keeping up (the capture has everything)`,
       );
       dropped = 0;
     }

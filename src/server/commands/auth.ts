@@ -6,7 +6,8 @@
  * Logs name the user and the method only: never a password, an APOP digest or a SASL blob.
  */
 import { createHash } from 'node:crypto';
-import { challenge, counted, err, listing, ok, type Reply } from '../reply.js';
+import { counted } from '../../words.js';
+import { challenge, err, listing, ok, type Reply } from '../reply.js';
 import { sameSecret } from '../store.js';
 import { decodeSasl, MECHANISMS, type SaslStep } from './sasl.js';
 import type { CommandTable, SessionContext } from './types.js';

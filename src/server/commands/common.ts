@@ -3,7 +3,9 @@
  * QUIT from TRANSACTION is the only way into UPDATE (the command table), the only place marked messages are
  * removed; the session is CLOSED after QUIT's answer, whatever the phase.
  */
-import { counted, err, listing, ok } from '../reply.js';
+
+import { counted } from '../../words.js';
+import { err, listing, ok } from '../reply.js';
 import { MECHANISMS } from './sasl.js';
 import { AUTHORIZATION, BOTH, type CommandTable, type Phase, type SessionContext } from './types.js';
 

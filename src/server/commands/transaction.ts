@@ -2,7 +2,9 @@
  * TRANSACTION (RFC 1939 §5, §7): STAT, LIST, RETR, DELE, NOOP, RSET, TOP, UIDL. DELE only marks; a marked
  * number answers -ERR ("already marked for deletion": it is not removed before UPDATE) from then on and leaves STAT and the listings, and numbers are never reassigned.
  */
-import { counted, err, listing, ok, type Reply } from '../reply.js';
+
+import { counted } from '../../words.js';
+import { err, listing, ok, type Reply } from '../reply.js';
 import type { MessageInfo } from '../store.js';
 import { stuffedBody } from '../wire.js';
 import type { CommandTable, SessionContext } from './types.js';
