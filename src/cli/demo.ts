@@ -5,9 +5,11 @@
  * Bob's three machines in both modes (demoPlay.ts).
  */
 import net from 'node:net';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { RefillableDemoStore } from '../demo/refillStore.js';
 import { SessionsSettled } from '../demo/settled.js';
+import { StepKey } from '../demo/stepKey.js';
 import { wantColour } from '../render/style.js';
 import { demoUsers } from '../server/demoMailbox.js';
 import { startServer } from '../server/server.js';
@@ -36,6 +38,8 @@ interface DemoOptions {
   /** --lesson / --no-lesson: the dashboard's lesson pane (undefined: on, the demo's default). */
   lesson?: boolean;
   teachingPace?: boolean;
+  /** With --play: the client waits for a key (space, or Enter with --no-ui) before each command. */
+  step?: boolean;
 }
 
 /** The first port from `start` on that can be bound on 127.0.0.1 (tries 20). */
@@ -68,6 +72,22 @@ function instructions(port: number): string {
 `;
 }
 
+/** --step --no-ui: each Enter on stdin presses the key; the end of stdin (Ctrl-D) plays the rest at its pace. */
+function enterPresses(key: StepKey): { close(): void } {
+  process.stderr.write(
+    "pop3scope demo: step by step: Enter sends the client's next command, shown first with what it asks (Ctrl-D plays the rest at its pace)\n",
+  );
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', () => key.press());
+  lines.on('close', () => key.release());
+  return {
+    close() {
+      lines.close();
+      process.stdin.pause();
+    },
+  };
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -90,6 +110,10 @@ export function registerDemo(program: Command): void {
       ),
     )
     .addOption(parsedOption('--pace <ms>', 'pause between the played commands', milliseconds, 400))
+    .option(
+      '--step',
+      'with --play: before each command, show it and what it asks, and wait for space (Enter with --no-ui) to send it',
+    )
     .option('-c, --capture <file>', 'also record the sessions to this capture file')
     .addOption(choiceOption('-f, --format <format>', 'live output on stdout', LIVE_FORMATS, 'text'))
     .option('--color', 'colour the transcript even when stdout is not a terminal')
@@ -112,10 +136,12 @@ Examples:
   pop3scope demo --play download-and-delete   LIST, RETR, DELE each, QUIT: the server removes both messages
   pop3scope demo --play download-and-keep     UIDL, RETR each, QUIT: the messages stay on the server
   pop3scope demo --play keep-vs-delete        Bob's office PC, home PC and laptop in turn, in both modes
+  pop3scope demo --play download-and-delete --step   the class guesses each answer before space sends the command
   pop3scope demo --port 2525 --capture class.jsonl
   pop3scope demo --tls                        the server offers STLS; watch the upgrade decrypted`,
     )
     .action(async (o: DemoOptions) => {
+      if (o.step && !o.play) throw new CliError('--step needs --play MODE: it steps the built-in client');
       const wanted = o.port;
       // With --tls the demo server offers STLS; the proxy intercepts it and verifies the server with the same CA.
       const local = o.tls ? await localCertificate() : null;
@@ -125,6 +151,7 @@ Examples:
       const server = await startServer({ host: '127.0.0.1', port: 0, store, tls: local?.tls });
       const sessions = new SessionsSettled(() => server.sessionCount());
       const upstream = showHostPort(server.address());
+      const key = o.step ? new StepKey() : null;
       const dashboard = wantsDashboard(o)
         ? await liveDashboard({
             capture: o.capture ?? null,
@@ -144,6 +171,11 @@ Examples:
             },
             lesson: o.lesson ?? true,
             paceMs: o.teachingPace ? TEACHING_PACE_MS : null,
+            // --step: space sends the client's next command instead of pausing the screen.
+            step: Boolean(o.step),
+            onAction: (action) => {
+              if (action.type === 'step') key?.press();
+            },
           })
         : null;
       const proxyOptions: ProxyCliOptions = {
@@ -168,8 +200,10 @@ Examples:
       process.stderr.write(
         `pop3scope demo: the demo POP3 server runs on ${upstream}; the proxy listens on 127.0.0.1:${port}${moved}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
       );
+      const enter = key && !dashboard ? enterPresses(key) : null;
       const playModes = () =>
         playDemo({
+          step: key,
           play: o.play!,
           port,
           paceMs: o.pace,
@@ -199,6 +233,8 @@ Examples:
           await untilSignal();
         }
       } finally {
+        enter?.close();
+        key?.release();
         await proxy.stop(1000);
         await server.close();
       }

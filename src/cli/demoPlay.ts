@@ -3,10 +3,11 @@
  * the dashboard as its note (Dashboard.showNote), with --no-ui as text lines (on stderr when stdout carries
  * JSON). Every run ends by saying that it finished.
  */
-import { pause, play } from '../demo/player.js';
+import { type BeforeCommand, pause, play } from '../demo/player.js';
 import type { RefillableDemoStore } from '../demo/refillStore.js';
 import { SCENARIOS, type ScenarioName } from '../demo/scenarios.js';
 import type { SessionsSettled } from '../demo/settled.js';
+import { type StepKey, upcoming } from '../demo/stepKey.js';
 import { type Narrator, playStory, textNarrator } from '../demo/storyPlayer.js';
 import { demoUsers } from '../server/demoMailbox.js';
 import type { Dashboard } from '../ui/dashboard.js';
@@ -24,6 +25,26 @@ export interface DemoPlay {
   readonly dashboard: Dashboard | null;
   /** Where --no-ui narration goes: stdout for the text transcript, stderr beside JSON. */
   readonly write: (text: string) => void;
+  /** --step: the key the client waits for before each command (space on the dashboard, Enter with --no-ui). */
+  readonly step?: StepKey | null;
+}
+
+/**
+ * --step: before each command, the class sees it (its secret masked) and what it asks, and the client waits for
+ * the key; the answer is then the server's own, shown as it arrives. Once stdin ended, the rest plays at its pace.
+ */
+function stepThrough(o: DemoPlay): BeforeCommand | undefined {
+  const key = o.step;
+  if (!key) return undefined;
+  const dashboard = o.dashboard;
+  return async (command) => {
+    if (!key.stepping) return;
+    const next = upcoming(command);
+    if (dashboard) dashboard.showNext(next);
+    else o.write(`   next: C: ${next.line}\n   ↳ ${next.ask} (Enter sends it)\n`);
+    await key.wait();
+    dashboard?.showNext(null);
+  };
 }
 
 /** What each mode does (said while it plays) and leaves behind (said once it is done). */
@@ -40,6 +61,7 @@ export async function playDemo(o: DemoPlay): Promise<void> {
   // The final note's title says it finished; on the dashboard, also how to leave.
   const finished = dashboard ? 'The demo stays until q.' : null;
   const bob = demoUsers()[0]!;
+  const before = stepThrough(o);
   if (o.play === 'keep-vs-delete') {
     await playStory({
       host: '127.0.0.1',
@@ -51,6 +73,7 @@ export async function playDemo(o: DemoPlay): Promise<void> {
       settled: () => o.sessions.settled(),
       narrator,
       finished,
+      before,
     });
     return;
   }
@@ -69,6 +92,7 @@ export async function playDemo(o: DemoPlay): Promise<void> {
       password: bob.password,
       messages: bob.messages.length,
       paceMs: o.paceMs,
+      before,
     });
     await o.sessions.settled();
     done.push(`${scenario}: played; ${WHAT[scenario].leaves}.`);

@@ -15,7 +15,12 @@ export interface PlayOptions {
   readonly messages: number;
   /** Pause between commands, in milliseconds. */
   readonly paceMs: number;
+  /** Awaited before each command is sent (demo --play --step: shows it and waits for the key). */
+  readonly before?: BeforeCommand;
 }
+
+/** What a step-through does before a command goes out: `command` is the raw line (it may hold a password). */
+export type BeforeCommand = (command: string) => Promise<void>;
 
 export const pause = (ms: number) =>
   ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve();
@@ -27,6 +32,7 @@ export async function play(o: PlayOptions): Promise<string[]> {
   try {
     for (const step of scenarioSteps(o.scenario, o.user, o.password, o.messages)) {
       await pause(o.paceMs);
+      await o.before?.(step.command);
       const response = await connection.command(step.command, step.multiline);
       firstLines.push(response.status);
       if (!response.ok)

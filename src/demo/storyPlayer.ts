@@ -5,7 +5,7 @@
  * text lines with --no-ui.
  */
 import { canBindLocally, Pop3Connection, type Response } from './connection.js';
-import { pause } from './player.js';
+import { type BeforeCommand, pause } from './player.js';
 import { fetchSteps, loginSteps, QUIT_STEP, type Step, surveyStep } from './scenarios.js';
 import {
   COMPARISON_TITLE,
@@ -38,6 +38,8 @@ export interface StoryOptions {
   readonly narrator: Narrator;
   /** A last line for the final screen (e.g. "The demo stays until q."), or null. */
   readonly finished: string | null;
+  /** Awaited before each command is sent (demo --play --step). */
+  readonly before?: BeforeCommand;
 }
 
 /** How long a note about a finished session stays before the next session starts, in paces. */
@@ -66,6 +68,7 @@ async function session(o: StoryOptions, scene: Scene, show: (from: string) => vo
   const c = await Pop3Connection.open(o.host, o.port, address);
   const run = async (step: Step): Promise<Response> => {
     await pause(o.paceMs);
+    await o.before?.(step.command);
     const response = await c.command(step.command, step.multiline);
     if (!response.ok) throw new Error(`the server refused ${step.command.split(' ')[0]}: ${response.status}`);
     return response;
