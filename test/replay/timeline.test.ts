@@ -202,9 +202,11 @@ function rechunked(recs: readonly CaptureRecord[], chunker: Chunker): CaptureRec
     if (r.type !== 'data') return [r];
     const bytes = dataBytes(r);
     let at = 0;
-    return chunker(bytes.length, i++).map((n) =>
-      dataRecord(r.session, r.t, r.dir, bytes.subarray(at, (at += n))),
-    );
+    return chunker(bytes.length, i++).map((n) => {
+      const piece = bytes.subarray(at, at + n);
+      at += n;
+      return dataRecord(r.session, r.t, r.dir, piece);
+    });
   });
 }
 
