@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real terminal (tmux): `pop3scope demo --play download-and-delete` and `pop3scope replay
- * --step`, read back with capture-pane — the session list, the phase strip reaching UPDATE, the mailbox with
- * both messages removed — at 120x40 and after a resize to 80x24; then `q`, and the terminal must be itself
+ * --step` (a command per space, then its answer), read back with capture-pane — the session list, the phase
+ * strip reaching UPDATE, the mailbox with both messages removed — at 120x40 and after a resize to 80x24; then `q`, and the terminal must be itself
  * again: the normal screen, the cursor, cooked mode with echo, the shell prompt.
  */
 import { afterEach, expect, it } from 'vitest';
@@ -85,7 +85,9 @@ describeWithTmux('the dashboard in a terminal', () => {
     await quitsCleanly(t);
   });
 
-  it('replay --step: each space plays one more transaction; the phase strip and mailbox follow', {
+  // Since issue 17 (item 4) a step stops after each command, then after its answer: this test used to see one
+  // whole transaction per space (2, 4, 6 records); it now sees the command first, then its answer.
+  it('replay --step: each space plays the next command, then its answer; the phase strip and mailbox follow', {
     timeout: 120_000,
   }, async () => {
     const t = new Terminal(120, 40);
@@ -93,17 +95,21 @@ describeWithTmux('the dashboard in a terminal', () => {
     t.type(cli('replay captures/seed-download-and-delete.jsonl --step'));
     await t.waitFor((s) => s.includes('step: space'), 60_000);
     const steps: string[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       t.press('Space');
-      steps.push(await t.waitFor((s) => s.includes(`${[2, 4, 6][i]} rec`)));
+      steps.push(await t.waitFor((s) => s.includes(`${i + 2} rec`)));
     }
     expect(steps[0]).toContain('S: +OK POP3 server ready');
     expect(steps[0]).not.toContain('C: user bob');
-    expect(steps[1]).toContain('C: user bob');
-    expect(steps[1]).not.toContain('C: pass');
-    expect(steps[2]).toContain('C: pass <redacted 6 octets>');
-    expect(steps[2].split('\n')[0]).toMatch(/AUTHORIZATION \+0\.04s →\s+TRANSACTION \+2\.82s\s+→ UPDATE/);
-    for (let i = 0; i < 8; i++) t.press('Space');
+    expect(steps[1]).toContain('C: user bob  … what will the server answer? (space)');
+    expect(steps[1]).toContain('Detail · what will the server answer?');
+    expect(steps[2]).toContain('C: user bob');
+    expect(steps[2]).not.toContain('what will the server answer?');
+    expect(steps[2]).not.toContain('C: pass');
+    expect(steps[3]).toContain('C: pass <redacted 6 octets>  … what will the server answer? (space)');
+    expect(steps[4].split('\n')[0]).toMatch(/AUTHORIZATION \+0\.04s →\s+TRANSACTION \+2\.82s\s+→ UPDATE/);
+    // Six commands twice, the session's end, and the step that finds nothing left.
+    for (let i = 0; i < 14; i++) t.press('Space');
     const end = await t.waitFor((s) => /· done ·/.test(s));
     expect(end).toMatch(/│\s+1\s+498\s+—\s+retrieved, removed/);
     expect(end.split('\n')[0]).toMatch(/UPDATE \+7\.26s/);
