@@ -19,8 +19,7 @@ const arg = (tx: Asked, i: number) => tx.command?.args[i] ?? '?';
 /** ': "the server's text".' or '.': how a sentence about a refusal ends. */
 const quoted = (tx: RawTransaction) => (tx.response.text ? `: "${tx.response.text}".` : '.');
 const refused = (tx: RawTransaction) => `The server refused${quoted(tx)}`;
-/** "1 message", "2 messages": a count with its noun (the dashboard uses it too). */
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** A count taken from the wire ("498"), with its noun; what is not a number is shown as it came. */
 const pluralOf = (text: string, word: string) =>
   /^[0-9]+$/.test(text) ? plural(Number(text), word) : `${text} ${word}s`;

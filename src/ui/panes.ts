@@ -2,9 +2,10 @@
  * The views of the session list, the mailbox, the phase strip, the status line and the help: state in,
  * rows of toned spans out, sized to the pane. Pure.
  */
-import { plural } from '../analysis/explain.js';
+
 import type { Phase } from '../analysis/types.js';
 import { printable } from '../render/text.js';
+import { counted } from '../words.js';
 import { visibleSessions } from './filter.js';
 import {
   cells,
@@ -127,7 +128,9 @@ export function sessionsPane(s: DashboardState, width: number, height: number, p
   };
   const notes: Row[] = [];
   if (data.hidden > 0)
-    notes.push(plainRow(`${plural(data.hidden, 'older session')} hidden (the capture file has them)`, 'dim'));
+    notes.push(
+      plainRow(`${counted(data.hidden, 'older session')} hidden (the capture file has them)`, 'dim'),
+    );
   if (list.length === 0) {
     const empty = data.sessions.length
       ? `no session matches "${s.filter}" (Esc clears the filter)`
@@ -193,7 +196,7 @@ export function mailboxPane(s: DashboardState, width: number, height: number): P
       span(padTo(st.text, stateWidth), st.tone),
     );
   });
-  if (x.mailboxCut > 0) rows.push(plainRow(`… ${plural(x.mailboxCut, 'more message')} not shown`, 'dim'));
+  if (x.mailboxCut > 0) rows.push(plainRow(`… ${counted(x.mailboxCut, 'more message')} not shown`, 'dim'));
   const removed = x.mailbox.filter((m) => m.removed).map((m) => m.n);
   const marked = x.mailbox.filter((m) => m.marked && !m.removed).map((m) => m.n);
   const foot: Row[] = [];
@@ -203,7 +206,7 @@ export function mailboxPane(s: DashboardState, width: number, height: number): P
     const sized = x.mailboxCut === 0 && x.mailbox.every((m) => m.size !== undefined);
     const octets = sized ? x.mailbox.reduce((a, m) => a + (m.size ?? 0), 0) : (x.stat?.octets ?? null);
     const parts = [
-      `${plural(x.mailbox.length + x.mailboxCut, 'message')}${octets === null ? '' : `, ${plural(octets, 'octet')}`}`,
+      `${counted(x.mailbox.length + x.mailboxCut, 'message')}${octets === null ? '' : `, ${counted(octets, 'octet')}`}`,
     ];
     if (removed.length) parts.push(`removed ${removed.join(', ')}`);
     if (marked.length) parts.push(`marked ${marked.join(', ')}${x.live ? '' : ' (kept: no UPDATE)'}`);
@@ -302,7 +305,7 @@ export function statusLine(s: DashboardState, width: number, wallNow: number): R
     if (s.paused) spans.push(span(' PAUSED (space resumes; relaying goes on)', 'warn'));
     spans.push(
       span(
-        ` ${plural(d.sessions.length + d.hidden, 'session')}, ${live} live · ${fmtBytes(throughput(s))}B/s · `,
+        ` ${counted(d.sessions.length + d.hidden, 'session')}, ${live} live · ${fmtBytes(throughput(s))}B/s · `,
       ),
       span(s.capture ? `capture ${s.capture}` : 'no capture', s.capture ? undefined : 'dim'),
       span(s.logs ? ` · ${s.logs} ` : ' '),

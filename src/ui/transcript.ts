@@ -2,8 +2,9 @@
  * The transcript of the selected session (client and server lines in their colours, bodies folded to one
  * line until expanded, violations inline) and the detail of the entry under the cursor. Pure.
  */
-import { plural } from '../analysis/explain.js';
+
 import { printable } from '../render/text.js';
+import { counted } from '../words.js';
 import { visibleEntries } from './filter.js';
 import {
   clipRow,
@@ -43,17 +44,20 @@ function bodyRows(tx: TxView, expanded: boolean): Row[] {
       return [
         row(
           span('S| ', 'server'),
-          span(`▸ ${plural(total, 'line')}${cut}${first ? `: ${first}${total > 3 ? ' …' : ''}` : ''}`, 'dim'),
+          span(
+            `▸ ${counted(total, 'line')}${cut}${first ? `: ${first}${total > 3 ? ' …' : ''}` : ''}`,
+            'dim',
+          ),
         ),
       ];
     }
     const out = tx.listing.map((l) => plainRow(`S| ${l}`, 'server'));
     if (total > tx.listing.length)
-      out.push(plainRow(`S| … ${plural(total - tx.listing.length, 'more line')} not kept`, 'dim'));
+      out.push(plainRow(`S| … ${counted(total - tx.listing.length, 'more line')} not kept`, 'dim'));
     if (tx.complete) out.push(plainRow('S| .', 'server'));
     return out;
   }
-  const fold = `${plural(tx.bodyOctets, 'octet')}, ${plural(tx.bodyLines, 'line')}${cut}`;
+  const fold = `${counted(tx.bodyOctets, 'octet')}, ${counted(tx.bodyLines, 'line')}${cut}`;
   if (!expanded) return [row(span('S| ', 'server'), span(`▸ body: ${fold} (Enter shows the start)`, 'dim'))];
   const out = [plainRow(`S| ▾ body: ${fold}; the first lines:`, 'dim')];
   for (const l of tx.preview ?? []) out.push(plainRow(`S| ${l}`, 'server'));
@@ -86,7 +90,7 @@ function txRows(tx: TxView, expanded: boolean): Row[] {
       ),
     );
   const more = (tx.sasl?.stepsTotal ?? 0) - shownSteps.length;
-  if (more > 0) out.push(plainRow(`   … ${plural(more, 'more SASL step')}`, 'dim'));
+  if (more > 0) out.push(plainRow(`   … ${counted(more, 'more SASL step')}`, 'dim'));
   out.push(statusRow(tx));
   out.push(...bodyRows(tx, expanded));
   for (const v of tx.violations)
@@ -174,10 +178,10 @@ function txDetail(tx: TxView, width: number): Row[] {
   const what = tx.command ? tx.command.line : 'greeting';
   out.push(row(span(`#${tx.seq} ${what}`, 'bold'), span(` · ${tx.phase} · ${tx.rfc}`, 'dim')));
   const facts = [tx.latencyMs === null ? 'no command (the greeting)' : `latency ${tx.latencyMs} ms`];
-  if (tx.command) facts.push(`command ${plural(tx.command.octets, 'octet')}`);
+  if (tx.command) facts.push(`command ${counted(tx.command.octets, 'octet')}`);
   if (tx.multiline && tx.status === '+OK')
     facts.push(
-      `body ${plural(tx.bodyOctets, 'octet')}, ${plural(tx.bodyLines, 'line')}${tx.complete ? '' : ' (cut short)'}`,
+      `body ${counted(tx.bodyOctets, 'octet')}, ${counted(tx.bodyLines, 'line')}${tx.complete ? '' : ' (cut short)'}`,
     );
   out.push(...wrapped(facts.join(' · '), width, 'dim'));
   out.push(...wrapped(`↳ ${tx.explain}`, width));
@@ -185,7 +189,7 @@ function txDetail(tx: TxView, width: number): Row[] {
     const who = tx.sasl.user ? ` as "${tx.sasl.user}"` : '';
     out.push(
       plainRow(
-        `SASL ${tx.sasl.mechanism}${who}: ${plural(tx.sasl.stepsTotal, 'step')}, ${tx.sasl.outcome ?? 'unfinished'} (secrets redacted)`,
+        `SASL ${tx.sasl.mechanism}${who}: ${counted(tx.sasl.stepsTotal, 'step')}, ${tx.sasl.outcome ?? 'unfinished'} (secrets redacted)`,
         'accent',
       ),
     );
@@ -222,7 +226,7 @@ function sessionDetail(x: SessionView, width: number): Row[] {
       `retrieved ${list(x.mailbox.filter((m) => m.retrieved).map((m) => m.n))} · marked ${list(x.mailbox.filter((m) => m.marked).map((m) => m.n))} · removed ${list(x.mailbox.filter((m) => m.removed).map((m) => m.n))}`,
     ),
     plainRow(
-      `${plural(x.commands, 'command')} · ${fmtDuration((x.endedAt ?? x.startedAt) - x.startedAt)}${x.live ? ' so far' : ''}`,
+      `${counted(x.commands, 'command')} · ${fmtDuration((x.endedAt ?? x.startedAt) - x.startedAt)}${x.live ? ' so far' : ''}`,
     ),
   ];
   const codes = Object.entries(x.codes);

@@ -3,7 +3,7 @@
  * not claim anything happened, must read the same whatever the answer will be, and must end with the question.
  */
 import { describe, expect, it } from 'vitest';
-import { ASK_QUESTION, explainAsk, plural } from '../../src/analysis/explain.js';
+import { ASK_QUESTION, explainAsk } from '../../src/analysis/explain.js';
 
 const ask = (line: string) => {
   const [verb = '', ...args] = line.split(' ');
@@ -38,11 +38,5 @@ describe('explainAsk', () => {
       expect(text).not.toMatch(/\+OK|-ERR|accept|refus|removed|deleted|marked for deletion \(/i);
       expect(text.endsWith(ASK_QUESTION)).toBe(true);
     }
-  });
-
-  it('plural: a count agrees with its noun', () => {
-    expect(plural(1, 'message')).toBe('1 message');
-    expect(plural(0, 'message')).toBe('0 messages');
-    expect(plural(2, 'line')).toBe('2 lines');
   });
 });
