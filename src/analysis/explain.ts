@@ -9,6 +9,7 @@
  */
 import { lookupCommand, type Phase, transitionOf } from '../protocol/commands.js';
 import type { CommandInfo, RawTransaction } from '../protocol/types.js';
+import { counted } from '../words.js';
 import type { Mailbox } from './mailbox.js';
 
 type Explainer = (tx: RawTransaction, box: Mailbox) => string;
@@ -19,10 +20,9 @@ const arg = (tx: Asked, i: number) => tx.command?.args[i] ?? '?';
 /** ': "the server's text".' or '.': how a sentence about a refusal ends. */
 const quoted = (tx: RawTransaction) => (tx.response.text ? `: "${tx.response.text}".` : '.');
 const refused = (tx: RawTransaction) => `The server refused${quoted(tx)}`;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** A count taken from the wire ("498"), with its noun; what is not a number is shown as it came. */
 const pluralOf = (text: string, word: string) =>
-  /^[0-9]+$/.test(text) ? plural(Number(text), word) : `${text} ${word}s`;
+  /^[0-9]+$/.test(text) ? counted(Number(text), word) : `${text} ${word}s`;
 /** TOP's body lines asked for: "the first 5 lines of its body", or "none of its body" for TOP n 0. */
 const topLines = (tx: Asked) =>
   arg(tx, 1) === '0' ? 'none of its body' : `the first ${pluralOf(arg(tx, 1), 'line')} of its body`;
@@ -114,7 +114,7 @@ const EXPLAIN: Record<string, Explainer> = {
     if (!tx.sasl)
       return ok(tx, 'The client asks which SASL mechanisms the server offers; the server lists them.');
     const steps = tx.sasl.steps.length;
-    const how = `The client authenticates with SASL ${tx.sasl.mechanism}${tx.sasl.user ? ` as "${tx.sasl.user}"` : ''} in ${plural(steps, 'step')}; secrets are hidden here.`;
+    const how = `The client authenticates with SASL ${tx.sasl.mechanism}${tx.sasl.user ? ` as "${tx.sasl.user}"` : ''} in ${counted(steps, 'step')}; secrets are hidden here.`;
     if (tx.sasl.outcome === 'cancelled') return `${how} The client cancelled the exchange with "*".`;
     return ok(tx, `${how} The server accepts: the session enters ${enters(tx)}.`, `${how} ${refused(tx)}`);
   },
@@ -133,7 +133,7 @@ const EXPLAIN: Record<string, Explainer> = {
     return ok(
       tx,
       m
-        ? `The maildrop holds ${plural(Number(m[1]), 'message')}, ${m[2]} octets in all (messages marked for deletion are not counted).`
+        ? `The maildrop holds ${counted(Number(m[1]), 'message')}, ${m[2]} octets in all (messages marked for deletion are not counted).`
         : 'The server reports the maildrop status.',
     );
   },
@@ -145,13 +145,13 @@ const EXPLAIN: Record<string, Explainer> = {
       );
     return ok(
       tx,
-      `The server lists each message with its size in octets: ${plural(tx.response.bodyLines, 'message')}.`,
+      `The server lists each message with its size in octets: ${counted(tx.response.bodyLines, 'message')}.`,
     );
   },
   RETR: (tx) =>
     ok(
       tx,
-      `The server sends message ${arg(tx, 0)} in full: ${plural(tx.response.bodyOctets, 'octet')} in ${plural(tx.response.bodyLines, 'line')}. Downloading does not delete it.`,
+      `The server sends message ${arg(tx, 0)} in full: ${counted(tx.response.bodyOctets, 'octet')} in ${counted(tx.response.bodyLines, 'line')}. Downloading does not delete it.`,
     ),
   DELE: (tx, box) => {
     const marked = [...box.messages.values()].filter((m) => m.marked).length;
@@ -165,13 +165,13 @@ const EXPLAIN: Record<string, Explainer> = {
   TOP: (tx) =>
     ok(
       tx,
-      `The server sends the headers of message ${arg(tx, 0)} and ${topLines(tx)}: ${plural(tx.response.bodyLines, 'line')} in all.`,
+      `The server sends the headers of message ${arg(tx, 0)} and ${topLines(tx)}: ${counted(tx.response.bodyLines, 'line')} in all.`,
     ),
   UIDL: (tx) => {
     if (!lists(tx)) return ok(tx, `The server gives the unique id of message ${arg(tx, 0)}.`);
     return ok(
       tx,
-      `The server lists each message's unique id (${plural(tx.response.bodyLines, 'message')}). The ids stay the same across sessions, so a client that keeps mail on the server knows what it already downloaded.`,
+      `The server lists each message's unique id (${counted(tx.response.bodyLines, 'message')}). The ids stay the same across sessions, so a client that keeps mail on the server knows what it already downloaded.`,
     );
   },
   QUIT: (tx, box) => {
@@ -179,7 +179,7 @@ const EXPLAIN: Record<string, Explainer> = {
       return ok(tx, 'The client leaves before logging in: there is no UPDATE phase and nothing changes.');
     const removed = box.numbers((m) => m.removed);
     const what = removed.length
-      ? `removes the ${plural(removed.length, 'message')} marked for deletion (${removed.join(', ')})`
+      ? `removes the ${counted(removed.length, 'message')} marked for deletion (${removed.join(', ')})`
       : 'has nothing marked, so it removes nothing';
     return ok(
       tx,

@@ -6,6 +6,7 @@
  * The dashboard's lesson pane shows the notes of the selected session (ui/session.ts keeps them); anything
  * else can drive it the same way (`lessonFor` reads a whole list of events).
  */
+import { counted } from '../words.js';
 import type { EngineEvent, SessionSummary, Transaction } from './types.js';
 
 /** The concepts, in the order a full download-and-delete session meets them. */
@@ -53,8 +54,6 @@ export function startLesson(tls = false): LessonState {
   return { said: [], tls, loggedIn: false, updated: false, marked: 0, lastSeq: null };
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 /** What a trigger sees: the event, the state before it, and the transaction if the event is one. */
 interface Moment {
   readonly e: EngineEvent;
@@ -75,10 +74,10 @@ function modeText(x: SessionSummary): string | null {
   switch (x.mode) {
     case 'download-and-delete':
       return x.removed.length > 0
-        ? `This client worked in download-and-delete mode: it downloaded ${plural(x.removed.length, 'message')} and had the server delete them. Bob's other machines (his home PC, his laptop) will not find them: the mail is split over the machines that fetched it.`
+        ? `This client worked in download-and-delete mode: it downloaded ${counted(x.removed.length, 'message')} and had the server delete them. Bob's other machines (his home PC, his laptop) will not find them: the mail is split over the machines that fetched it.`
         : `This client worked in download-and-delete mode (it downloaded and marked messages), but the session never reached UPDATE: the messages are still on the server.`;
     case 'download-and-keep':
-      return `This client worked in download-and-keep mode: it downloaded ${plural(x.retrieved.length, 'message')} and left them on the server, so Bob can read them again from his home PC or his laptop.`;
+      return `This client worked in download-and-keep mode: it downloaded ${counted(x.retrieved.length, 'message')} and left them on the server, so Bob can read them again from his home PC or his laptop.`;
     case 'other':
       return x.commands > 0 && x.phases.some((p) => p.phase === 'TRANSACTION')
         ? 'This client used neither mode: it downloaded nothing, or deleted what it had not downloaded.'
@@ -181,7 +180,7 @@ const CONCEPTS: readonly Concept[] = [
     when: ({ e, s }) => {
       if (e.type !== 'phase' || e.to !== 'UPDATE') return null;
       return s.marked > 0
-        ? `QUIT: the server enters UPDATE and removes the ${plural(s.marked, 'message')} marked with DELE, now and only now.`
+        ? `QUIT: the server enters UPDATE and removes the ${counted(s.marked, 'message')} marked with DELE, now and only now.`
         : 'QUIT: the server enters UPDATE; nothing is marked, so it removes nothing.';
     },
   },

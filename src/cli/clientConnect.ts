@@ -7,12 +7,13 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { CONNECT_TIMEOUT_MS } from '../client/limits.js';
+import { DEFAULT_PROXY_PORT } from '../proxy/limits.js';
 import { caFiles } from '../tls/caFiles.js';
 import { type HostPort, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
 
-/** Where `pop3scope demo` puts its proxy unless that port is busy (cli/demo.ts: 1110, else the next free one). */
-export const DEMO_ADDRESS: HostPort = { host: '127.0.0.1', port: 1110 };
+/** Where `pop3scope demo` puts its proxy unless that port is busy (then it takes the next free one). */
+export const DEMO_ADDRESS: HostPort = { host: '127.0.0.1', port: DEFAULT_PROXY_PORT };
 
 export interface Target extends HostPort {
   /** No address was given: the demo's, so a refusal says to start the demo. */

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { RefillableDemoStore } from '../demo/refillStore.js';
 import { SessionsSettled } from '../demo/settled.js';
 import { StepKey } from '../demo/stepKey.js';
+import { DEFAULT_PROXY_PORT } from '../proxy/limits.js';
 import { wantColour } from '../render/style.js';
 import { demoUsers } from '../server/demoMailbox.js';
 import { startServer } from '../server/server.js';
@@ -58,7 +59,7 @@ async function freePortFrom(start: number): Promise<number> {
 function instructions(port: number): string {
   return `
   Try it by hand in another terminal (the passwords below are the demo's, nothing real):
-    telnet 127.0.0.1 ${port}        (or: nc -C 127.0.0.1 ${port})
+    pop3scope client 127.0.0.1:${port}    (or: telnet 127.0.0.1 ${port}, nc -C 127.0.0.1 ${port})
       user bob
       pass hungry
       list
@@ -66,7 +67,6 @@ function instructions(port: number): string {
       dele 1
       quit
   or with curl:  curl pop3://bob:hungry@127.0.0.1:${port}/1
-  or with pop3scope's own client:  pop3scope client 127.0.0.1:${port}
   Users: bob (2 messages, 498 and 912 octets) and alice (3 messages). Every demo run starts afresh.
   Watch the transcript here. Stop with Ctrl-C.
 `;
@@ -97,7 +97,7 @@ export function registerDemo(program: Command): void {
         '-p, --port <n>',
         'where the proxy listens (the next free port is taken if it is busy)',
         portNumber,
-        1110,
+        DEFAULT_PROXY_PORT,
       ),
     )
     .option('--ui', 'show the dashboard (the default when stdout is a terminal and --format is text)')

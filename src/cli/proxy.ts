@@ -6,7 +6,7 @@ import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import type { ProxySink } from '../events.js';
 import { createLogger, LOG_LEVELS, LogFileError, type Logger } from '../log/logger.js';
-import { DEFAULT_GREETING_TIMEOUT_MS } from '../proxy/limits.js';
+import { DEFAULT_GREETING_TIMEOUT_MS, DEFAULT_PROXY_PORT } from '../proxy/limits.js';
 import { ProxyServer } from '../proxy/server.js';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
@@ -226,7 +226,7 @@ export function registerProxy(program: Command): void {
     .command('proxy')
     .description('relay POP3 between a client and a server, showing and recording annotated transactions')
     .requiredOption('-u, --upstream <host:port>', 'the real POP3 server');
-  addProxyOptions(command, { listen: '127.0.0.1:1110' })
+  addProxyOptions(command, { listen: `127.0.0.1:${DEFAULT_PROXY_PORT}` })
     .addHelpText(
       'after',
       `

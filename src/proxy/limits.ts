@@ -12,6 +12,9 @@ export const MAX_LINE_START = 64;
 /** Bytes of transcript waiting for stdout before lines are dropped (the relay never waits for the screen). */
 export const MAX_STDOUT_BACKLOG = 8 * 1024 * 1024;
 
+/** Where the proxy (and the demo's proxy) listens unless told otherwise: 110 + 1000, no root needed. */
+export const DEFAULT_PROXY_PORT = 1110;
+
 /**
  * A server that has not greeted within 30 s is not going to: POP3 clients commonly give up after a minute or
  * more, so pop3scope answers first and says why, instead of leaving the client waiting forever.
