@@ -12,6 +12,8 @@ import { currentEntry, currentSession } from './reducer.js';
 import type { ConnectInfo, DashboardState, SessionView } from './state.js';
 
 const url = (c: ConnectInfo) => formatHostPort(c.host, c.port);
+// With a CA (demo --tls) the server offers STLS: the lesson is the upgrade, so the client line asks for it.
+const clientCommand = (c: ConnectInfo) => `pop3scope client${c.caPath ? ' --stls' : ''} ${url(c)}`;
 
 /** How to connect, most useful first: the first line is the one a one-line footer keeps. */
 export function connectLines(c: ConnectInfo): string[] {
@@ -25,7 +27,7 @@ export function connectLines(c: ConnectInfo): string[] {
     ];
   const more = others.map((u) => ` (or ${u.name} / ${u.password})`).join('');
   const lines = [
-    `Connect: pop3scope client ${at} · ${telnet} · user ${first.name} pass ${first.password}${more}`,
+    `Connect: ${clientCommand(c)} · ${telnet} · user ${first.name} pass ${first.password}${more}`,
   ];
   const login = `pop3://${first.name}:${first.password}@${at}/`;
   if (c.caPath) lines.push(`STLS: curl --ssl-reqd --cacert ${c.caPath} ${login}`);
@@ -50,7 +52,7 @@ function tryIt(c: ConnectInfo | null, width: number): Row[] {
   if (c) {
     const u = c.users?.[0];
     out.push(plainRow('Try it by hand in another terminal:', 'bold'));
-    out.push(...wrapped(`pop3scope client ${url(c)}   (or: telnet ${c.host} ${c.port})`, width, '  '));
+    out.push(...wrapped(`${clientCommand(c)}   (or: telnet ${c.host} ${c.port})`, width, '  '));
     if (u)
       out.push(
         ...wrapped(`user ${u.name} · pass ${u.password} · list · retr 1 · dele 1 · quit`, width, '  '),

@@ -105,9 +105,10 @@ describe('the connect lines', () => {
       'Connect: pop3scope client 127.0.0.1:1110 · telnet 127.0.0.1 1110 · user bob pass hungry (or alice / wonderland)',
       "curl pop3://bob:hungry@127.0.0.1:1110/1 · the demo's passwords, nothing real · every demo run starts afresh",
     ]);
-    expect(connectLines({ ...DEMO, caPath: '/home/x/ca.pem' })[1]).toBe(
-      'STLS: curl --ssl-reqd --cacert /home/x/ca.pem pop3://bob:hungry@127.0.0.1:1110/',
-    );
+    const tls = connectLines({ ...DEMO, caPath: '/home/x/ca.pem' });
+    // demo --tls is the lesson on the upgrade: the client line asks for STLS too.
+    expect(tls[0]).toMatch(/^Connect: pop3scope client --stls 127\.0\.0\.1:1110 · /);
+    expect(tls[1]).toBe('STLS: curl --ssl-reqd --cacert /home/x/ca.pem pop3://bob:hungry@127.0.0.1:1110/');
   });
 
   it('proxy: its address, no password; IPv6 in brackets', () => {
@@ -124,11 +125,11 @@ describe('the connect lines', () => {
       const d = new Dashboard({ mode: 'live', connect: { ...DEMO, caPath: '/tmp/ca.pem' }, lesson: true });
       const frames = d.runHeadless(120, 40);
       await vi.advanceTimersByTimeAsync(200);
-      expect(frames.last!.connect).toContain('pop3scope client 127.0.0.1:1110');
+      expect(frames.last!.connect).toContain('pop3scope client --stls 127.0.0.1:1110');
       expect(frames.last!.connect).toContain('--cacert /tmp/ca.pem');
       for (const e of played('seed-download-and-delete.jsonl')) d.dispatch(toAction(e));
       await vi.advanceTimersByTimeAsync(200);
-      expect(frames.last!.connect).toContain('pop3scope client 127.0.0.1:1110');
+      expect(frames.last!.connect).toContain('pop3scope client --stls 127.0.0.1:1110');
       // The passwords are on screen on purpose, in the connect lines only: not in the transcript.
       expect(frames.last!.panes.transcript.content).not.toContain('hungry');
       await d.release();
