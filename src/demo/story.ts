@@ -8,6 +8,8 @@
  * unmarked each time (the server keeps no state across sessions). An epilogue: the laptop marks both and loses
  * its connection before QUIT; its next session finds both again (a dropped connection removes nothing).
  */
+
+import { counted } from '../words.js';
 import type { ScenarioName } from './scenarios.js';
 
 export type MachineName = 'office' | 'home' | 'laptop';
@@ -77,7 +79,7 @@ export const STORY: readonly Round[] = [
 
 /** What the class is told when a round starts on a refilled mailbox. */
 export const refilledLine = (messages: number) =>
-  `The demo mailbox was refilled: ${plural(messages, 'message')} again.`;
+  `The demo mailbox was refilled: ${counted(messages, 'message')} again.`;
 
 /** A message a session downloaded (RETR), as the server numbered it in that session. */
 export interface Received {
@@ -98,10 +100,6 @@ export interface SessionResult {
   readonly marked: readonly number[];
   /** The numbers UPDATE removed: the marked ones after a +OK to QUIT; none when the connection dropped. */
   readonly removed: readonly number[];
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** "1, 2", or "none". */
@@ -185,7 +183,7 @@ export function comparisonLines(results: readonly SessionResult[]): string[] {
     ...MACHINES.map((m, i) => row(m.label, cells[i]!)),
     ...[...legend.values()]
       .sort((a, b) => a.number - b.number)
-      .map((m) => `${m.number}: ${m.subject} (${plural(m.octets, 'octet')})`),
+      .map((m) => `${m.number}: ${m.subject} (${counted(m.octets, 'octet')})`),
     "Delete splits Bob's mail over his machines; keep lets every machine read every message.",
   ];
 }

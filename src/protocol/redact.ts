@@ -1,3 +1,5 @@
+import { counted } from '../words.js';
+
 /**
  * Masking of secrets. A secret is replaced byte for byte — ASCII bytes by '*', other bytes by 0xAA — so a
  * masked line keeps its length (chunk sizes and timing in captures stay true) and still tells whether the
@@ -44,7 +46,7 @@ export function isMasked(bytes: Uint8Array): boolean {
 /** How a redacted value is shown: its length and whether it held non-ASCII bytes, never the value. */
 export function describeRedacted(maskedBytes: Uint8Array): string {
   const nonAscii = maskedBytes.includes(NON_ASCII_MASK);
-  return `<redacted ${maskedBytes.length} octet${maskedBytes.length === 1 ? '' : 's'}${nonAscii ? ', non-ASCII' : ''}>`;
+  return `<redacted ${counted(maskedBytes.length, 'octet')}${nonAscii ? ', non-ASCII' : ''}>`;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
