@@ -1,5 +1,3 @@
-import { counted } from '../words.js';
-
 /**
  * Masking of secrets. A secret is replaced byte for byte — ASCII bytes by '*', other bytes by 0xAA — so a
  * masked line keeps its length (chunk sizes and timing in captures stay true) and still tells whether the
@@ -8,6 +6,7 @@ import { counted } from '../words.js';
  * and the engine, which parses the masked form only, shows a live session and the replay of its capture
  * exactly alike.
  */
+import { counted } from '../words.js';
 
 const STAR = 0x2a;
 const CR = 0x0d;
