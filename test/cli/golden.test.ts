@@ -1,5 +1,6 @@
 /** Golden tests: every sample capture, shown as JSON, matches its checked-in expected output exactly. */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { showJson } from '../fixtures/golden.js';
 import { SAMPLES } from '../fixtures/samples.js';
@@ -30,6 +31,19 @@ describe('golden captures', () => {
       for (const secret of SECRETS) expect(text).not.toContain(secret);
     });
   }
+
+  // The rule is for the whole folder, prose included: captures/README.md once quoted the demo's password.
+  it('no file anywhere in captures/ holds a demo password or its base64 forms', () => {
+    const root = new URL('../../captures/', import.meta.url);
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name));
+    expect(files.length).toBeGreaterThan(captures.length);
+    for (const path of files) {
+      const text = readFileSync(path, 'latin1');
+      for (const secret of SECRETS) expect(text, path).not.toContain(secret);
+    }
+  });
 
   for (const sample of SAMPLES) {
     it(`captures/${sample.name}.jsonl is what its dialogue produces today`, () => {
