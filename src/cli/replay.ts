@@ -125,13 +125,18 @@ async function replayAsText(file: string, o: ReplayOptions, speed: number): Prom
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
   const source = await records(file, warn);
   const out = new Output();
-  let stepping = Boolean(o.step);
   const text = textSink(out, wantColour(o.color, out));
-  const player = new ReplayPlayer(source, o.step ? askingSink(text, () => stepping) : text, WALL_CLOCK, {
-    speed,
-    step: Boolean(o.step),
-    session: o.session,
-  });
+  // The sink asks the player whether it still steps (the keys may have ended); it is called only while it runs.
+  const player: ReplayPlayer = new ReplayPlayer(
+    source,
+    o.step ? askingSink(text, () => player.timeline.stepping) : text,
+    WALL_CLOCK,
+    {
+      speed,
+      step: Boolean(o.step),
+      session: o.session,
+    },
+  );
   let lines: ReturnType<typeof createInterface> | null = null;
   if (o.step) {
     if (file === '-')
@@ -141,10 +146,8 @@ async function replayAsText(file: string, o: ReplayOptions, speed: number): Prom
     );
     lines = createInterface({ input: process.stdin });
     lines.on('line', () => player.step());
-    lines.on('close', () => {
-      stepping = false;
-      player.setStepMode(false);
-    });
+    // Enters piped in ahead count: the steps they asked for are played before timed play resumes.
+    lines.on('close', () => player.endStepsAfterPending());
   }
   void untilSignal().then(() => player.stop());
   try {

@@ -69,6 +69,8 @@ export class Timeline {
   private stepsWanted = 0;
   private speedValue: number;
   private stepMode: boolean;
+  /** endStepsAfterPending: leave step mode once the steps asked for are played. */
+  private leaveAfterSteps = false;
   private pausedFlag = false;
   private records = 0;
   private lastT: number | null = null;
@@ -143,11 +145,27 @@ export class Timeline {
 
   /** Leaves step mode: timed play resumes from where the steps got to. */
   setStepMode(step: boolean, now: number): void {
+    this.leaveAfterSteps = false;
     if (step === this.stepMode) return;
     this.reanchor(now);
     this.stepMode = step;
     this.stepsWanted = 0;
     if (!step && this.lastT !== null) this.anchor = { wall: now, virt: this.lastT };
+  }
+
+  /**
+   * The keys have ended (stdin closed): the steps already asked for are still played as steps, then timed play
+   * resumes. Enters piped in ahead of time (`yes '' | pop3scope replay --step`) count like typed ones.
+   */
+  endStepsAfterPending(now: number): void {
+    if (!this.stepMode) return;
+    if (this.stepsWanted === 0) this.setStepMode(false, now);
+    else this.leaveAfterSteps = true;
+  }
+
+  /** Whether the playback is stepping (for the sinks that prompt at each step). */
+  get stepping(): boolean {
+    return this.stepMode;
   }
 
   /** What is due at wall time `now` (at most MAX_BATCH records' worth). */
@@ -174,7 +192,10 @@ export class Timeline {
       this.lastT = Math.max(this.lastT ?? next.t, next.t);
       const played = this.play(next);
       for (const item of played) out.push(item);
-      if (this.stepMode && played.some(isStepEnd)) this.stepsWanted--;
+      if (this.stepMode && played.some(isStepEnd)) {
+        this.stepsWanted--;
+        if (this.leaveAfterSteps && this.stepsWanted === 0) this.setStepMode(false, now);
+      }
     }
     return out;
   }
@@ -299,6 +320,12 @@ export class ReplayPlayer {
 
   setStepMode(step: boolean): void {
     this.timeline.setStepMode(step, this.clock.now());
+    this.changed();
+  }
+
+  /** The keys have ended: the steps asked for so far are played, then timed play resumes. */
+  endStepsAfterPending(): void {
+    this.timeline.endStepsAfterPending(this.clock.now());
     this.changed();
   }
 

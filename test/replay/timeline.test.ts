@@ -186,6 +186,31 @@ describe('Timeline, step by step (with the dashboard reducer)', () => {
     expect(kinds(tl.take(0))).toEqual(['open', 'data', 'transaction', 'phase']);
   });
 
+  // Regression (issue 17): with Enters piped in (`printf '\n\n\n' | replay --step --no-ui`) stdin can end before
+  // the first step is played; leaving step mode at once threw the typed-ahead steps away and printed no prompt.
+  it('when the keys end, the steps asked for are still played as steps, then timed play resumes', () => {
+    const tl = loaded({ speed: 1, step: true });
+    for (let i = 0; i < 3; i++) tl.requestStep();
+    tl.endStepsAfterPending(0);
+    expect(tl.stepping).toBe(true);
+    // Step by step: the greeting, USER, then USER's answer — each a stop — and step mode ends there.
+    const out = tl.take(0);
+    expect(kinds(out).filter((k) => k === 'transaction' || k === 'command')).toEqual([
+      'transaction',
+      'command',
+      'transaction',
+    ]);
+    expect(tl.stepping).toBe(false);
+    expect(tl.wakeAt(0)).not.toBeNull();
+  });
+
+  it('when the keys end with no step pending, timed play resumes at once', () => {
+    const tl = loaded({ speed: 1, step: true });
+    tl.endStepsAfterPending(0);
+    expect(tl.stepping).toBe(false);
+    expect(tl.wakeAt(0)).not.toBeNull();
+  });
+
   it('leaving step mode plays the rest with its timing, from where the steps got to', () => {
     const tl = loaded({ speed: 1, step: true });
     tl.requestStep();
