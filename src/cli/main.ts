@@ -37,6 +37,7 @@ function buildProgram(): Command {
     `
 Examples:
   pop3scope demo                                the demo: embedded server + proxy, shown live
+  pop3scope client                              type POP3 into the demo (no telnet needed)
   pop3scope show captures/seed-download-and-delete.jsonl
   pop3scope check captures/*.jsonl
 (the sample captures ship with pop3scope: in a clone, or in "$(npm root -g)/pop3scope" when installed)`,
