@@ -3,7 +3,7 @@
  * with the OS's own error (EADDRINUSE, EACCES…) instead of an 'error' event nobody awaits, so each command
  * can say in one line why it cannot listen.
  */
-import type { AddressInfo, Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 
 export interface BoundAddress {
   readonly host: string;
@@ -25,4 +25,20 @@ export function listen(server: Server, host: string, port: number): Promise<Boun
 export function boundAddress(server: Server): BoundAddress {
   const a = server.address() as AddressInfo;
   return { host: a.address, port: a.port };
+}
+
+/**
+ * Whether this machine lets a listener bind host:port now (a free port; a loopback address the system has:
+ * Linux routes all of 127.0.0.0/8 to lo, macOS has only 127.0.0.1 unless an alias is added). It binds for a
+ * moment and lets go.
+ */
+export async function canListen(host: string, port = 0): Promise<boolean> {
+  const probe = createServer();
+  try {
+    await listen(probe, host, port);
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return true;
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boundAddress, listen } from '../src/listen.js';
+import { boundAddress, canListen, listen } from '../src/listen.js';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(() => {
@@ -31,5 +31,12 @@ describe('listen', () => {
   it('binds IPv6 loopback as ::1', async () => {
     const bound = await listen(server(), '::1', 0);
     expect(bound.host).toBe('::1');
+  });
+
+  it('canListen: true for a free port or loopback address, false for a taken port or an address not here', async () => {
+    expect(await canListen('127.0.0.1')).toBe(true);
+    const taken = await listen(server(), '127.0.0.1', 0);
+    expect(await canListen('127.0.0.1', taken.port)).toBe(false);
+    expect(await canListen('192.0.2.1')).toBe(false); // TEST-NET-1: no interface has it
   });
 });

@@ -4,12 +4,12 @@
  * hand. `--play` runs the seed's two client modes through the proxy so a class can watch both, or the story of
  * Bob's three machines in both modes (demoPlay.ts).
  */
-import net from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { RefillableDemoStore } from '../demo/refillStore.js';
 import { SessionsSettled } from '../demo/settled.js';
 import { StepKey } from '../demo/stepKey.js';
+import { canListen } from '../listen.js';
 import { DEFAULT_PROXY_PORT } from '../proxy/limits.js';
 import { wantColour } from '../render/style.js';
 import { demoUsers } from '../server/demoMailbox.js';
@@ -46,12 +46,7 @@ interface DemoOptions {
 /** The first port from `start` on that can be bound on 127.0.0.1 (tries 20). */
 async function freePortFrom(start: number): Promise<number> {
   for (let port = start; port < start + 20 && port <= 65535; port++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (ok) return port;
+    if (await canListen('127.0.0.1', port)) return port;
   }
   throw new CliError(`no free port on 127.0.0.1 from ${start} to ${start + 19}; choose one with --port`);
 }

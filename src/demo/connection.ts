@@ -73,18 +73,6 @@ async function dial(host: string, port: number, localAddress?: string): Promise<
   return socket;
 }
 
-/**
- * Whether connections can come from `address` here (Linux routes all of 127.0.0.0/8 to lo; macOS has only
- * 127.0.0.1 unless an alias is added): a listener bound to it for a moment tells.
- */
-export async function canBindLocally(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(0, address, () => probe.close(() => resolve(true)));
-  });
-}
-
 export class Pop3Connection {
   private constructor(
     private readonly socket: net.Socket,

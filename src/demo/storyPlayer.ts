@@ -4,7 +4,8 @@
  * downloads nothing). What each session got is told to the class through a Narrator: the dashboard's note, or
  * text lines with --no-ui.
  */
-import { canBindLocally, Pop3Connection, type Response } from './connection.js';
+import { canListen } from '../listen.js';
+import { Pop3Connection, type Response } from './connection.js';
 import { type BeforeCommand, pause } from './player.js';
 import { fetchSteps, loginSteps, QUIT_STEP, type Step, surveyStep } from './scenarios.js';
 import {
@@ -62,7 +63,7 @@ function subjectOf(body: readonly string[]): string {
 
 /** One machine's session: log in, survey, fetch what was listed, QUIT or drop. */
 async function session(o: StoryOptions, scene: Scene, show: (from: string) => void): Promise<SessionResult> {
-  const address = (await canBindLocally(scene.machine.address)) ? scene.machine.address : undefined;
+  const address = (await canListen(scene.machine.address)) ? scene.machine.address : undefined;
   // Said before the session's transcript begins, so text output reads in order.
   show(address ?? '127.0.0.1');
   const c = await Pop3Connection.open(o.host, o.port, address);

@@ -3,7 +3,8 @@
  * loopback address where the system has it, and the default address where it does not (macOS: only 127.0.0.1).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { canBindLocally, Pop3Connection } from '../../src/demo/connection.js';
+import { Pop3Connection } from '../../src/demo/connection.js';
+import { canListen } from '../../src/listen.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 
 describe('Pop3Connection', () => {
@@ -36,11 +37,11 @@ describe('Pop3Connection', () => {
   it('an address this system cannot send from falls back to the default one', async () => {
     server = await startServer({ host: '127.0.0.1', port: 0, demo: true });
     // 192.0.2.1 (TEST-NET-1, RFC 5737) is on no interface of a test machine.
-    expect(await canBindLocally('192.0.2.1')).toBe(false);
+    expect(await canListen('192.0.2.1')).toBe(false);
     const c = await Pop3Connection.open('127.0.0.1', server.address().port, '192.0.2.1');
     expect(c.from).toBe('127.0.0.1');
     c.drop();
-    if (await canBindLocally('127.0.0.3')) {
+    if (await canListen('127.0.0.3')) {
       const own = await Pop3Connection.open('127.0.0.1', server.address().port, '127.0.0.3');
       expect(own.from).toBe('127.0.0.3');
       own.drop();

@@ -4,7 +4,7 @@
  * home PC and laptop finding the mailbox empty in delete mode, every machine getting both in keep mode.
  */
 import { describe, expect, it } from 'vitest';
-import { canBindLocally } from '../../src/demo/connection.js';
+import { canListen } from '../../src/listen.js';
 import { runCli } from '../helpers/cli.js';
 import { parseJsonLines } from '../helpers/proxyProcess.js';
 
@@ -65,7 +65,7 @@ describe('demo --play keep-vs-delete --no-ui', () => {
 
   it('each machine is a session of its own from its own address; with JSON the story goes to stderr', async () => {
     // Linux routes all of 127.0.0.0/8 to lo; elsewhere (macOS) every machine comes from 127.0.0.1.
-    const own = await canBindLocally('127.0.0.2');
+    const own = await canListen('127.0.0.2');
     const address = (a: string) => (own ? a : '127.0.0.1');
     const r = runCli([
       'demo',

@@ -5,7 +5,7 @@
  * addresses in the CLIENT column, the borders box drawing in the copied pane text; then q exits 0.
  */
 import { afterEach, expect, it } from 'vitest';
-import { canBindLocally } from '../../src/demo/connection.js';
+import { canListen } from '../../src/listen.js';
 import { describeWithTmux, Terminal } from '../ui/tmux.js';
 
 const port = () => 20_000 + Math.floor(Math.random() * 20_000);
@@ -23,7 +23,7 @@ describeWithTmux('demo --play keep-vs-delete in a terminal', () => {
 
   for (const name of ['xterm-256color', 'tmux-256color']) {
     it(`TERM=${name}: ends on the comparison screen, stays until q`, { timeout: 120_000 }, async () => {
-      const own = await canBindLocally('127.0.0.2');
+      const own = await canListen('127.0.0.2');
       const t = new Terminal(120, 40);
       term = t;
       t.type(run(name, `demo --play keep-vs-delete --pace 0 --port ${port()}`));
