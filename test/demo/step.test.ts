@@ -3,10 +3,9 @@
  * it asks, then waits for the key before sending it; the answer is the server's own. With --no-ui the key is
  * Enter on stdin (piped here), and the end of stdin plays the rest at its pace.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { StepKey, upcoming } from '../../src/demo/stepKey.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const port = () => String(20_000 + Math.floor(Math.random() * 20_000));
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -62,26 +61,6 @@ describe('upcoming: a command as the class sees it before it is sent', () => {
   });
 });
 
-/** The CLI from source with stdin kept open, and what it printed so far. */
-function started(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  const got = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (t: string) => (got.stdout += t));
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (got.stderr += t));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  async function until(what: () => boolean, ms = 20_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!what()) {
-      if (Date.now() > end) throw new Error(`timed out; stdout:\n${got.stdout}\nstderr:\n${got.stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  return { child, got, exited, until };
-}
-
 describe('demo --play --step --no-ui', () => {
   it('with piped Enters: each of the first commands is shown with what it asks before it is sent; then the rest plays', () => {
     const r = runCli(
@@ -110,7 +89,7 @@ describe('demo --play --step --no-ui', () => {
   });
 
   it('waits for Enter before sending: the command is shown, nothing is sent until the key', async () => {
-    const p = started([
+    const p = startCli([
       'demo',
       '--play',
       'download-and-keep',

@@ -3,31 +3,10 @@
  * asks (on stderr, the step's prompt), Enter prints its answer; stdout stays the transcript, the same as without
  * --step. Enter is read from stdin, piped here.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const SEED = 'captures/seed-download-and-delete.jsonl';
-
-/** The CLI from source with stdin kept open, and what it printed so far. */
-function started(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  const got = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (t: string) => (got.stdout += t));
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (got.stderr += t));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  async function until(what: () => boolean, ms = 15_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!what()) {
-      if (Date.now() > end) throw new Error(`timed out; stdout:\n${got.stdout}\nstderr:\n${got.stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  return { child, got, exited, until };
-}
 
 describe('replay --step --no-ui', () => {
   it('prints each command with what it asks before its answer; stdout is the same transcript as without --step', () => {
@@ -50,7 +29,7 @@ describe('replay --step --no-ui', () => {
   });
 
   it('hides the answer until Enter: after the LIST command "1 498" is not printed; after Enter it is', async () => {
-    const p = started(['replay', SEED, '--no-ui', '--step', '--speed', '0']);
+    const p = startCli(['replay', SEED, '--no-ui', '--step', '--speed', '0'], 15_000);
     try {
       await p.until(() => p.got.stderr.includes('step by step'));
       // The greeting, USER and its answer, PASS and its answer, then the LIST command.
