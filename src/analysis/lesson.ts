@@ -7,6 +7,7 @@
  * else can drive it the same way (`lessonFor` reads a whole list of events).
  */
 import { counted } from '../words.js';
+import { eventEnd } from './eventTime.js';
 import type { EngineEvent, SessionSummary, Transaction } from './types.js';
 
 /** The concepts, in the order a full download-and-delete session meets them. */
@@ -210,21 +211,6 @@ const CONCEPTS: readonly Concept[] = [
 /** Every concept, in the table's order. */
 export const CONCEPT_IDS: readonly ConceptId[] = CONCEPTS.map((c) => c.id);
 
-function eventTime(e: EngineEvent): number {
-  switch (e.type) {
-    case 'transaction':
-      return e.tx.endedAt;
-    case 'phase':
-      return e.at;
-    case 'summary':
-      return e.summary.endedAt;
-    case 'command':
-      return e.command.at;
-    default:
-      return e.t;
-  }
-}
-
 /** The state after an event (marks, TLS, phases), whatever is said. */
 function advance(s: LessonState, m: Moment): LessonState {
   const { e, verb, ok } = m;
@@ -257,7 +243,7 @@ export function lessonStep(
   for (const c of CONCEPTS) {
     if (s.said.includes(c.id)) continue;
     const text = c.when(m);
-    if (text !== null) notes.push({ concept: c.id, title: c.title, text, seq, t: eventTime(e) });
+    if (text !== null) notes.push({ concept: c.id, title: c.title, text, seq, t: eventEnd(e) });
   }
   const state = advance(
     notes.length > 0 ? { ...s, said: [...s.said, ...notes.map((n) => n.concept)] } : s,

@@ -3,6 +3,8 @@
  * its session like the live proxy prints it, written with backpressure so a replay into a slow pipe waits
  * instead of buffering without bound.
  */
+
+import { eventStart } from '../analysis/eventTime.js';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ReplaySink, SessionStart } from '../events.js';
 import { COLOUR, PLAIN } from './style.js';
@@ -39,17 +41,7 @@ export function textSink(out: LineWriter, colour: boolean): ReplaySink {
       // A session whose open record is missing (a capture cut at the front) still gets a header.
       if (!p) {
         if (e.type === 'data') return;
-        const t =
-          e.type === 'summary'
-            ? e.summary.startedAt
-            : e.type === 'transaction'
-              ? e.tx.startedAt
-              : e.type === 'phase'
-                ? e.at
-                : e.type === 'command'
-                  ? e.command.at
-                  : e.t;
-        const made = printer(e.session, null, null, t);
+        const made = printer(e.session, null, null, eventStart(e));
         p = made.p;
         lines = made.head;
       }

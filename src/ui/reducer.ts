@@ -3,6 +3,7 @@
  * the keys all arrive as actions; the screen is a function of the result. Pure — no blessed, no I/O, no clock —
  * so the live proxy and the replay of a capture drive the same code, and tests drive it without a terminal.
  */
+import { eventStart } from '../analysis/eventTime.js';
 import { visibleEntries, visibleSessions } from './filter.js';
 import {
   MAX_ENDED_SESSIONS,
@@ -15,7 +16,7 @@ import {
   THROUGHPUT_WINDOW_MS,
 } from './limits.js';
 import { paced, togglePace } from './pace.js';
-import { applySessionClose, applySessionEvent, eventTime, newSession } from './session.js';
+import { applySessionClose, applySessionEvent, newSession } from './session.js';
 import {
   type Action,
   type DashboardState,
@@ -163,7 +164,7 @@ function reduceAction(s: DashboardState, a: Action): DashboardState {
     case 'event': {
       const e = a.event;
       const known = s.data.sessions.some((x) => x.id === e.session);
-      let data = updateSession(s.data, e.session, eventTime(e), (x) => applySessionEvent(x, e));
+      let data = updateSession(s.data, e.session, eventStart(e), (x) => applySessionEvent(x, e));
       if (e.type === 'summary') data = capEnded(data);
       const totals =
         e.type === 'data' ? { ...s.totals, [e.dir]: s.totals[e.dir] + e.bytes.length } : s.totals;

@@ -57,22 +57,6 @@ export function newSession(id: string, t: number, start?: SessionStart): Session
   };
 }
 
-/** The time an event happened, to create a session lazily. */
-export function eventTime(e: EngineEvent): number {
-  switch (e.type) {
-    case 'transaction':
-      return e.tx.startedAt;
-    case 'summary':
-      return e.summary.startedAt;
-    case 'phase':
-      return e.at;
-    case 'command':
-      return e.command.at;
-    default:
-      return e.t;
-  }
-}
-
 /** What the dashboard keeps of a transaction: no body, capped lists, printable text. */
 export function txView(tx: Transaction): TxView {
   const r = tx.response;
