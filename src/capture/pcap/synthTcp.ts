@@ -1,0 +1,202 @@
+/**
+ * Synthetic IPv4/IPv6 + TCP packets for the pcapng writer: address text to bytes, headers with correct
+ * checksums (IPv4 header, TCP over the pseudo header), so that Wireshark's checksum validation says "good".
+ * Sans-IO: numbers and bytes in, one raw IP packet (LINKTYPE_RAW) out.
+ */
+import { PcapError } from './types.js';
+
+export interface IpAddress {
+  readonly family: 4 | 6;
+  /** 4 or 16 bytes, network order. */
+  readonly bytes: Uint8Array;
+}
+
+/** Largest TCP payload one packet carries: IPv4's total length (20 IP + 20 TCP within 65535). */
+export const MAX_PAYLOAD_V4 = 65535 - 20 - 20;
+/** IPv6's payload length counts the TCP header but not the 40-byte IPv6 header. */
+export const MAX_PAYLOAD_V6 = 65535 - 20;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseIpv4(text: string): Uint8Array | undefined {
+  const m = IPV4.exec(text);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  if (octets.some((o) => o > 255)) return undefined;
+  return Uint8Array.from(octets);
+}
+
+/** The 16-bit groups of one side of "::" (each 1–4 hex digits; the last may be dotted IPv4). */
+function groups(part: string, allowV4Tail: boolean): number[] | undefined {
+  if (part === '') return [];
+  const out: number[] = [];
+  const pieces = part.split(':');
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (allowV4Tail && i === pieces.length - 1 && p.includes('.')) {
+      const v4 = parseIpv4(p);
+      if (!v4) return undefined;
+      out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
+      out.push(Number.parseInt(p, 16));
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+function parseIpv6(text: string): Uint8Array | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  let words: number[];
+  if (halves.length === 2) {
+    const head = groups(halves[0]!, false);
+    const tail = groups(halves[1]!, true);
+    if (!head || !tail || head.length + tail.length > 7) return undefined;
+    words = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+  } else {
+    const all = groups(text, true);
+    if (!all || all.length !== 8) return undefined;
+    words = all;
+  }
+  const bytes = new Uint8Array(16);
+  words.forEach((w, i) => {
+    bytes[2 * i] = w >> 8;
+    bytes[2 * i + 1] = w & 0xff;
+  });
+  return bytes;
+}
+
+/**
+ * An address as node:net prints it (dotted IPv4, RFC 5952 IPv6). Brackets and an IPv6 zone ("%lo") are
+ * tolerated, since neither can be written into a packet header and both are common in text. Anything else
+ * (a host name) is a PcapError: the caller maps names to addresses first.
+ */
+export function parseAddress(text: string): IpAddress {
+  let t = text.trim();
+  if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
+  const v4 = parseIpv4(t);
+  if (v4) return { family: 4, bytes: v4 };
+  const zone = t.indexOf('%');
+  const v6 = t.includes(':') ? parseIpv6(zone === -1 ? t : t.slice(0, zone)) : undefined;
+  if (v6) return { family: 6, bytes: v6 };
+  throw new PcapError(
+    `cannot write packets for address ${JSON.stringify(text)}: not an IPv4 or IPv6 address`,
+  );
+}
+
+/** The ones' complement sum of `bytes` added to `sum` (not yet folded). */
+function sum16(bytes: Uint8Array, sum: number): number {
+  let s = sum;
+  const even = bytes.length & ~1;
+  for (let i = 0; i < even; i += 2) s += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (even !== bytes.length) s += bytes[even]! << 8;
+  // Fold now and then so the sum stays an exact integer whatever the length.
+  return (s & 0xffff) + Math.floor(s / 0x10000);
+}
+
+function fold(sum: number): number {
+  let s = sum;
+  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+  return ~s & 0xffff;
+}
+
+/** The Internet checksum (RFC 1071) of the concatenation of `parts`; each part but the last has even length. */
+export function internetChecksum(...parts: Uint8Array[]): number {
+  let s = 0;
+  for (const p of parts) s = sum16(p, s);
+  return fold(s);
+}
+
+export interface TcpPacketSpec {
+  readonly src: IpAddress;
+  readonly dst: IpAddress;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  /** Unsigned 32-bit. */
+  readonly seq: number;
+  readonly ack: number;
+  /** TCP_* bits. */
+  readonly flags: number;
+  readonly window: number;
+  /** IPv4 identification (ignored for IPv6). */
+  readonly ipId: number;
+  readonly payload: Uint8Array;
+  /** Maximum segment size option, for SYNs. */
+  readonly mss?: number;
+}
+
+const TTL = 64;
+const PROTO_TCP = 6;
+
+/** The TCP header and payload, checksum over the pseudo header included. */
+function tcpSegment(p: TcpPacketSpec): Uint8Array {
+  const optionBytes = p.mss === undefined ? 0 : 4;
+  const headerLength = 20 + optionBytes;
+  const seg = new Uint8Array(headerLength + p.payload.length);
+  const v = new DataView(seg.buffer);
+  v.setUint16(0, p.srcPort);
+  v.setUint16(2, p.dstPort);
+  v.setUint32(4, p.seq >>> 0);
+  v.setUint32(8, p.ack >>> 0);
+  v.setUint8(12, (headerLength / 4) << 4);
+  v.setUint8(13, p.flags);
+  v.setUint16(14, p.window);
+  if (p.mss !== undefined) {
+    v.setUint8(20, 2);
+    v.setUint8(21, 4);
+    v.setUint16(22, p.mss);
+  }
+  seg.set(p.payload, headerLength);
+  const pseudo = p.src.family === 4 ? new Uint8Array(12) : new Uint8Array(40);
+  pseudo.set(p.src.bytes, 0);
+  pseudo.set(p.dst.bytes, p.src.bytes.length);
+  const pv = new DataView(pseudo.buffer);
+  if (p.src.family === 4) {
+    pv.setUint8(9, PROTO_TCP);
+    pv.setUint16(10, seg.length);
+  } else {
+    pv.setUint32(32, seg.length);
+    pv.setUint8(39, PROTO_TCP);
+  }
+  v.setUint16(16, internetChecksum(pseudo, seg));
+  return seg;
+}
+
+/** One raw IP packet (IPv4 with DF, or IPv6) carrying one TCP segment. */
+export function tcpPacket(p: TcpPacketSpec): Uint8Array {
+  if (p.src.family !== p.dst.family) {
+    throw new PcapError('cannot write a packet between an IPv4 and an IPv6 address');
+  }
+  const seg = tcpSegment(p);
+  const ipHeader = p.src.family === 4 ? 20 : 40;
+  if (seg.length > 65535) throw new PcapError(`TCP segment of ${seg.length} octets does not fit in IP`);
+  const out = new Uint8Array(ipHeader + seg.length);
+  const v = new DataView(out.buffer);
+  if (p.src.family === 4) {
+    v.setUint8(0, 0x45);
+    v.setUint16(2, out.length);
+    v.setUint16(4, p.ipId & 0xffff);
+    v.setUint16(6, 0x4000); // DF, no fragment offset
+    v.setUint8(8, TTL);
+    v.setUint8(9, PROTO_TCP);
+    out.set(p.src.bytes, 12);
+    out.set(p.dst.bytes, 16);
+    v.setUint16(10, internetChecksum(out.subarray(0, 20)));
+  } else {
+    v.setUint32(0, 0x60000000); // version 6, traffic class 0, flow label 0
+    v.setUint16(4, seg.length);
+    v.setUint8(6, PROTO_TCP);
+    v.setUint8(7, TTL);
+    out.set(p.src.bytes, 8);
+    out.set(p.dst.bytes, 24);
+  }
+  out.set(seg, ipHeader);
+  return out;
+}
