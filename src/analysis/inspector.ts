@@ -64,6 +64,20 @@ export class Inspector {
     return this.annotate(this.protocol.receive(dir, chunk, t));
   }
 
+  /** `octets` of `dir` were never captured (a packet trace lost them): the engine resynchronises. */
+  lost(dir: Direction, octets: number, t: number): EngineEvent[] {
+    if (this.ended) return [];
+    this.facts.seen(t);
+    return this.annotate(this.protocol.lost(dir, octets, t));
+  }
+
+  /** The capture began inside the connection: no greeting, and the phase comes from the first command. */
+  midStream(t: number): EngineEvent[] {
+    if (this.ended) return [];
+    this.facts.seen(t);
+    return this.annotate(this.protocol.midStream(t));
+  }
+
   /** TLS began on the connection. */
   tls(info: TlsInfo, t: number): EngineEvent[] {
     if (this.ended) return [];

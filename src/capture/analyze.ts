@@ -6,6 +6,7 @@
 
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
+import { VIOLATIONS, type ViolationCode } from '../protocol/violations.js';
 import { counted } from '../words.js';
 import { actionEvents, uncleanTlsEvents } from './actions.js';
 import { type CaptureRecord, dataBytes } from './format.js';
@@ -25,8 +26,9 @@ export class CaptureAnalyzer {
       case 'open': {
         const previous = this.sessions.get(record.session);
         const out = previous ? previous.close(record.t, null, 'a new session reused this id') : [];
-        this.sessions.set(record.session, new Inspector(record.session, record, record.t));
-        return out;
+        const inspector = new Inspector(record.session, record, record.t);
+        this.sessions.set(record.session, inspector);
+        return record.midStream ? out.concat(inspector.midStream(record.t)) : out;
       }
       case 'data':
         return this.inspector(record.session, record.t).receive(record.dir, dataBytes(record), record.t);
@@ -43,6 +45,17 @@ export class CaptureAnalyzer {
           `${counted(record.records, 'data record')} (${counted(record.octets, 'octet')}) ${record.records === 1 ? 'was' : 'were'} not recorded here`,
           record.t,
         );
+      case 'lost':
+        return this.inspector(record.session, record.t).lost(record.dir, record.octets, record.t);
+      case 'note': {
+        // A code this pop3scope does not know (a newer writer) shows nothing.
+        if (!Object.hasOwn(VIOLATIONS, record.code)) return [];
+        return this.inspector(record.session, record.t).report(
+          record.code as ViolationCode,
+          record.detail,
+          record.t,
+        );
+      }
       case 'proxy':
       case 'alter':
         return actionEvents(this.inspector(record.session, record.t), record);

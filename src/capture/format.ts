@@ -26,6 +26,8 @@ export interface OpenRecord {
   client: string;
   upstream: string;
   tls: 'none' | 'implicit';
+  /** A packet trace began inside this connection (its handshake and greeting were not captured). */
+  midStream?: boolean;
 }
 
 export interface DataRecord {
@@ -70,6 +72,30 @@ export interface GapRecord {
 }
 
 /**
+ * Octets of one direction that a packet trace never captured (lost packets, a snap length that cut them): not
+ * in any data record. The engine is told how many and resynchronises. Written by pop3scope's pcap reader.
+ */
+export interface LostRecord {
+  type: 'lost';
+  session: string;
+  t: number;
+  dir: 'c2s' | 's2c';
+  octets: number;
+}
+
+/**
+ * Something the recording itself says about a session, as a violation code and its detail (a retransmission
+ * that differed, TLS that could not be decrypted). A reader that does not know the code shows nothing.
+ */
+export interface NoteRecord {
+  type: 'note';
+  session: string;
+  t: number;
+  code: string;
+  detail: string;
+}
+
+/**
  * Bytes pop3scope itself sent (dir s2c: to the client; c2s: to the server), not relayed from a peer: its own
  * -ERR when the server cannot be reached or never greets, its refusal of STLS under --stls strip.
  */
@@ -105,7 +131,9 @@ export type CaptureRecord =
   | CloseRecord
   | GapRecord
   | ProxyRecord
-  | AlterRecord;
+  | AlterRecord
+  | LostRecord
+  | NoteRecord;
 
 /** Every record type of format v1, in the order docs/capture-format.md lists them (the schema is tested on it). */
 export const CAPTURE_RECORD_TYPES = everyMember<CaptureRecord['type']>()([
@@ -117,6 +145,8 @@ export const CAPTURE_RECORD_TYPES = everyMember<CaptureRecord['type']>()([
   'gap',
   'proxy',
   'alter',
+  'lost',
+  'note',
 ]);
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.

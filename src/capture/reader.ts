@@ -44,6 +44,12 @@ function validate(record: unknown): string | null {
     if (r.type === 'alter' && r.code !== undefined && typeof r.code !== 'string')
       return 'an alter record\'s "code" must be a string';
   }
+  if (r.type === 'lost') {
+    if (r.dir !== 'c2s' && r.dir !== 's2c') return 'a lost record needs "dir": "c2s" or "s2c"';
+    if (!isCount(r.octets)) return 'a lost record needs an "octets" count';
+  }
+  if (r.type === 'note' && (typeof r.code !== 'string' || typeof r.detail !== 'string'))
+    return 'a note record needs "code" and "detail" strings';
   if (r.type === 'data') {
     if (r.dir !== 'c2s' && r.dir !== 's2c') return 'a data record needs "dir": "c2s" or "s2c"';
     if (typeof r.text !== 'string' && typeof r.b64 !== 'string') return 'a data record needs "text" or "b64"';

@@ -43,7 +43,7 @@ export class BodyScanner {
   private first = -1;
   private second = -1;
   private last = -1;
-  private readonly hash: Hash | null;
+  private hash: Hash | null;
 
   constructor(digest = false) {
     this.hash = digest ? createHash('sha256') : null;
@@ -131,6 +131,17 @@ export class BodyScanner {
     s.headerLines = headerLines;
     s.complete = complete;
     return pos;
+  }
+
+  /**
+   * `octets` of the body were never captured (a packet trace lost them): they count as body octets (their
+   * lines cannot be counted), and no digest can be made of a body with a hole in it. The line being scanned
+   * goes on: the bytes after the hole are taken as its continuation, so a terminator is still found.
+   */
+  lost(octets: number): void {
+    this.stats.octets += octets;
+    this.stats.wireOctets += octets;
+    this.hash = null;
   }
 
   /** Called when the stream ends before the terminator. */

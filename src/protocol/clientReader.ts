@@ -5,6 +5,7 @@
  * are hidden and never parsed. Like the server reader, it sees the session only through a narrow host.
  */
 import { maskSaslResponse } from './clientLines.js';
+import { lookupCommand } from './commands.js';
 import { MAX_KEPT_LINE } from './limits.js';
 import { endingLength, type Line, LineBuffer } from './lineBuffer.js';
 import { maskInPlace } from './redact.js';
@@ -43,6 +44,11 @@ export class ClientReader {
   /** The unfinished line was masked whole before it ended (it held the output back too long). */
   private forced = false;
   private injectionFlagged = false;
+  /**
+   * The line being read may have begun before what was captured (after a hole in a packet trace, or at the
+   * start of a trace that began mid-connection): it is parsed only when nothing secret can be in it.
+   */
+  private unsure = false;
 
   constructor(
     private readonly tap: RedactingTap,
@@ -72,6 +78,8 @@ export class ClientReader {
         return;
       }
       const { end, line } = this.lines.push(chunk, pos);
+      // A line of unknown start that grows too long is never classified: it is masked whole.
+      if (!line && this.unsure && this.lines.overflowing && !this.forced) this.force();
       if (!line && (this.lines.overflowing || this.forced))
         this.overflow(chunk, pos, end, base, () => this.lines.peek());
       // The part of a long line in this chunk is judged like the parts before it.
@@ -93,6 +101,27 @@ export class ClientReader {
     this.resetLine();
     this.injectionFlagged = false;
     this.lineStart = this.tap.offset;
+  }
+
+  /**
+   * Part of the client's stream was never captured. An unfinished line is settled as it stands (masked by its
+   * own rules, as at the end of a connection, so the response still pairs with it); the next line may then
+   * begin anywhere, so it is unsure.
+   */
+  lost(t: number): void {
+    if (this.host.stlsPending()) return;
+    const rest = this.lines.flush();
+    if (rest) {
+      this.line(rest, t, this.tap.offset);
+      this.resetLine();
+    }
+    this.lineStart = this.tap.offset;
+    this.unsure = true;
+  }
+
+  /** The capture began inside the connection: the first line may be the tail of one never seen. */
+  beginUnsure(): void {
+    this.unsure = true;
   }
 
   /** The connection ended: an unfinished line is settled as it stands. */
@@ -148,8 +177,29 @@ export class ClientReader {
     tap.maskRange(this.overflowSecret, base + to);
   }
 
+  /**
+   * Whether an unsure line is parsed: only outside AUTHORIZATION and outside an AUTH exchange (where no
+   * secret is sent), and only when it starts with a verb POP3 knows. Anything else may be the tail of a
+   * password: it is masked whole and not parsed, and the lines after it may be secrets too.
+   */
+  private trusted(line: Line): boolean {
+    if (this.host.lineContext().authorization || this.host.saslTransaction()) return false;
+    const c = line.content;
+    const space = c.indexOf(0x20);
+    const verb = c.subarray(0, space === -1 ? c.length : space).toString('latin1');
+    return verb.length > 0 && lookupCommand(verb) !== undefined;
+  }
+
   /** A finished line; `contentEnd` is the stream offset where its line ending begins. */
   private line(line: Line, t: number, contentEnd: number): void {
+    if (this.unsure) {
+      this.unsure = false;
+      if (!this.trusted(line)) {
+        this.tap.maskRange(this.lineStart, contentEnd);
+        this.host.continuation();
+        return;
+      }
+    }
     const content = Buffer.from(line.content);
     const sasl = this.host.saslTransaction();
     if (line.overflow || this.forced) {

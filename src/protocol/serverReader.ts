@@ -30,6 +30,8 @@ export interface ServerReaderHost {
   opaqueNow(): boolean;
   /** The transaction the next status line answers (the greeting, the oldest command, or unsolicited data). */
   answering(t: number): OpenTransaction;
+  /** True while a command waits for its response. */
+  awaitingResponse(): boolean;
   /** Whether the server's lines are secret right now (inside AUTH with a mechanism that hides challenges). */
   serverLinesSecret(): boolean;
   /** The server sent a "+ " continuation outside a SASL exchange: the client's next lines may be secrets. */
@@ -56,6 +58,11 @@ export class ServerReader {
   private injectionFlagged = false;
   /** The unfinished line was masked whole before it ended (held too long, or too long to keep). */
   private forced = false;
+  /**
+   * Part of the stream was never captured (a packet trace lost it, or began mid-connection): lines are
+   * skipped, unparsed, until a status line comes while a command waits for one.
+   */
+  private resyncing = false;
 
   constructor(
     private readonly tap: RedactingTap,
@@ -70,6 +77,11 @@ export class ServerReader {
   /** An unfinished status line that may be a secret-bearing challenge (so it is held, or masked). */
   private holdingSecretLine(): boolean {
     return this.mode === 'line' && this.lines.pending > 0 && this.host.serverLinesSecret();
+  }
+
+  /** True while a message body (RETR, TOP) is being read. */
+  get inBody(): boolean {
+    return this.mode === 'message';
   }
 
   /** The verb whose listing body is being read now (CAPA, LIST, ...), or null. */
@@ -87,6 +99,7 @@ export class ServerReader {
     this.body = null;
     this.injectionFlagged = false;
     this.forced = false;
+    this.resyncing = false;
     this.lineStart = this.tap.offset;
   }
 
@@ -126,13 +139,59 @@ export class ServerReader {
       else if (!line && this.lines.overflowing && this.holdingSecretLine()) this.forceMask();
       if (line) {
         this.lineEnd = base + end;
-        if (this.mode === 'listing') this.listingLine(line, t);
+        if (this.resyncing && this.mode === 'line' && !this.trustworthy(line)) {
+          // Not parsed: it answers a command the capture never showed, or is the tail of a lost line.
+        } else if (this.mode === 'listing') this.listingLine(line, t);
         else this.statusLine(line, t);
         this.lineStart = base + end;
         this.forced = false;
       }
       pos = end;
     }
+  }
+
+  /**
+   * `octets` of the server's stream were never captured. Inside a body, the body goes on (the octets are
+   * counted as body); inside a listing, the unfinished listing line is dropped; between responses, an
+   * unfinished status line is settled as it stands and the lines after the hole are skipped until a status
+   * line answers a waiting command. Nothing is invented.
+   */
+  lost(octets: number, t: number): void {
+    if (this.mode === 'message') {
+      this.body!.lost(octets);
+      return;
+    }
+    if (this.mode === 'listing') {
+      this.lines = new LineBuffer();
+      this.lineStart = this.tap.offset;
+      return;
+    }
+    if (this.mode !== 'line') return;
+    const rest = this.lines.flush();
+    if (rest) {
+      this.lineEnd = this.tap.offset;
+      this.statusLine(rest, t);
+      this.lineStart = this.tap.offset;
+      this.forced = false;
+    }
+    if (this.mode === 'line') this.resyncing = true;
+  }
+
+  /** The capture began inside the connection: what the server sends first answers commands never seen. */
+  resync(): void {
+    this.resyncing = true;
+  }
+
+  /** After a hole, a line is parsed again once it is a status line and a command waits for one. */
+  private trustworthy(line: Line): boolean {
+    const c = line.content;
+    const status =
+      (c.length >= 3 && c[0] === 0x2b && (c[1] | 0x20) === 0x6f && (c[2] | 0x20) === 0x6b) ||
+      (c.length >= 4 && c[0] === 0x2d && c.subarray(1, 4).toString('latin1').toUpperCase() === 'ERR') ||
+      (c[0] === 0x2b && (c.length === 1 || c[1] === 0x20));
+    if (!status || !this.host.awaitingResponse()) return false;
+    this.resyncing = false;
+    return true;
   }
 
   close(t: number): void {
@@ -163,7 +222,7 @@ export class ServerReader {
       }
       return;
     }
-    if (rest && this.mode === 'line') {
+    if (rest && this.mode === 'line' && !(this.resyncing && !this.trustworthy(rest))) {
       this.statusLine(rest, t);
       // The unterminated status line may itself have opened a body that can now never end.
       const mode = this.mode as Mode;

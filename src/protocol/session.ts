@@ -11,6 +11,7 @@
  * pipelining.ts, and every phase rule in the command table (commands.ts), which this file only applies.
  */
 
+import { counted } from '../words.js';
 import { ClientReader, type ClientReaderHost } from './clientReader.js';
 import { shownCommand, unknownDetail } from './commandLine.js';
 import {
@@ -61,6 +62,8 @@ export class Pop3Session {
   private opaque = false;
   private ended = false;
   private lastCompleted: RawTransaction | null = null;
+  /** The capture began mid-session: the first command with a known verb says which phase it is. */
+  private inferPhase = false;
   private readonly pipelining = new PipeliningCheck();
 
   /** @param digests compute a SHA-256 of every RETR/TOP body (for replay comparisons; costs some speed). */
@@ -94,6 +97,43 @@ export class Pop3Session {
     // RFC 2595 §4: after TLS both sides forget what CAPA said.
     this.capabilities = null;
     this.out.push({ type: 'tls', t, info });
+    return this.drain();
+  }
+
+  /**
+   * `octets` of direction `dir` were never captured (a packet trace lost them). The engine is told, never
+   * given invented bytes: each reader resynchronises at the next line it can trust (clientReader.lost,
+   * serverReader.lost), and the hole is reported where it is.
+   */
+  lost(dir: Direction, octets: number, t: number): ProtocolEvent[] {
+    if (this.ended || this.opaque || octets <= 0) return this.drain();
+    const who = dir === 'c2s' ? "client's" : "server's";
+    const inBody = dir === 's2c' && this.server.inBody;
+    this.sessionViolation(
+      t,
+      'POP3_TRACE_GAP',
+      `${counted(octets, 'octet')} of the ${who} stream ${octets === 1 ? 'is' : 'are'} not in the capture${inBody ? ' (inside a message body, counted as body)' : '; pop3scope resumes at the next line it can trust'}`,
+    );
+    if (dir === 'c2s') this.client.lost(t);
+    else this.server.lost(octets, t);
+    return this.drain();
+  }
+
+  /**
+   * The capture began inside the connection (no handshake, no greeting): the first line of each side may be
+   * the tail of one never seen, so it is not parsed, and the phase is unknown until a command shows it.
+   */
+  midStream(t: number): ProtocolEvent[] {
+    if (this.greeted || this.ended) return this.drain();
+    this.greeted = true;
+    this.inferPhase = true;
+    this.client.beginUnsure();
+    this.server.resync();
+    this.sessionViolation(
+      t,
+      'POP3_TRACE_MIDSTREAM',
+      'no greeting; the first line of each side is not parsed, and the phase is taken from the first command',
+    );
     return this.drain();
   }
 
@@ -146,6 +186,7 @@ export class Pop3Session {
       digests: this.digests,
       opaqueNow: () => this.opaque,
       answering: (t) => this.answering(t),
+      awaitingResponse: () => this.outstanding.length > 0,
       // Inside AUTH the server's lines may be secret (for the mechanisms that hide challenges).
       serverLinesSecret: () => saslOpen(this.outstanding[0]),
       continuation: () => this.guard.continuation(this.seq),
@@ -173,6 +214,7 @@ export class Pop3Session {
   private command(line: Line, masked: Buffer, t: number, start: number): void {
     const shown = shownCommand(line, masked);
     const spec = lookupCommand(shown.verb);
+    if (this.inferPhase && this.phase === null && spec) this.phaseFrom(spec, t);
     const pipelined = this.outstanding.length > 0 || !this.greeted;
     const command: CommandInfo = {
       verb: shown.verb,
@@ -327,6 +369,15 @@ export class Pop3Session {
 
   private sessionViolation(t: number, code: ViolationCode, detail?: string): void {
     this.out.push({ type: 'violation', t, violation: violation(code, detail) });
+  }
+
+  /** Mid-session: a command valid in TRANSACTION says the login is done; one valid only before it, that it is not. */
+  private phaseFrom(spec: CommandSpec, t: number): void {
+    this.inferPhase = false;
+    const to: Phase = spec.phases.includes('TRANSACTION')
+      ? 'TRANSACTION'
+      : (spec.phases[0] ?? 'AUTHORIZATION');
+    this.setPhase(to, t, `the capture began mid-session; ${spec.verb} is sent in ${to}`);
   }
 
   private setPhase(to: Phase, at: number, reason: string): void {

@@ -5,8 +5,11 @@
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Which peer broke the rule: the violation is data about them, never an exception in pop3scope. */
-export type Culprit = 'client' | 'server' | 'either' | 'proxy';
+/**
+ * Which peer broke the rule: the violation is data about them, never an exception in pop3scope. 'capture' is
+ * neither peer: a packet trace that did not record everything.
+ */
+export type Culprit = 'client' | 'server' | 'either' | 'proxy' | 'capture';
 
 export interface ViolationSpec {
   readonly severity: Severity;
@@ -221,6 +224,31 @@ export const VIOLATIONS = {
     culprit: 'proxy',
     title:
       'the capture is missing data here: pop3scope could not write it fast enough, so what follows may be misread',
+  },
+  POP3_TRACE_GAP: {
+    severity: 'warning',
+    // No RFC: the packet capture (tcpdump, Wireshark) did not record part of the TCP stream.
+    rfc: 'docs/pcap.md',
+    culprit: 'capture',
+    title: 'the packet capture is missing part of the stream here (packets not captured)',
+  },
+  POP3_TRACE_MIDSTREAM: {
+    severity: 'info',
+    rfc: 'docs/pcap.md',
+    culprit: 'capture',
+    title: 'the packet capture begins in the middle of this connection',
+  },
+  POP3_TRACE_CONFLICT: {
+    severity: 'warning',
+    rfc: 'docs/pcap.md',
+    culprit: 'capture',
+    title: 'a retransmitted TCP segment carried other bytes than the first copy; the first copy was kept',
+  },
+  POP3_TLS_NOT_DECRYPTED: {
+    severity: 'info',
+    rfc: 'docs/pcap.md',
+    culprit: 'capture',
+    title: 'the TLS in this capture was not decrypted, so only its handshake is shown',
   },
 } as const satisfies Record<string, ViolationSpec>;
 

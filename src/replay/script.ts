@@ -80,6 +80,8 @@ export class SessionRecorder {
       t,
     );
     this.lastT = t;
+    if (open?.midStream)
+      this.unsupported = 'the packet capture began in the middle of it (no greeting, no login to replay)';
   }
 
   record(r: CaptureRecord): void {
@@ -98,6 +100,11 @@ export class SessionRecorder {
       this.unsupported = `the capture has a gap in it (${counted(r.records, 'record')} the writer could not keep)`;
       return;
     }
+    if (r.type === 'lost') {
+      this.unsupported = `the packet capture is missing ${counted(r.octets, 'octet')} of it`;
+      return;
+    }
+    if (r.type === 'note') return;
     const { type: _type, session: _session, t, ...info } = r;
     if (r.how === 'stls') this.stls = true;
     if (r.visibility === 'opaque')

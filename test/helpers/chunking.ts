@@ -17,12 +17,20 @@ import type { Direction, TlsInfo } from '../../src/protocol/types.js';
 import { jsonRecord } from '../../src/render/json.js';
 import { expectValidJsonOutput } from './schema.js';
 
-export type Step = readonly [Direction, string | Uint8Array] | readonly ['tls', TlsInfo];
+export type Step =
+  | readonly [Direction, string | Uint8Array]
+  | readonly ['tls', TlsInfo]
+  /** `octets` of a direction were never captured (a packet trace lost them). */
+  | readonly ['lost', Direction, number]
+  /** The capture began inside the connection (first step only). */
+  | readonly ['midstream'];
 export type Dialogue = readonly Step[];
 
 /** Shorthands for building dialogues. */
 export const c = (bytes: string | Uint8Array): Step => ['c2s', bytes];
 export const s = (bytes: string | Uint8Array): Step => ['s2c', bytes];
+export const lost = (dir: Direction, octets: number): Step => ['lost', dir, octets];
+export const midstream: Step = ['midstream'];
 export const tls = (info: Partial<TlsInfo> = {}): Step => [
   'tls',
   { how: 'stls', visibility: 'decrypted', ...info },
@@ -147,6 +155,14 @@ export function runDialogue(dialogue: Dialogue, chunker: Chunker, session = 'tes
     const t = i + 1;
     if (step[0] === 'tls') {
       out.add(inspector.tls(step[1], t));
+      return;
+    }
+    if (step[0] === 'lost') {
+      out.add(inspector.lost(step[1], step[2], t));
+      return;
+    }
+    if (step[0] === 'midstream') {
+      out.add(inspector.midStream(t));
       return;
     }
     const dir = step[0];

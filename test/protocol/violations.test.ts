@@ -17,7 +17,7 @@ describe('VIOLATIONS', () => {
     for (const [code, spec] of Object.entries(VIOLATIONS)) {
       expect(code).toMatch(/^POP3_[A-Z0-9_]+$/);
       expect(['error', 'warning', 'info']).toContain(spec.severity);
-      expect(['client', 'server', 'either', 'proxy']).toContain(spec.culprit);
+      expect(['client', 'server', 'either', 'proxy', 'capture']).toContain(spec.culprit);
       expect(spec.rfc).toMatch(/^(RFC \d+ §[\d.]+|docs\/[a-z-]+\.md)/);
       expect(spec.title.length).toBeGreaterThan(10);
     }
