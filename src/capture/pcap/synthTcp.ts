@@ -62,7 +62,7 @@ function parseIpv6(text: string): Uint8Array | undefined {
     words = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
   } else {
     const all = groups(text, true);
-    if (!all || all.length !== 8) return undefined;
+    if (all?.length !== 8) return undefined;
     words = all;
   }
   const bytes = new Uint8Array(16);
