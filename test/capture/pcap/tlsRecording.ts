@@ -25,6 +25,9 @@ export interface Recording {
   readonly protocol: string | null;
   readonly cipher: string;
   readonly servername: string;
+  /** The client's session (for resumption) and whether this session resumed one. */
+  readonly session: Buffer | null;
+  readonly reused: boolean;
 }
 
 export interface Cert {
@@ -153,12 +156,17 @@ export async function recordSession(o: {
     ...o.client,
   });
   client.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1')));
+  let session: Buffer | null = null;
+  client.on('session', (s: Buffer) => {
+    session = s;
+  });
   await new Promise<void>((resolve, reject) => {
     client.once('secureConnect', () => resolve());
     client.once('error', reject);
   });
   const protocol = client.getProtocol();
   const cipher = client.getCipher().name;
+  const reused = client.isSessionReused();
   const got = readN(client, total(SERVER_SCRIPT));
   await writeAll(client, CLIENT_SCRIPT);
   await got;
@@ -173,6 +181,8 @@ export async function recordSession(o: {
     protocol,
     cipher,
     servername,
+    session,
+    reused,
   };
 }
 
