@@ -1,13 +1,15 @@
 /**
- * A capture's engine events, from a file or a stream: read record by record (readCapture, so a large file is
+ * A capture's engine events, from a file or a stream — a pop3scope capture or a packet trace, gzipped or not
+ * (input.ts): read record by record (so a large file is
  * never held whole) and fed to a CaptureAnalyzer, exactly as `show` and `check` replay it. Every session ends
  * with its summary event, including the sessions the capture never closed.
  */
 import type { Readable } from 'node:stream';
 import type { EngineEvent } from '../analysis/types.js';
 import { CaptureAnalyzer } from './analyze.js';
+import { readRecords } from './input.js';
 import { openCapture } from './open.js';
-import { readCapture } from './reader.js';
+import type { TraceOptions } from './pcap/trace.js';
 
 export interface AnalyzeCaptureOptions {
   /** Only the events of this session id (as `show --session`). */
@@ -16,6 +18,8 @@ export interface AnalyzeCaptureOptions {
   readonly warn?: (message: string) => void;
   /** The capture's name in messages; default the path ("stdin" for "-"), or "stream". */
   readonly name?: string;
+  /** How a packet trace (pcap, pcapng) is read: extra POP3 ports, the TLS key log. */
+  readonly trace?: TraceOptions;
 }
 
 /**
@@ -30,6 +34,7 @@ export async function* analyzeCapture(
   const analyzer = new CaptureAnalyzer(session === undefined ? undefined : (id) => id === session);
   const input = typeof source === 'string' ? await openCapture(source) : source;
   const name = options.name ?? (typeof source !== 'string' ? 'stream' : source === '-' ? 'stdin' : source);
-  for await (const record of readCapture(input, name, options.warn)) yield* analyzer.record(record);
+  const records = readRecords(input, name, { warn: options.warn, trace: options.trace });
+  for await (const record of records) yield* analyzer.record(record);
   yield* analyzer.end();
 }

@@ -5,7 +5,7 @@
  * line number, and refuses a version it does not read with a message saying what is wrong. Sessions that
  * reuse an id (files appended to by older versions) are told apart as `s1`, `s1#2` (SessionNames).
  */
-import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import {
   CAPTURE_FORMAT,
   CAPTURE_RECORD_TYPES,
@@ -59,15 +59,25 @@ function validate(record: unknown): string | null {
 
 type Line = { readonly text: string; readonly terminated: boolean } | { readonly tooLong: true };
 
+/** A byte stream as text; a UTF-8 sequence cut across chunks is decoded whole. */
+async function* text(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of stream) {
+    const piece = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (piece.length > 0) yield piece;
+  }
+  const tail = decoder.end();
+  if (tail.length > 0) yield tail;
+}
+
 /**
  * Splits a byte stream into lines, remembering whether the last one ended with a newline. A line that grows
  * past `max` characters ends the split at once (tooLong): it is never joined, nor read to its end.
  */
-async function* lines(stream: Readable, max: number): AsyncGenerator<Line> {
+async function* lines(stream: AsyncIterable<Buffer | string>, max: number): AsyncGenerator<Line> {
   let parts: string[] = [];
   let held = 0;
-  stream.setEncoding('utf8');
-  for await (const chunk of stream as AsyncIterable<string>) {
+  for await (const chunk of text(stream)) {
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
       if (held + nl - start > max) {
@@ -111,7 +121,7 @@ function versionProblem(version: unknown): string | null {
  * Throws CaptureError for a file that is not a capture, a newer version, or a bad line.
  */
 export async function* readCapture(
-  stream: Readable,
+  stream: AsyncIterable<Buffer | string>,
   name: string,
   warn: (message: string) => void = () => {},
   maxLine = MAX_CAPTURE_LINE,

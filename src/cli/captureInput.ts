@@ -1,6 +1,7 @@
 /** Opens the captures named on the command line ("-" is stdin) and drives the engine over them. */
 import type { EngineEvent } from '../analysis/types.js';
 import { analyzeCapture } from '../capture/analyzeCapture.js';
+import type { TraceOptions } from '../capture/pcap/trace.js';
 import { CliError } from './errors.js';
 
 /**
@@ -14,10 +15,11 @@ export async function analyzeCaptures(
   sink: (e: EngineEvent, file: string) => Promise<void> | void,
   warn: (message: string) => void,
   fileDone: (file: string) => Promise<void> | void = () => {},
+  trace: TraceOptions = {},
 ): Promise<void> {
   let found = session === undefined;
   for (const file of files) {
-    for await (const e of analyzeCapture(file, { session, warn })) {
+    for await (const e of analyzeCapture(file, { session, warn, trace })) {
       if (e.type === 'summary') found = true;
       await sink(e, file);
     }

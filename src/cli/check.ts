@@ -10,10 +10,11 @@ import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
 import { choiceOption } from './parsers.js';
+import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
 
 const FORMATS = ['text', 'json'] as const;
 
-interface CheckOptions {
+interface CheckOptions extends TraceFlags {
   session?: string;
   /** Checked by commander (parsers.ts). */
   format?: (typeof FORMATS)[number];
@@ -42,6 +43,8 @@ const fresh = (file: string): FileResult => ({
 
 export async function runCheck(files: string[], options: CheckOptions, out = new Output()): Promise<number> {
   const json = options.format === 'json';
+  const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
+  const trace = await traceOptions(options, warn);
   const counts = { error: 0, warning: 0, info: 0 };
   let sessions = 0;
   let current: FileResult | null = null;
@@ -67,12 +70,13 @@ export async function runCheck(files: string[], options: CheckOptions, out = new
         current.sessions++;
       }
     },
-    (m) => process.stderr.write(`pop3scope: warning: ${m}\n`),
+    warn,
     async (file) => {
       // One object per file, as soon as the file is read: a CI log shows progress over many files.
       if (json) await out.lines([JSON.stringify((current ?? fresh(file)) satisfies JsonCheckRecord)]);
       current = null;
     },
+    trace,
   );
   if (!json)
     await out.lines([
@@ -82,16 +86,17 @@ export async function runCheck(files: string[], options: CheckOptions, out = new
 }
 
 export function registerCheck(program: Command): void {
-  program
+  const command = program
     .command('check')
     .description(
       'check captures for POP3 conformance problems; exit 1 when any error-severity violation exists',
     )
-    .argument('<capture...>', 'capture files to read ("-" reads stdin)')
+    .argument('<capture...>', 'captures or pcap/pcapng traces, gzipped or not ("-" reads stdin)')
     .option('-s, --session <id>', 'only this session')
     .addOption(
       choiceOption('-f, --format <format>', 'text, or json (one object per file, for CI)', FORMATS, 'text'),
-    )
+    );
+  addTraceOptions(command)
     .addHelpText(
       'after',
       `
@@ -100,7 +105,8 @@ Exit status: 0 no errors (warnings allowed), 1 at least one error, 2 unreadable 
 Examples:
   pop3scope check captures/*.jsonl
   pop3scope check nightly.jsonl || echo "the server broke POP3"
-  pop3scope check --format json captures/*.jsonl | jq -c 'select(.exit != 0) | {file, violations}'`,
+  pop3scope check --format json captures/*.jsonl | jq -c 'select(.exit != 0) | {file, violations}'
+  pop3scope check customer-trace.pcap.gz --port 1110`,
     )
     .action(async (files: string[], options: CheckOptions) => {
       const code = await runCheck(files, options);

@@ -8,8 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { explainAsk } from '../analysis/explain.js';
 import type { CaptureRecord } from '../capture/format.js';
-import { openCapture } from '../capture/open.js';
-import { readCapture } from '../capture/reader.js';
+import { openRecords } from '../capture/input.js';
 import type { ReplaySink } from '../events.js';
 import { textSink } from '../render/printer.js';
 import { wantColour } from '../render/style.js';
@@ -22,8 +21,9 @@ import { Output } from './output.js';
 import { parsedOption, speed } from './parsers.js';
 import { addReplayModeOptions, runReplayMode } from './replayModes.js';
 import { untilSignal } from './signals.js';
+import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
 
-interface ReplayOptions {
+interface ReplayOptions extends TraceFlags {
   /** Parsed by commander (parsers.ts). */
   speed: number;
   step?: boolean;
@@ -45,8 +45,12 @@ const WALL_CLOCK: Clock = {
  * The capture's records, its header read already: a file that is no capture at all fails here, before any
  * screen is taken over.
  */
-async function records(file: string, warn: (m: string) => void): Promise<AsyncIterable<CaptureRecord>> {
-  const it = readCapture(await openCapture(file), file === '-' ? 'stdin' : file, warn);
+async function records(
+  file: string,
+  warn: (m: string) => void,
+  flags: TraceFlags,
+): Promise<AsyncIterable<CaptureRecord>> {
+  const it = await openRecords(file, { warn, trace: await traceOptions(flags, warn) });
   const first = await it.next();
   return {
     async *[Symbol.asyncIterator]() {
@@ -60,7 +64,7 @@ async function replayInDashboard(file: string, o: ReplayOptions, speed: number):
   if (file === '-')
     throw new CliError('replaying stdin needs --no-ui: the dashboard reads its keys from stdin');
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
-  const source = await records(file, warn);
+  const source = await records(file, warn, o);
   let player: ReplayPlayer | null = null;
   const { Dashboard } = await import('../ui/dashboard.js');
   const dashboard = new Dashboard({
@@ -123,7 +127,7 @@ function askingSink(inner: ReplaySink, stepping: () => boolean): ReplaySink {
 
 async function replayAsText(file: string, o: ReplayOptions, speed: number): Promise<void> {
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
-  const source = await records(file, warn);
+  const source = await records(file, warn, o);
   const out = new Output();
   const text = textSink(out, wantColour(o.color, out));
   // The sink asks the player whether it still steps (the keys may have ended); it is called only while it runs.
@@ -164,7 +168,7 @@ export function registerReplay(program: Command): void {
   const command = program
     .command('replay')
     .description('play a capture file with its original timing (or step by step) in the dashboard or as text')
-    .argument('<capture>', 'the capture file ("-" reads stdin, with --no-ui)')
+    .argument('<capture>', 'a capture or a pcap/pcapng trace ("-" reads stdin, with --no-ui)')
     .addOption(
       parsedOption('--speed <x>', 'timing scale: 2 twice as fast, 0.5 half; 0 as fast as possible', speed, 1),
     )
@@ -189,9 +193,10 @@ Examples:
   pop3scope replay captures/seed-download-and-delete.jsonl
   pop3scope replay class.jsonl --speed 4 --session s2
   pop3scope replay class.jsonl --step
-  pop3scope replay class.jsonl --no-ui --speed 0 | less -R`,
+  pop3scope replay class.jsonl --no-ui --speed 0 | less -R
+  pop3scope replay trace.pcap --serve --port 1110`,
     );
-  addReplayModeOptions(command).action(async (file: string, o: ReplayOptions) => {
+  addTraceOptions(addReplayModeOptions(command)).action(async (file: string, o: ReplayOptions) => {
     // --serve / --against (replayModes.ts) replay to or against a real peer instead of the timeline.
     const code = await runReplayMode(file, o);
     if (code !== null) {

@@ -26,11 +26,12 @@ import { CliError } from './errors.js';
 import { choiceOption } from './parsers.js';
 import { autoNames, localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
+import { type TraceFlags, traceOptions } from './traceOptions.js';
 
 /** Where `replay --serve` listens by default: beside the proxy (1110) and `serve` (2110). */
 export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:3110';
 
-export interface ReplayModeOptions {
+export interface ReplayModeOptions extends TraceFlags {
   serve?: boolean;
   listen?: string;
   session?: string;
@@ -136,9 +137,14 @@ export async function runReplayMode(capture: string, options: ReplayModeOptions)
 
 const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
 
-async function load(capture: string, session: string | undefined): Promise<RecordedSession[]> {
+async function load(
+  capture: string,
+  session: string | undefined,
+  flags: TraceFlags,
+): Promise<RecordedSession[]> {
+  const trace = await traceOptions(flags, warn);
   try {
-    return await loadSessions(capture, session, warn);
+    return await loadSessions(capture, session, warn, trace);
   } catch (error) {
     if (error instanceof ReplayError || error instanceof CaptureError) throw new CliError(error.message);
     throw error;
@@ -151,7 +157,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
   const listen = parseHostPort(o.listen ?? DEFAULT_REPLAY_LISTEN, '--listen', '127.0.0.1');
   const timing = o.timing ?? 'recorded';
   const onMismatch = o.onMismatch ?? 'error';
-  const sessions = await load(capture, o.session);
+  const sessions = await load(capture, o.session, o);
   if (o.once && sessions.length > 1) {
     throw new CliError(
       `--once serves one connection, but ${capture} holds ${sessions.length} sessions (${ids(sessions)}): choose one with --session`,
@@ -252,7 +258,7 @@ async function credentials(
 async function against(capture: string, o: ReplayModeOptions): Promise<number> {
   const target = parseHostPort(o.against!, '--against');
   const where = showHostPort(target);
-  const sessions = await load(capture, o.session);
+  const sessions = await load(capture, o.session, o);
   const stls = sessions.some((s) => s.stls);
   if (o.upstreamCa && !o.upstreamTls && !stls)
     throw new CliError('--upstream-ca needs --upstream-tls (or a session that upgrades with STLS)');

@@ -8,11 +8,12 @@ import { TranscriptPrinter } from '../render/text.js';
 import { analyzeCaptures } from './captureInput.js';
 import { Output } from './output.js';
 import { choiceOption } from './parsers.js';
+import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
 
-interface ShowOptions {
+interface ShowOptions extends TraceFlags {
   session?: string;
   /** Checked by commander (parsers.ts). */
   format: Format;
@@ -70,18 +71,19 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
       ]);
     else await out.lines([...all, '']);
   };
-  await analyzeCaptures(files, options.session, sink, warn);
+  await analyzeCaptures(files, options.session, sink, warn, undefined, await traceOptions(options, warn));
 }
 
 export function registerShow(program: Command): void {
-  program
+  const command = program
     .command('show')
-    .description('print the annotated POP3 transcript of capture files')
-    .argument('<capture...>', 'capture files to read ("-" reads stdin)')
+    .description('print the annotated POP3 transcript of capture files and packet traces')
+    .argument('<capture...>', 'captures or pcap/pcapng traces, gzipped or not ("-" reads stdin)')
     .option('-s, --session <id>', 'only this session')
     .addOption(choiceOption('-f, --format <format>', 'text, json (JSON Lines) or markdown', FORMATS, 'text'))
     .option('--color', 'colour the text transcript even when stdout is not a terminal')
-    .option('--no-color', 'never colour the text transcript')
+    .option('--no-color', 'never colour the text transcript');
+  addTraceOptions(command)
     .addHelpText(
       'after',
       `
@@ -89,7 +91,10 @@ Examples:
   pop3scope show captures/seed-download-and-delete.jsonl
   pop3scope show session.jsonl --session s2 --format json | jq 'select(.type=="summary")'
   pop3scope show bug.jsonl --format markdown > report.md
-  cat session.jsonl | pop3scope show -`,
+  cat session.jsonl | pop3scope show -
+  tcpdump -i any -w trace.pcap 'tcp port 110'    (then, as any user:)
+  pop3scope show trace.pcap
+  pop3scope show trace.pcapng --port 1110 --tls-keylog keys.log`,
     )
     .action(async (files: string[], options: ShowOptions) => runShow(files, options));
 }

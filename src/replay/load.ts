@@ -2,8 +2,8 @@
  * Reading the sessions to replay from a capture file, with one-line errors. Unlike `show`, replay keeps the
  * chosen sessions' bytes in memory (it must send them again), so `--session` also keeps memory small.
  */
-import { openCapture } from '../capture/open.js';
-import { readCapture } from '../capture/reader.js';
+import { openRecords } from '../capture/input.js';
+import type { TraceOptions } from '../capture/pcap/trace.js';
 import { type RecordedSession, recordedSessions } from './script.js';
 
 /** A problem that stops a replay before it starts: the message is one line; the CLI exits 2 with it. */
@@ -18,10 +18,11 @@ export async function loadSessions(
   file: string,
   session: string | undefined,
   warn: (m: string) => void,
+  trace?: TraceOptions,
 ): Promise<RecordedSession[]> {
   const name = file === '-' ? 'stdin' : file;
   const wanted = session === undefined ? undefined : (id: string) => id === session;
-  const sessions = await recordedSessions(readCapture(await openCapture(file), name, warn), wanted);
+  const sessions = await recordedSessions(await openRecords(file, { warn, trace }), wanted);
   if (sessions.length === 0) {
     throw new ReplayError(
       session === undefined ? `${name} holds no session to replay` : `no session "${session}" in ${name}`,

@@ -90,3 +90,12 @@ export const LATE_SEGMENT_WINDOW = 16 * 1024 * 1024;
  * so 64 KiB is generous and keeps a flood of undecided connections small.
  */
 export const MAX_UNDECIDED_BYTES = 64 * 1024;
+
+// pcapng writer (pcapngWriter.ts)
+
+/**
+ * The most notes one session holds for its next packet (a note made while everything is acknowledged waits,
+ * since a zero-length ACK then would be a duplicate ACK). Beyond it they are written at once on such an ACK:
+ * a capture of nothing but notes must not grow the writer's memory.
+ */
+export const MAX_PENDING_NOTES = 16;

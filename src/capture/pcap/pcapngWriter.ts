@@ -10,6 +10,7 @@
  * IPv4 or IPv6, no link header), snap length 0 (no limit), if_tsresol 6 (microseconds).
  */
 import { createHash } from 'node:crypto';
+import { MAX_PENDING_NOTES } from './limits.js';
 import {
   type BlockOption,
   commentOptions,
@@ -23,6 +24,7 @@ import {
 import {
   type IpAddress,
   MAX_PAYLOAD_V4,
+  sameFamily,
   MAX_PAYLOAD_V6,
   parseAddress,
   TCP_ACK,
@@ -116,8 +118,7 @@ export class PcapngWriter {
   /** SYN, SYN-ACK, ACK. A session already open is a PcapError (its sequence numbers would be reused). */
   open(session: string, a: OpenArgs): Uint8Array[] {
     if (this.#conns.has(session)) throw new PcapError(`session ${session} is opened twice`);
-    const clientAddr = parseAddress(a.client.address);
-    const serverAddr = parseAddress(a.server.address);
+    const [clientAddr, serverAddr] = sameFamily(parseAddress(a.client.address), parseAddress(a.server.address));
     if (clientAddr.family !== serverAddr.family) {
       throw new PcapError(
         `session ${session}: client ${a.client.address} and server ${a.server.address} are not both IPv4 or both IPv6`,
@@ -203,10 +204,11 @@ export class PcapngWriter {
     let from: Side;
     if (server.seq !== server.acked) from = client;
     else if (client.seq !== client.acked) from = server;
-    else {
+    else if (conn.pending.length < MAX_PENDING_NOTES) {
       conn.pending.push(text);
       return [];
-    }
+    } else from = client; // held notes are bounded: past the limit, a duplicate ACK it is
+
     const to = from === client ? server : client;
     return [this.#packet(conn, from, to, TCP_ACK, EMPTY, ts, text)];
   }

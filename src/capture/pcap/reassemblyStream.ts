@@ -128,6 +128,7 @@ export class DirStream {
     if (this.recentCount === 0) return;
     this.recentBytes.fill(null);
     this.recentCount = 0;
+    this.recentPos = 0; // entries are then 0..count-1 until the ring wraps (compareRecent reads those)
   }
 
   private slow(off: number, payload: Uint8Array, wireLength: number, t: number): void {
