@@ -24,9 +24,9 @@ import {
 import {
   type IpAddress,
   MAX_PAYLOAD_V4,
-  sameFamily,
   MAX_PAYLOAD_V6,
   parseAddress,
+  sameFamily,
   TCP_ACK,
   TCP_FIN,
   TCP_PSH,
@@ -118,7 +118,10 @@ export class PcapngWriter {
   /** SYN, SYN-ACK, ACK. A session already open is a PcapError (its sequence numbers would be reused). */
   open(session: string, a: OpenArgs): Uint8Array[] {
     if (this.#conns.has(session)) throw new PcapError(`session ${session} is opened twice`);
-    const [clientAddr, serverAddr] = sameFamily(parseAddress(a.client.address), parseAddress(a.server.address));
+    const [clientAddr, serverAddr] = sameFamily(
+      parseAddress(a.client.address),
+      parseAddress(a.server.address),
+    );
     if (clientAddr.family !== serverAddr.family) {
       throw new PcapError(
         `session ${session}: client ${a.client.address} and server ${a.server.address} are not both IPv4 or both IPv6`,

@@ -91,6 +91,21 @@ export function parseAddress(text: string): IpAddress {
   );
 }
 
+const V4_MAPPED_PREFIX = '00000000000000000000ffff';
+
+/**
+ * The two ends of a session in one family: an IPv4-mapped IPv6 address ("::ffff:192.0.2.1", what a dual-stack
+ * listener reports for an IPv4 client) is written as the IPv4 address when the other end is IPv4.
+ */
+export function sameFamily(a: IpAddress, b: IpAddress): [IpAddress, IpAddress] {
+  const unmap = (x: IpAddress): IpAddress =>
+    x.family === 6 && Buffer.from(x.bytes.subarray(0, 12)).toString('hex') === V4_MAPPED_PREFIX
+      ? { family: 4, bytes: x.bytes.slice(12) }
+      : x;
+  if (a.family === b.family) return [a, b];
+  return a.family === 6 ? [unmap(a), b] : [a, unmap(b)];
+}
+
 /** The ones' complement sum of `bytes` added to `sum` (not yet folded). */
 function sum16(bytes: Uint8Array, sum: number): number {
   let s = sum;
@@ -135,49 +150,27 @@ export interface TcpPacketSpec {
 const TTL = 64;
 const PROTO_TCP = 6;
 
-/** The TCP header and payload, checksum over the pseudo header included. */
-function tcpSegment(p: TcpPacketSpec): Uint8Array {
-  const optionBytes = p.mss === undefined ? 0 : 4;
-  const headerLength = 20 + optionBytes;
-  const seg = new Uint8Array(headerLength + p.payload.length);
-  const v = new DataView(seg.buffer);
-  v.setUint16(0, p.srcPort);
-  v.setUint16(2, p.dstPort);
-  v.setUint32(4, p.seq >>> 0);
-  v.setUint32(8, p.ack >>> 0);
-  v.setUint8(12, (headerLength / 4) << 4);
-  v.setUint8(13, p.flags);
-  v.setUint16(14, p.window);
-  if (p.mss !== undefined) {
-    v.setUint8(20, 2);
-    v.setUint8(21, 4);
-    v.setUint16(22, p.mss);
-  }
-  seg.set(p.payload, headerLength);
-  const pseudo = p.src.family === 4 ? new Uint8Array(12) : new Uint8Array(40);
-  pseudo.set(p.src.bytes, 0);
-  pseudo.set(p.dst.bytes, p.src.bytes.length);
-  const pv = new DataView(pseudo.buffer);
-  if (p.src.family === 4) {
-    pv.setUint8(9, PROTO_TCP);
-    pv.setUint16(10, seg.length);
-  } else {
-    pv.setUint32(32, seg.length);
-    pv.setUint8(39, PROTO_TCP);
-  }
-  v.setUint16(16, internetChecksum(pseudo, seg));
-  return seg;
+/** The ones' complement sum of the pseudo header TCP's checksum covers (RFC 9293 §3.1, RFC 8200 §8.1). */
+function pseudoHeaderSum(p: TcpPacketSpec, tcpLength: number): number {
+  const addresses = sum16(p.dst.bytes, sum16(p.src.bytes, 0));
+  // IPv4: zero, protocol, 16-bit TCP length. IPv6: 32-bit length, three zeros, next header.
+  const rest = p.src.family === 4 ? [0, PROTO_TCP, tcpLength] : [0, tcpLength, 0, PROTO_TCP];
+  const words = Uint8Array.of(...rest.flatMap((n) => [n >> 8, n & 0xff]));
+  return sum16(words, addresses);
 }
 
-/** One raw IP packet (IPv4 with DF, or IPv6) carrying one TCP segment. */
+/** One raw IP packet (IPv4 with DF, or IPv6) carrying one TCP segment, built in a single buffer. */
 export function tcpPacket(p: TcpPacketSpec): Uint8Array {
   if (p.src.family !== p.dst.family) {
     throw new PcapError('cannot write a packet between an IPv4 and an IPv6 address');
   }
-  const seg = tcpSegment(p);
+  const tcpHeader = 20 + (p.mss === undefined ? 0 : 4);
+  const tcpLength = tcpHeader + p.payload.length;
   const ipHeader = p.src.family === 4 ? 20 : 40;
-  if (seg.length > 65535) throw new PcapError(`TCP segment of ${seg.length} octets does not fit in IP`);
-  const out = new Uint8Array(ipHeader + seg.length);
+  if (tcpLength > 65535 - (p.src.family === 4 ? 20 : 0)) {
+    throw new PcapError(`a TCP segment of ${tcpLength} octets does not fit in one IP packet`);
+  }
+  const out = new Uint8Array(ipHeader + tcpLength);
   const v = new DataView(out.buffer);
   if (p.src.family === 4) {
     v.setUint8(0, 0x45);
@@ -191,12 +184,26 @@ export function tcpPacket(p: TcpPacketSpec): Uint8Array {
     v.setUint16(10, internetChecksum(out.subarray(0, 20)));
   } else {
     v.setUint32(0, 0x60000000); // version 6, traffic class 0, flow label 0
-    v.setUint16(4, seg.length);
+    v.setUint16(4, tcpLength);
     v.setUint8(6, PROTO_TCP);
     v.setUint8(7, TTL);
     out.set(p.src.bytes, 8);
     out.set(p.dst.bytes, 24);
   }
-  out.set(seg, ipHeader);
+  const t = ipHeader;
+  v.setUint16(t, p.srcPort);
+  v.setUint16(t + 2, p.dstPort);
+  v.setUint32(t + 4, p.seq >>> 0);
+  v.setUint32(t + 8, p.ack >>> 0);
+  v.setUint8(t + 12, (tcpHeader / 4) << 4);
+  v.setUint8(t + 13, p.flags);
+  v.setUint16(t + 14, p.window);
+  if (p.mss !== undefined) {
+    v.setUint8(t + 20, 2); // kind: maximum segment size
+    v.setUint8(t + 21, 4);
+    v.setUint16(t + 22, p.mss);
+  }
+  out.set(p.payload, t + tcpHeader);
+  v.setUint16(t + 16, fold(sum16(out.subarray(t), pseudoHeaderSum(p, tcpLength))));
   return out;
 }
