@@ -7,7 +7,7 @@
  * 995), else the lower port. Each direction's bytes are handled by a DirStream (reassemblyStream.ts).
  *
  * Bounded memory: held out-of-order data per direction and in total (limits.ts), a cap on the connections
- * tracked at once (the least recently active is closed 'capture-end' to make room: second-chance order), and
+ * tracked at once (the least recently active is closed 'capture-end' to make room), and
  * a bounded memory of closed 4-tuples (so the late ACKs after a close do not open a phantom connection).
  */
 import {
@@ -53,8 +53,6 @@ interface Conn {
   /** The client's ISN when its SYN was seen (a SYN with another ISN is a new connection), else -1. */
   clientIsn: number;
   firstFin: Side | null;
-  /** Active since the eviction scan last passed it (second-chance order). */
-  touched: boolean;
 }
 
 /** What is remembered of a closed 4-tuple. */
@@ -127,8 +125,13 @@ export class TcpReassembler {
       conn = this.openFor(seg, key);
       if (conn === undefined) return;
     }
-    conn.touched = true;
-    this.last = conn;
+    if (conn !== this.last) {
+      // Least recently active first in the map (eviction takes the first); moved only on a switch of
+      // connection, so a bulk transfer pays nothing per segment.
+      this.conns.delete(conn.key);
+      this.conns.set(conn.key, conn);
+      this.last = conn;
+    }
     const fromClient = sameEndpoint(seg.src, conn.client) && sameEndpoint(seg.dst, conn.server);
     const mine = fromClient ? conn.c2s : conn.s2c;
     const peer = fromClient ? conn.s2c : conn.c2s;
@@ -203,7 +206,6 @@ export class TcpReassembler {
       s2c: new DirStream(id, 's2c', this.sink, this.maxHeld),
       clientIsn: -1,
       firstFin: null,
-      touched: true,
     };
     this.closed.delete(key);
     this.conns.set(key, conn);
@@ -211,19 +213,10 @@ export class TcpReassembler {
     return conn;
   }
 
-  /** Closes the least recently active connection to make room (second chance: a touched one is passed once). */
+  /** Closes the least recently active connection (the map's first) to make room. */
   private evictOne(t: number): void {
-    for (;;) {
-      const first = this.conns.values().next().value;
-      if (first === undefined) return;
-      if (!first.touched) {
-        this.finish(first, t, 'capture-end', first.firstFin, WHY_EVICTED, true);
-        return;
-      }
-      first.touched = false;
-      this.conns.delete(first.key);
-      this.conns.set(first.key, first);
-    }
+    const first = this.conns.values().next().value;
+    if (first !== undefined) this.finish(first, t, 'capture-end', first.firstFin, WHY_EVICTED, true);
   }
 
   private finish(

@@ -141,6 +141,29 @@ describe('TcpReassembler out of order', () => {
   });
 });
 
+describe('TcpReassembler regressions', () => {
+  it('a retransmission compared after an ACK emptied the recent ring (crashed: read a cleared slot)', () => {
+    const segs = conversation({
+      c2s: text('01234567'),
+      s2c: text(''),
+      cut: () => 4,
+      fin: false,
+      pick: () => 'c2s',
+    });
+    const [syn, synAck, ack, a, b] = segs;
+    const pureAck: TcpSegment = {
+      ...synAck,
+      flags: { syn: false, ack: true, fin: false, rst: false },
+      seq: synAck.seq + 1,
+      ack: a.seq + 4,
+    };
+    const changed: TcpSegment = { ...b, payload: text('45X7') };
+    const r = run(retime([syn, synAck, ack, a, pureAck, b, changed]));
+    expect(str(r.bytes[ID].c2s)).toBe('01234567');
+    expect(r.conflicts.map((c) => c.octets)).toEqual([1]);
+  });
+});
+
 describe('TcpReassembler missing segments', () => {
   const segs = conversation({ c2s: C2S, s2c: S2C, cut: () => 50 });
   const lostIndex = segs.findIndex((s) => s.dir === 's2c' && s.off === 1000);

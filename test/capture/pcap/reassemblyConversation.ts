@@ -111,10 +111,11 @@ export function withAcks(
   isn?: { c2s: number; s2c: number },
   handshake = true,
 ): Seg[] {
-  const base = isn ?? {
-    c2s: (received.find((s) => s.dir === 'c2s')!.seq - received.find((s) => s.dir === 'c2s')!.off - 1) >>> 0,
-    s2c: (received.find((s) => s.dir === 's2c')!.seq - received.find((s) => s.dir === 's2c')!.off - 1) >>> 0,
+  const baseOf = (dir: Dir): number => {
+    const s = received.find((x) => x.dir === dir && !x.flags.syn);
+    return s ? (s.seq - s.off - 1) >>> 0 : 0;
   };
+  const base = isn ?? { c2s: baseOf('c2s'), s2c: baseOf('s2c') };
   const got = { c2s: new Set<number>(), s2c: new Set<number>() };
   const upto = { c2s: 0, s2c: 0 };
   const finAt: { c2s: number | null; s2c: number | null } = { c2s: null, s2c: null };
