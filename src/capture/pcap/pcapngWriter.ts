@@ -198,7 +198,8 @@ export class PcapngWriter {
    * data of the other's to acknowledge. When everything is acknowledged already (just after open, or after
    * another note) such an ACK would repeat the previous one, which Wireshark flags as a duplicate ACK: the
    * note then waits and goes on the session's next packet (its next data segment, or its first FIN), and
-   * this returns no packets. Before open: PcapError.
+   * this returns no packets (past MAX_PENDING_NOTES held notes, the duplicate ACK is written after all).
+   * Before open: PcapError.
    */
   comment(session: string, t: number, text: string): Uint8Array[] {
     const conn = this.#conn(session, 'comment');

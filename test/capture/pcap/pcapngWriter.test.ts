@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_PENDING_NOTES } from '../../../src/capture/pcap/limits.js';
 import { commentOptions } from '../../../src/capture/pcap/pcapngBlocks.js';
 import { PcapngWriter, WINDOW } from '../../../src/capture/pcap/pcapngWriter.js';
 import { MAX_PAYLOAD_V4, MAX_PAYLOAD_V6, parseAddress } from '../../../src/capture/pcap/synthTcp.js';
@@ -289,6 +290,18 @@ describe('comments', () => {
     const [fin] = packets(concat([w.header(), ...w.close('s', 6, 'server', 'summary')]));
     expect(fin!.comments).toEqual(['now all is acknowledged', 'summary']);
   });
+
+  it('holds at most MAX_PENDING_NOTES notes; the next one is written at once', () => {
+    const w = new PcapngWriter({});
+    w.open('s', { t: 1, client, server });
+    for (let i = 0; i < MAX_PENDING_NOTES; i++) expect(w.comment('s', 2, `n${i}`)).toEqual([]);
+    const [ack] = packets(concat([w.header(), ...w.comment('s', 3, 'one too many')]));
+    expect(ack!.comments).toEqual([
+      ...Array.from({ length: MAX_PENDING_NOTES }, (_, i) => `n${i}`),
+      'one too many',
+    ]);
+    expect([ack!.flags, ack!.payload.length]).toEqual([ACK, 0]);
+  });
 });
 
 describe('edge cases', () => {
@@ -317,6 +330,18 @@ describe('edge cases', () => {
     w.open('s', { t: 1, client, server });
     expect(w.close('s', 2, 'server')).toHaveLength(3);
     expect(w.close('s', 2, 'server')).toEqual([]);
+  });
+
+  it('writes an IPv4-mapped IPv6 client beside an IPv4 server as IPv4', () => {
+    const pkts = run((w) => [
+      w.open('s', { t: 1, client: { address: '::ffff:192.0.2.10', port: 50000 }, server }),
+    ]);
+    expect(pkts.map((p) => [p.ip, p.src])).toEqual([
+      [4, '192.0.2.10'],
+      [4, '192.0.2.1'],
+      [4, '192.0.2.10'],
+    ]);
+    expect(pkts.every(checksumsGood)).toBe(true);
   });
 
   it('keeps counters only for open sessions', () => {
