@@ -110,7 +110,6 @@ export class TlsConnection {
   private readonly sides: Record<StreamDir, Side> = { c2s: side(), s2c: side() };
   private clientHello: ClientHello | null = null;
   private serverHello: ServerHello | null = null;
-  private suite: SuiteInfo | null = null;
   private keys12: Tls12Keys | null = null;
   private decrypting = false;
   private opaqueSaid = false;
@@ -276,7 +275,6 @@ export class TlsConnection {
   /** The ServerHello is known: states the facts, then whether (and with what) the rest is decrypted. */
   private decide(sh: ServerHello, out: TlsOutput[]): void {
     const suite = suiteInfo(sh.suite);
-    this.suite = suite;
     out.push({
       type: 'facts',
       sni: this.clientHello?.sni ?? null,
@@ -315,7 +313,6 @@ export class TlsConnection {
     if (sh.version === TLS12) {
       if (!secrets.masterSecret)
         return `the key log has no CLIENT_RANDOM line for this connection (client random ${random})`;
-      if (!this.serverHello) return 'no ServerHello';
       this.keys12 = tls12Keys(recipe, secrets.masterSecret, ch.random, sh.random);
       return null;
     }
