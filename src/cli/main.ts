@@ -12,6 +12,7 @@ import { registerCheck } from './check.js';
 import { registerClient } from './client.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './errors.js';
+import { registerExport } from './export.js';
 import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerShow(program);
   registerReplay(program);
   registerCheck(program);
+  registerExport(program);
   registerCa(program);
   registerClient(program);
   program.addHelpText(
