@@ -106,20 +106,40 @@ export function sameFamily(a: IpAddress, b: IpAddress): [IpAddress, IpAddress] {
   return a.family === 6 ? [unmap(a), b] : [a, unmap(b)];
 }
 
-/** The ones' complement sum of `bytes` added to `sum` (not yet folded). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** `s` folded to 16 bits with end-around carries (not complemented). */
+function fold16(sum: number): number {
+  let s = sum;
+  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+  return s;
+}
+
+/**
+ * The ones' complement sum of `bytes` (big-endian 16-bit words) added to `sum`, folded to 16 bits. On a
+ * little-endian machine an aligned run is summed as native words and byte-swapped once at the end (the sum
+ * does not depend on byte order, RFC 1071 §2(B)): several times faster on a 64 KiB segment.
+ */
 function sum16(bytes: Uint8Array, sum: number): number {
   let s = sum;
-  const even = bytes.length & ~1;
-  for (let i = 0; i < even; i += 2) s += (bytes[i]! << 8) | bytes[i + 1]!;
-  if (even !== bytes.length) s += bytes[even]! << 8;
-  // Fold now and then so the sum stays an exact integer whatever the length.
-  return (s & 0xffff) + Math.floor(s / 0x10000);
+  let i = 0;
+  const n = bytes.length;
+  if (LITTLE_ENDIAN && (bytes.byteOffset & 1) === 0 && n >= 32) {
+    const words = new Uint16Array(bytes.buffer, bytes.byteOffset, n >> 1);
+    let native = 0;
+    // A packet is under 64 KiB: its words sum far below 2^53, so the sum stays exact.
+    for (let k = 0; k < words.length; k++) native += words[k]!;
+    const folded = fold16(native);
+    s += ((folded & 0xff) << 8) | (folded >> 8);
+    i = n & ~1;
+  }
+  for (; i + 1 < n; i += 2) s += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (i < n) s += bytes[i]! << 8;
+  return fold16(s);
 }
 
 function fold(sum: number): number {
-  let s = sum;
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
-  return ~s & 0xffff;
+  return ~fold16(sum) & 0xffff;
 }
 
 /** The Internet checksum (RFC 1071) of the concatenation of `parts`; each part but the last has even length. */

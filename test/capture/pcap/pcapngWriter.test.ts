@@ -9,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { MAX_PENDING_NOTES } from '../../../src/capture/pcap/limits.js';
 import { commentOptions } from '../../../src/capture/pcap/pcapngBlocks.js';
 import { PcapngWriter, WINDOW } from '../../../src/capture/pcap/pcapngWriter.js';
-import { MAX_PAYLOAD_V4, MAX_PAYLOAD_V6, parseAddress } from '../../../src/capture/pcap/synthTcp.js';
+import {
+  internetChecksum,
+  MAX_PAYLOAD_V4,
+  MAX_PAYLOAD_V6,
+  parseAddress,
+} from '../../../src/capture/pcap/synthTcp.js';
 import { PcapError } from '../../../src/capture/pcap/types.js';
 import {
   blocks,
@@ -19,6 +24,7 @@ import {
   options,
   type Pkt,
   packets,
+  plainChecksum,
   sameBytes,
 } from './pcapngWriterHelpers.js';
 
@@ -374,6 +380,30 @@ describe('edge cases', () => {
       expect((error as Error).message).not.toContain('\n');
     }
     expect(w.openSessions).toBe(0);
+  });
+});
+
+describe('internetChecksum', () => {
+  it('equals the plain word-by-word sum, aligned or not, odd lengths, several parts', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000, size: 'max' }),
+        fc.nat(3),
+        fc.uint8Array({ maxLength: 200, size: 'max' }),
+        (data, offset, tail) => {
+          const head = new Uint8Array(offset + data.length);
+          head.set(data, offset);
+          const part = head.subarray(offset); // at an odd byteOffset half of the time
+          const even = part.subarray(0, part.length & ~1);
+          expect(internetChecksum(part)).toBe(~plainChecksum(part) & 0xffff);
+          expect(internetChecksum(even, tail)).toBe(~plainChecksum(even, tail) & 0xffff);
+        },
+      ),
+      { seed: 1071, numRuns: 300 },
+    );
+    // All ones: the largest sum, where a carry lost shows.
+    const ones = new Uint8Array(65535).fill(0xff);
+    expect(internetChecksum(ones)).toBe(~plainChecksum(ones) & 0xffff);
   });
 });
 
