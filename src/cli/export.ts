@@ -111,7 +111,6 @@ export async function runExport(file: string, o: ExportOptions): Promise<void> {
           }),
         );
       }
-      if (r.type === 'close') pcapng.end(r);
       for (const e of analyzer.record(r)) for (const b of pcapng.event(e)) blocks.push(b);
       await out.write(blocks);
     }

@@ -11,6 +11,7 @@ import { ProxyServer } from '../proxy/server.js';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { liveSink } from '../proxy/sinks/live.js';
 import { logSink } from '../proxy/sinks/log.js';
+import { pcapngSink } from '../proxy/sinks/pcapng.js';
 import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
 import { wantColour } from '../render/style.js';
 import type { CertificateAuthority } from '../tls/ca.js';
@@ -30,6 +31,8 @@ export interface ProxyCliOptions {
   upstream: string;
   listen: string;
   capture?: string;
+  /** Also (or instead) write sessions as pcapng for Wireshark. */
+  pcapng?: string;
   /** The options below are parsed and checked by commander (parsers.ts); `demo` passes its own. */
   format: LiveFormat;
   logFile?: string;
@@ -89,6 +92,18 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     sinks.push(captureSink(writer));
     // Session ids must stay unique within the file: continue its numbering.
     firstSessionNumber = writer.nextSessionNumber;
+  }
+  if (o.pcapng) {
+    const path = o.pcapng;
+    const onError = (message: string) => {
+      logger.error({ err: message }, 'pcapng write failed; still relaying mail');
+      process.stderr.write(`pop3scope: ${message}; still relaying mail, the pcapng file is incomplete\n`);
+    };
+    try {
+      sinks.push(pcapngSink(path, onError));
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
   }
   if (!isLoopback(listen.host)) {
     process.stderr.write(
@@ -168,12 +183,25 @@ async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
   };
 }
 
+/** What the start line says is being recorded, or null. */
+function recording(o: ProxyCliOptions): string | null {
+  const what = [
+    o.capture ? `recording to ${o.capture}` : null,
+    o.pcapng ? `writing pcapng to ${o.pcapng}` : null,
+  ].filter((x) => x !== null);
+  return what.length > 0 ? what.join(', ') : null;
+}
+
 export function addProxyOptions(command: Command, defaults: { listen: string }): Command {
   return command
     .option('-l, --listen <addr:port>', 'where clients connect', defaults.listen)
     .option(
       '-c, --capture <file>',
       'record sessions to this capture file (created mode 0600, appended to if it exists)',
+    )
+    .option(
+      '--pcapng <file>',
+      'also write sessions as pcapng for Wireshark, passwords redacted (mode 0600, appended as a new section)',
     )
     .addOption(choiceOption('-f, --format <format>', 'live output on stdout', LIVE_FORMATS, 'text'))
     .option(
@@ -236,6 +264,7 @@ passwords, APOP digests and SASL secrets are redacted in everything pop3scope sh
 Examples:
   pop3scope proxy --upstream mail.example.org:110
   pop3scope proxy --upstream 127.0.0.1:110 --capture session.jsonl
+  pop3scope proxy --upstream 127.0.0.1:110 --pcapng live.pcapng    (open it in Wireshark afterwards)
   pop3scope proxy --upstream 127.0.0.1:110 --format json | jq 'select(.type=="summary")'
   pop3scope proxy --upstream 127.0.0.1:110 --log-file proxy.log --log-level info
   pop3scope proxy --upstream mail.example.org:995 --upstream-tls --listen 127.0.0.1:1995 --listen-tls
@@ -249,7 +278,7 @@ A second Ctrl-C exits at once.`,
       if (wantsDashboard({ ui: o.ui ?? (o.quiet ? false : undefined), format: o.format }))
         return proxyWithDashboard(o);
       const { proxy, listen, logger } = await startProxy(o);
-      const where = o.capture ? `recording to ${o.capture}` : 'not recording (add --capture FILE)';
+      const where = recording(o) ?? 'not recording (add --capture FILE)';
       process.stderr.write(
         `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}\n`,
       );
@@ -282,7 +311,7 @@ async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
     dashboard,
   ]);
   process.stderr.write(
-    `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
+    `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${recording(o) ? `, ${recording(o)}` : ''}\n`,
   );
   logger.info(
     { listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null },

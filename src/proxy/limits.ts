@@ -20,3 +20,9 @@ export const DEFAULT_PROXY_PORT = 1110;
  * more, so pop3scope answers first and says why, instead of leaving the client waiting forever.
  */
 export const DEFAULT_GREETING_TIMEOUT_MS = 30_000;
+
+/**
+ * Above this much queued for the --pcapng file the relay pauses reading until the file catches up (as the
+ * capture does, capture/limits.ts SLOW_DOWN_AT_BYTES): mail then flows at the disk's speed, nothing dropped.
+ */
+export const PCAPNG_SLOW_DOWN_AT = 16 * 1024 * 1024;

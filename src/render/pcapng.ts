@@ -8,7 +8,7 @@
 import type { EngineEvent } from '../analysis/types.js';
 import { PcapngWriter } from '../capture/pcap/pcapngWriter.js';
 import type { Endpoint } from '../capture/pcap/types.js';
-import type { SessionEnd, SessionStart } from '../events.js';
+import type { SessionStart } from '../events.js';
 import { VERSION } from '../version.js';
 import { summaryLines, violationLine } from './text.js';
 
@@ -44,8 +44,6 @@ function endpoint(
 
 export class PcapngExport {
   private readonly writer: PcapngWriter;
-  /** Who closed each session, from its close (the summary event comes with it). */
-  private readonly closers = new Map<string, 'client' | 'server'>();
   private readonly open = new Set<string>();
   private opened = 0;
 
@@ -117,18 +115,12 @@ export class PcapngExport {
       case 'summary': {
         const s = e.summary;
         this.open.delete(e.session);
-        const by = this.closers.get(e.session) ?? 'client';
-        this.closers.delete(e.session);
+        // pop3scope ending a session is shown as the server side's close: in the conversation it stood there.
+        const by = s.closedBy === 'client' || s.closedBy === null ? 'client' : 'server';
         return this.writer.close(e.session, s.endedAt, by, summaryLines(s).join('\n'));
       }
       default:
         return [];
     }
-  }
-
-  /** Who ended the session (its summary, the last event, then writes the FINs). */
-  end(end: Pick<SessionEnd, 'session' | 'by'>): void {
-    // pop3scope ending a session is shown as the server side's close: in the conversation it stood there.
-    this.closers.set(end.session, end.by === 'client' ? 'client' : 'server');
   }
 }
