@@ -5,6 +5,7 @@
  * violation where it happened, and the summary on the session's FIN. The same class serves `export --pcapng`
  * (events from a capture) and `proxy --pcapng` (events live): it has a sink's three hooks.
  */
+import { eventEnd } from '../analysis/eventTime.js';
 import type { EngineEvent } from '../analysis/types.js';
 import { PcapngWriter } from '../capture/pcap/pcapngWriter.js';
 import type { Endpoint } from '../capture/pcap/types.js';
@@ -21,7 +22,10 @@ export function sectionComments(source: string | null): string[] {
   ];
 }
 
-const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const isIpv4 = (host: string) => {
+  const parts = host.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+};
 
 /**
  * "host:port" (IPv6 in brackets) as an IP endpoint. A name that is no IP literal ("localhost", a mail host)
@@ -35,7 +39,7 @@ function endpoint(
   const m = /^\[([^\]]+)\]:(\d+|\?)$/.exec(text) ?? /^([^:]*):(\d+|\?)$/.exec(text);
   const host = m?.[1] ?? '';
   const port = m?.[2] !== undefined && m[2] !== '?' ? Number(m[2]) : fallbackPort;
-  const ip = IPV4.test(host) || host.includes(':');
+  const ip = isIpv4(host) || host.includes(':');
   return {
     e: { address: ip ? host : fallback, port: port <= 65535 ? port : fallbackPort },
     note: ip ? null : `${text} is written as ${fallback}:${port} (not an IP address)`,
@@ -44,7 +48,8 @@ function endpoint(
 
 export class PcapngExport {
   private readonly writer: PcapngWriter;
-  private readonly open = new Set<string>();
+  /** Each open session's latest packet time: a note is never written before packets already written. */
+  private readonly open = new Map<string, number>();
   private opened = 0;
 
   constructor(source: string | null = null) {
@@ -61,7 +66,7 @@ export class PcapngExport {
   /** A session begins: its handshake. */
   start(s: SessionStart): Uint8Array[] {
     if (this.open.has(s.session)) return [];
-    this.open.add(s.session);
+    this.open.set(s.session, s.t);
     const n = ++this.opened;
     const client = endpoint(s.client, '192.0.2.1', 40000 + (n % 20000));
     const server = endpoint(s.upstream, '198.51.100.1', 110);
@@ -80,25 +85,28 @@ export class PcapngExport {
 
   /** One engine event of an open session. */
   event(e: EngineEvent): Uint8Array[] {
-    if (!this.open.has(e.session)) return [];
+    const last = this.open.get(e.session);
+    if (last === undefined) return [];
+    const t = Math.max(last, eventEnd(e));
+    this.open.set(e.session, t);
     switch (e.type) {
       case 'data':
-        return this.writer.data(e.session, e.dir, e.bytes, e.t);
+        return this.writer.data(e.session, e.dir, e.bytes, t);
       case 'tls':
         return this.writer.comment(
           e.session,
-          e.t,
+          t,
           e.info.visibility === 'decrypted'
             ? `TLS began (${e.info.how}); pop3scope decrypted it: what follows is written in the clear on the original ports`
             : `TLS began (${e.info.how}); not decrypted: what follows is the encrypted stream`,
         );
       case 'violation':
-        return this.writer.comment(e.session, e.t, violationLine(e.violation));
+        return this.writer.comment(e.session, t, violationLine(e.violation));
       case 'transaction':
         if (e.tx.violations.length === 0) return [];
         return this.writer.comment(
           e.session,
-          e.tx.endedAt,
+          t,
           [
             `#${e.tx.seq} ${e.tx.command?.verb ?? 'greeting'}`,
             ...e.tx.violations.map((v) => violationLine(v)),
@@ -107,17 +115,17 @@ export class PcapngExport {
       case 'proxy':
         return this.writer.comment(
           e.session,
-          e.t,
+          t,
           `pop3scope itself sent the ${e.dir === 's2c' ? 'client' : 'server'}: ${e.text.trimEnd()}`,
         );
       case 'alter':
-        return this.writer.comment(e.session, e.t, `pop3scope did not pass on: ${e.what}`);
+        return this.writer.comment(e.session, t, `pop3scope did not pass on: ${e.what}`);
       case 'summary': {
         const s = e.summary;
         this.open.delete(e.session);
         // pop3scope ending a session is shown as the server side's close: in the conversation it stood there.
         const by = s.closedBy === 'client' || s.closedBy === null ? 'client' : 'server';
-        return this.writer.close(e.session, s.endedAt, by, summaryLines(s).join('\n'));
+        return this.writer.close(e.session, Math.max(t, s.endedAt), by, summaryLines(s).join('\n'));
       }
       default:
         return [];
