@@ -15,6 +15,7 @@ import { concurrentSessions, noopRoundTrips, retrieveAll } from './client.js';
 import { makeMessage } from './messages.js';
 import { cpuMs, watchPeakRss } from './proc.js';
 import { median, percentile, summary } from './stats.js';
+import { bigTrace, traceReadMBps } from './trace.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -373,6 +374,11 @@ async function main(): Promise<void> {
   const captureFile = await bigCapture();
   const show = await showMemory(captureFile);
   rmSync(captureFile, { force: true });
+  const traceFile = join(work, 'big.pcapng');
+  await bigTrace(traceFile, SIZE.bigMib);
+  const traceShow = await showMemory(traceFile);
+  const traceRead = summary(await traceReadMBps(traceFile, QUICK ? 2 : 3));
+  rmSync(traceFile, { force: true });
   const sc = await scale();
   const engine = engineAlone();
   results.memory = {
@@ -381,6 +387,7 @@ async function main(): Promise<void> {
     showMs: show.ms,
     messageMiB: SIZE.bigMib,
   };
+  results.trace = { showPeakRss: traceShow.peak, showMs: traceShow.ms, readMBps: traceRead };
   results.scale = { sessions: SIZE.sessions, ...sc };
   results.engine = engine;
   log(
@@ -391,6 +398,9 @@ async function main(): Promise<void> {
   );
   log(
     `5. Engine alone: ${fmt(engine.median, 0)} MB/s on multi-line bodies (IQR ${fmt(engine.spread * 100, 0)}%)`,
+  );
+  log(
+    `6. Packet traces: show of a ${SIZE.bigMib} MiB pcapng: peak RSS ${mb(traceShow.peak)} (${fmt(traceShow.ms / 1000)} s); reading it as show does: ${fmt(traceRead.median, 0)} MB/s (IQR ${fmt(traceRead.spread * 100, 0)}%), beside the engine alone's ${fmt(engine.median, 0)} MB/s`,
   );
   const get = (name: string) => paths.find((p) => p.path === name);
   const plain = get('pop3scope proxy')!;
@@ -419,6 +429,11 @@ async function main(): Promise<void> {
       sc.errors === 0 && sc.peak <= 300e6,
     ],
     [`engine ≥ 500 MB/s (${fmt(engine.median, 0)})`, engine.median >= 500],
+    [
+      `show peak RSS ≤ 150 MB on a ${SIZE.bigMib} MiB pcapng (${mb(traceShow.peak)})`,
+      traceShow.peak <= 150e6,
+    ],
+    [`pcap read ≥ 300 MB/s (${fmt(traceRead.median, 0)})`, traceRead.median >= 300],
   ] as const;
   results.targets = targets.map(([what, ok]) => ({ what, met: ok }));
   log('\nTargets (ratios from this run):');

@@ -37,6 +37,11 @@ export interface DataRecord {
   dir: 'c2s' | 's2c';
   text?: string;
   b64?: string;
+  /**
+   * The bytes themselves, in memory only: the records a packet trace is read into carry them as they are
+   * (no round trip through text). Never written to a file; a record read from a file has text or b64.
+   */
+  bytes?: Uint8Array;
 }
 
 export type { ClientTlsFacts, TlsFacts, UpstreamTlsFacts } from '../protocol/types.js';
@@ -178,6 +183,8 @@ export function dataRecord(session: string, t: number, dir: 'c2s' | 's2c', bytes
 
 /** The bytes of a data record. */
 export function dataBytes(record: DataRecord): Buffer {
+  if (record.bytes !== undefined)
+    return Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength);
   return record.text !== undefined
     ? Buffer.from(record.text, 'utf8')
     : Buffer.from(record.b64 ?? '', 'base64');

@@ -37,6 +37,10 @@ describe('npm run bench -- --quick', () => {
     expect(json.memory.proxyPeakRss).toBeGreaterThan(0);
     expect(json.memory.showPeakRss).toBeGreaterThan(0);
     expect(json.engine.median).toBeGreaterThan(0);
+    // The packet-trace figures: show ran on a pcapng, and reading it produced a rate.
+    expect(json.trace.showPeakRss).toBeGreaterThan(0);
+    expect(json.trace.readMBps.median).toBeGreaterThan(0);
+    expect(r.stdout).toContain('6. Packet traces:');
     expect(json.targets.length).toBeGreaterThanOrEqual(7);
   });
 });

@@ -6,7 +6,7 @@
  * connection's keys, else shown as opaque with the facts its handshake shows (tlsStream.ts).
  */
 import { formatHostPort } from '../../hostPort.js';
-import { type CaptureRecord, dataRecord, type TlsRecord } from '../format.js';
+import type { CaptureRecord, DataRecord, TlsRecord } from '../format.js';
 import type { KeyLog } from './keylog.js';
 import { MAX_UNDECIDED_BYTES } from './limits.js';
 import { decodePacket } from './link.js';
@@ -50,6 +50,15 @@ interface Undecided {
   readonly events: StreamEvent[];
   octets: number;
 }
+
+/** A data record holding its bytes as they are (format.ts DataRecord.bytes): no round trip through text. */
+const dataRecord = (session: string, t: number, dir: StreamDir, bytes: Uint8Array): DataRecord => ({
+  type: 'data',
+  session,
+  t,
+  dir,
+  bytes,
+});
 
 const who = (dir: StreamDir) => (dir === 'c2s' ? "client's" : "server's");
 
