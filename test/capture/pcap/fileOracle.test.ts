@@ -267,7 +267,26 @@ describe.skipIf(!hasTcpdump)('real tcpdump captures of a node:net exchange', () 
             expect(Math.abs(p.t - original[i]!.t)).toBeLessThanOrEqual(1);
           expect(converted.map((p) => p.data)).toEqual(original.map((p) => p.data));
         } else expect(converted).toEqual(original);
+        if (what === 'pcapng with if_tsresol 9') {
+          // the IDB does carry the option (code 9, length 1, value 9), so the test does exercise it
+          expect(Buffer.from(readFileSync(out)).includes(Buffer.of(9, 0, 1, 0, 9))).toBe(true);
+        }
       });
     }
   });
+
+  const hasMergecap = works('mergecap', ['-v']);
+  it.skipIf(!hasMergecap)(
+    'mergecap: one pcapng section, two interfaces of other link types and resolutions',
+    () => {
+      const out = join(dir, 'merged.pcapng');
+      execFileSync('mergecap', ['-w', out, files.lo, files.sll]);
+      const merged = readFile(out, 10000);
+      const key = (p: Packet) => `${p.t.toFixed(3)} ${p.linkType} ${Buffer.from(p.data).toString('hex')}`;
+      const originals = [...readFile(files.lo, 65536), ...readFile(files.sll, 65536)];
+      expect(merged.map(key).sort()).toEqual(originals.map(key).sort());
+      expect(new Set(merged.map((p) => `${p.interfaceId}:${p.linkType}`))).toEqual(new Set(['0:1', '1:113']));
+      for (let i = 1; i < merged.length; i++) expect(merged[i]!.t).toBeGreaterThanOrEqual(merged[i - 1]!.t);
+    },
+  );
 });
