@@ -141,8 +141,10 @@ export class PacketFileReader {
     }
     const have = this.pendingLength;
     if (have === 0) return null;
-    if (this.state === 'magic')
+    if (this.state === 'magic') {
+      this.sniff(this.pending!.subarray(0, have));
       return `the file ends after ${have} bytes, inside its file header: nothing is read`;
+    }
     const framed = this.frame(this.pending!, this.pendingView!, 0, have);
     const need = Math.abs(framed);
     this.pending = null;
@@ -200,6 +202,14 @@ export class PacketFileReader {
     this.pendingLength = rest;
   }
 
+  /** The format of the file's first bytes, or the error saying it is none the reader reads. */
+  private sniff(first: Uint8Array): 'pcap' | 'pcapng' {
+    const format = sniffFormat(first);
+    if (format === 'gzip') this.fail('the file is gzip-compressed: decompress it before reading it as pcap');
+    if (format === 'other') this.fail(`not a pcap or pcapng file: it starts with ${hex(first)}`);
+    return format;
+  }
+
   private fail(message: string): never {
     throw new PcapError(message);
   }
@@ -210,12 +220,9 @@ export class PacketFileReader {
    */
   private frame(buf: Uint8Array, view: DataView, off: number, avail: number): number {
     if (this.state === 'magic') {
-      const first = buf.subarray(off, off + Math.min(avail, SNIFF_BYTES));
-      const format = sniffFormat(first);
-      if (format === 'gzip')
-        this.fail('the file is gzip-compressed: decompress it before reading it as pcap');
-      if (format === 'other') this.fail(`not a pcap or pcapng file: it starts with ${hex(first)}`);
+      // Judged on 4 bytes only (or on what end() has), so the message is the same however the file is split.
       if (avail < SNIFF_BYTES) return -SNIFF_BYTES;
+      const format = this.sniff(buf.subarray(off, off + SNIFF_BYTES));
       this.format = format;
       if (format === 'pcap') {
         this.littleEndian = buf[off] !== 0xa1;

@@ -348,6 +348,36 @@ describe('pcapng', () => {
     expect(() => reader.end()).toThrow(PcapError);
   });
 
+  it('reads a mangled file the same way at any split: packets, then a PcapError or a warning', () => {
+    const good = concat(
+      shb(true),
+      idb(true, 1, 0, [tsresol(9)]),
+      epb(true, 0, 5n, A),
+      spb(true, B),
+      shb(false),
+      idb(false, 113),
+      pb(false, 0, 7n, A),
+      epb(false, 0, 9n, B),
+    );
+    const pcap = pcapFile(false, true, 1, [
+      { sec: 1, frac: 2, data: A },
+      { sec: 3, frac: 4, data: B },
+    ]);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(good, pcap),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (file, flips, seed) => {
+          const bytes = file.slice();
+          for (const [at, value] of flips) bytes[at % bytes.length] = value;
+          expect(feed(randomSplits(bytes, seed))).toEqual(feed([bytes]));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('never throws anything but PcapError on any bytes after a valid start, and agrees across splits', () => {
     const start = concat(shb(true), idb(true, 1));
     fc.assert(
