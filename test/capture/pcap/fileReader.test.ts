@@ -164,6 +164,28 @@ describe('classic pcap', () => {
     );
   });
 
+  it('says the same about a bad magic however the first bytes are split', () => {
+    const bad = Uint8Array.of(0x00, 0x0d, 0x0d, 0x0a, 1, 2, 3, 4);
+    const message = 'not a pcap or pcapng file: it starts with 00 0d 0d 0a';
+    expect(feed([bad]).error).toBe(message);
+    expect(feed([bad.subarray(0, 1), bad.subarray(1)]).error).toBe(message);
+    expect(feed([bad.subarray(0, 3), bad.subarray(3)]).error).toBe(message);
+  });
+
+  it('hands out packets as views of the chunk, copying only a record cut across chunks', () => {
+    const file = pcapFile(true, false, 1, [
+      { sec: 1, frac: 0, data: A },
+      { sec: 2, frac: 0, data: B },
+    ]);
+    const reader = new PacketFileReader();
+    const first = reader.push(file.subarray(0, file.length - 3));
+    expect(first).toHaveLength(1);
+    expect(first[0]!.data.buffer).toBe(file.buffer);
+    const [second] = reader.push(file.slice(file.length - 3));
+    expect(second!.data.buffer).not.toBe(file.buffer);
+    expect(Buffer.from(second!.data).toString()).toBe('the second, odd length');
+  });
+
   it('refuses what is not pcap: other bytes, gzip, an empty file', () => {
     expect(feed([text('hello world')]).error).toBe('not a pcap or pcapng file: it starts with 68 65 6c 6c');
     expect(feed([Uint8Array.of(0x68)]).error).toBe('not a pcap or pcapng file: it starts with 68');
