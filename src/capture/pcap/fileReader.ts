@@ -156,7 +156,7 @@ export class PacketFileReader {
           ? 'a packet record'
           : 'a block';
     const known = framed > 0 ? `${have} of its ${need} bytes` : `${have} bytes`;
-    return `the ${this.format} file ends in the middle of ${what} at offset ${this.offset} (${known}): that record is lost`;
+    return `the ${this.format} file ends in the middle of ${what} at offset ${this.offset} (${known}); all before it was read`;
   }
 
   /** Gathers the cut unit from the chunk's start; returns where the chunk's own units begin. */
