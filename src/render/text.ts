@@ -5,6 +5,7 @@
  */
 
 import type { EngineEvent, SessionSummary, Transaction, Violation } from '../analysis/types.js';
+import type { TlsInfo } from '../protocol/types.js';
 import { counted } from '../words.js';
 import { PLAIN, type Style } from './style.js';
 
@@ -125,6 +126,13 @@ export function summaryLines(s: SessionSummary, o: TextOptions = {}): string[] {
  * Turns one session's events into transcript lines, in order. Used by `show` (one session at a time) and,
  * event by event, by the live printer.
  */
+/** What the handshake showed (a trace's opaque TLS has only this): " TLSv1.3 · TLS_AES_… · SNI host". */
+function tlsFacts(info: TlsInfo): string {
+  const c = info.client;
+  const facts = [c?.version, c?.cipher, c?.sni ? `SNI ${printable(c.sni)}` : null].filter(Boolean);
+  return facts.length > 0 ? ` ${facts.join(' · ')}` : '';
+}
+
 export class TranscriptPrinter {
   private startedAt: number | null = null;
 
@@ -157,7 +165,9 @@ export class TranscriptPrinter {
       case 'violation':
         return [violationLine(e.violation, o.style)];
       case 'tls':
-        return [(o.style ?? PLAIN).bold(`── TLS (${e.info.how}, ${e.info.visibility}) ──`)];
+        return [
+          (o.style ?? PLAIN).bold(`── TLS (${e.info.how}, ${e.info.visibility}) ──`) + tlsFacts(e.info),
+        ];
       case 'proxy':
       case 'alter':
         return actionLines(e, o.style);
