@@ -209,7 +209,12 @@ export class TraceConverter {
         }
         this.sessions.delete(e.conn);
         if (e.by === null) return; // the trace ends here: the reader closes it at its last time
-        const how = e.how === 'rst' ? 'reset the connection' : 'closed the connection';
+        const how =
+          e.how === 'rst'
+            ? 'reset the connection'
+            : e.how === 'fin'
+              ? 'closed the connection'
+              : 'closed its side; the trace ends before the other side did';
         out.push({
           type: 'close',
           session: s.id,
