@@ -16,22 +16,15 @@ import { runCli } from '../helpers/cli.js';
 import { curlPop3, fetchmail, poplib, type RunResult } from '../helpers/clients.js';
 import { type Dovecot, makeSelfSignedCert, type SelfSignedCert, startDovecot } from '../helpers/dovecot.js';
 import { describeWithPeers, type PeerName } from '../helpers/peers.js';
-import {
-  type JsonRecord,
-  type ProxyProcess,
-  readText,
-  startProxyProcess,
-  summaryOf,
-  withVerb,
-} from '../helpers/proxyProcess.js';
-import { secretNeedles, secretsIn } from '../helpers/proxySecrets.js';
+import { type ProxyProcess, startProxyProcess, summaryOf, withVerb } from '../helpers/proxyProcess.js';
 import {
   bySession,
+  clientView,
   comparable,
   describeWithTcpdump,
-  showTrace,
+  type Recorded,
+  recordThroughProxy,
   showTraceJson,
-  startTcpdump,
   tracePath,
 } from '../helpers/tcpdump.js';
 import { tempHome, withEnv } from '../helpers/tlsFixtures.js';
@@ -44,40 +37,6 @@ const CA_PATH = `${HOME}/ca.pem`;
 interface Upstream {
   readonly port: number;
   stop(): Promise<void>;
-}
-
-interface Leg {
-  readonly records: JsonRecord[];
-  readonly summary: JsonRecord;
-}
-
-interface Recorded {
-  readonly client: RunResult;
-  /** The proxy's own capture of the session, read back by show. */
-  readonly fromProxy: JsonRecord[];
-  /** The trace's session on the client↔proxy leg and on the proxy↔server leg. */
-  readonly clientLeg: Leg;
-  readonly serverLeg: Leg;
-  readonly traceFile: string;
-  readonly flags: { port: number[]; tlsKeylog?: string };
-}
-
-/**
- * comparable() of the client↔proxy leg, less one thing the proxy's capture cannot know: FINDING F1
- * (pcap-peers-findings.test.ts) — when the proxy ends an intercepted TLS session with the client first (the
- * server closed after QUIT), it sends its FIN with no close_notify, and the trace rightly reports
- * POP3_TLS_UNCLEAN_SHUTDOWN for the proxy (the "server" of that leg). It depends on who closes first, a race
- * on loopback, so it is taken out here and asserted deterministically there.
- */
-function clientView(records: readonly JsonRecord[]): Record<string, unknown> {
-  const summary = summaryOf(records);
-  const unclean = (r: JsonRecord) => r.type === 'violation' && r.code === 'POP3_TLS_UNCLEAN_SHUTDOWN';
-  if (summary.closedBy !== 'server' || !records.some(unclean)) return comparable(records);
-  const counts = { ...summary.violations };
-  if (--counts.POP3_TLS_UNCLEAN_SHUTDOWN === 0) delete counts.POP3_TLS_UNCLEAN_SHUTDOWN;
-  return comparable(
-    records.filter((r) => !unclean(r)).map((r) => (r.type === 'summary' ? { ...r, violations: counts } : r)),
-  );
 }
 
 const lines = (s: string) => s.split(/\r?\n/).filter(Boolean);
@@ -138,59 +97,16 @@ function suite(
       cert?.remove();
     }, 30_000);
 
-    /**
-     * Runs `client` while tcpdump records both legs; returns the proxy's capture of the session and the two
-     * sessions the trace holds, after checking each against the capture (and the trace for secrets).
-     */
-    async function recorded(client: () => Promise<RunResult>, tlsKeylog?: string): Promise<Recorded> {
-      const dump = await startTcpdump({ ports: [px.port, up.port] });
-      const mark = px.mark();
-      const r = await client();
-      const live = await px.next(mark);
-      const counts = await dump.stop();
-      expect(counts.droppedByKernel, 'tcpdump lost packets: the trace has holes').toBe(0);
-      const session = summaryOf(live).session as string;
-      const fromProxy = await px.captureSession(session);
-      const flags = { port: [px.port, up.port], ...(tlsKeylog ? { tlsKeylog } : {}) };
-      const trace = await showTraceJson(dump.file, flags);
-      const sessions = [...bySession(trace).values()].map((records) => ({
-        records,
-        summary: summaryOf(records),
-      }));
-      expect(sessions.map((s) => s.summary.upstream).sort()).toEqual(
-        [`127.0.0.1:${px.port}`, `127.0.0.1:${up.port}`].sort(),
-      );
-      const clientLeg = sessions.find((s) => s.summary.upstream === `127.0.0.1:${px.port}`)!;
-      const serverLeg = sessions.find((s) => s.summary.upstream === `127.0.0.1:${up.port}`)!;
-      const proxySummary = summaryOf(fromProxy);
-      // The client's own address is the same on its leg; the server's the same on the other.
-      expect(clientLeg.summary.client).toBe(proxySummary.client);
-      expect(serverLeg.summary.upstream).toBe(proxySummary.upstream);
-      for (const leg of [clientLeg, serverLeg]) {
-        expect(leg.records.filter((x) => x.type === 'proxy' || x.type === 'alter')).toEqual([]);
-      }
-      expect(clientView(clientLeg.records)).toEqual(comparable(fromProxy));
-      await expectNoSecretsShown(dump.file, flags);
-      return { client: r, fromProxy, clientLeg, serverLeg, traceFile: dump.file, flags };
-    }
-
-    /** show of the trace in every format is free of every secret the sessions could carry. */
-    async function expectNoSecretsShown(file: string, flags: Recorded['flags']) {
-      const { needles } = secretNeedles([readText(px.capturePath)]);
-      for (const format of ['text', 'json', 'markdown'] as const) {
-        const shown = await showTrace(file, flags, format);
-        expect(shown.length).toBeGreaterThan(0);
-        expect(secretsIn(shown, needles), `show --format ${format} of the trace`).toEqual([]);
-      }
-    }
+    const recorded = (client: () => Promise<RunResult>, tlsKeylog?: string) =>
+      recordThroughProxy({ px, upstream: `127.0.0.1:${up.port}`, run: client, tlsKeylog });
 
     /** The trace itself holds the password in clear (so the secrets search above means something). */
-    const inClear = (x: Recorded, needle: string) => readFileSync(x.traceFile).includes(needle);
+    const inClear = (x: Recorded<unknown>, needle: string) => readFileSync(x.traceFile).includes(needle);
 
     it('curl (CRAM-MD5, LIST): both legs of the trace tell the session as the proxy’s capture does', async () => {
       const x = await recorded(() => curlPop3(`pop3://bob:hungry@127.0.0.1:${px.port}/`));
-      expect(x.client.code, x.client.stderr).toBe(0);
-      expect(lines(x.client.stdout)).toEqual(['1 498', '2 912']);
+      expect(x.result.code, x.result.stderr).toBe(0);
+      expect(lines(x.result.stdout)).toEqual(['1 498', '2 912']);
       expect(comparable(x.serverLeg.records)).toEqual(comparable(x.fromProxy));
       expect(x.clientLeg.summary).toMatchObject({ user: 'bob', auth: 'SASL CRAM-MD5', tls: 'none' });
       expect(withVerb(x.clientLeg.records, 'LIST')[0]!.response.listing).toEqual(['1 498', '2 912']);
@@ -209,8 +125,8 @@ function suite(
           { POP_PORT: String(px.port), POP_USER: 'bob', POP_PASSWORD: 'hungry' },
         ),
       );
-      expect(x.client.stderr).toBe('');
-      expect(lines(x.client.stdout)[0]).toBe("[b'1 498', b'2 912']");
+      expect(x.result.stderr).toBe('');
+      expect(lines(x.result.stdout)[0]).toBe("[b'1 498', b'2 912']");
       expect(comparable(x.serverLeg.records)).toEqual(comparable(x.fromProxy));
       expect(inClear(x, 'PASS hungry')).toBe(true);
       const pass = withVerb(x.clientLeg.records, 'PASS')[0]!;
@@ -228,7 +144,7 @@ function suite(
       const x = await recorded(() =>
         fetchmail({ host: '127.0.0.1', port: px.port, user: 'bob', password: 'hungry', keep: true }),
       );
-      expect(x.client.code, x.client.stderr).toBe(0);
+      expect(x.result.code, x.result.stderr).toBe(0);
       expect(comparable(x.serverLeg.records)).toEqual(comparable(x.fromProxy));
       expect(x.clientLeg.summary).toMatchObject({ user: 'bob', mode: 'download-and-keep', removed: [] });
       expect(withVerb(x.clientLeg.records, 'RETR').length).toBeGreaterThan(0);
@@ -241,7 +157,7 @@ function suite(
           'CAPA\r\nUSER bob\r\nPASS hungry\r\nSTAT\r\nLIST\r\nUIDL\r\nRETR 1\r\nNOOP\r\nQUIT\r\n',
         ),
       );
-      expect(x.client.stdout).toMatch(/\+OK[^\r]*\r\n$/);
+      expect(x.result.stdout).toMatch(/\+OK[^\r]*\r\n$/);
       expect(comparable(x.serverLeg.records)).toEqual(comparable(x.fromProxy));
       const verbs = x.clientLeg.records.filter((t) => t.type === 'transaction' && t.command);
       expect(verbs.map((t) => t.command.verb)).toEqual([
@@ -273,8 +189,8 @@ function suite(
           ),
         curlKeys,
       );
-      expect(x.client.code, x.client.stderr).toBe(0);
-      expect(x.client.stdoutBytes.length).toBeGreaterThan(0);
+      expect(x.result.code, x.result.stderr).toBe(0);
+      expect(x.result.stdoutBytes.length).toBeGreaterThan(0);
       expect(x.clientLeg.summary).toMatchObject({ user: 'bob', tls: 'stls', retrieved: [1] });
       const tls = x.clientLeg.records.find((r) => r.type === 'tls')!;
       expect(tls).toMatchObject({ how: 'stls', visibility: 'decrypted', client: { sni: 'localhost' } });
@@ -301,7 +217,7 @@ function suite(
           fetchall: false,
         }),
       );
-      expect([0, 1]).toContain(x.client.code);
+      expect([0, 1]).toContain(x.result.code);
       expect(comparable(x.serverLeg.records)).toEqual(comparable(x.fromProxy));
       expect(inClear(x, 'wonderland')).toBe(true);
       expect(withVerb(x.clientLeg.records, 'TOP').length).toBeGreaterThan(0);
