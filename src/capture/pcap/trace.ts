@@ -49,6 +49,8 @@ interface Session {
 interface Undecided {
   readonly events: StreamEvent[];
   octets: number;
+  /** The server's first octets so far, while fewer than "+OK" (a greeting may come in tiny segments). */
+  serverStart: number[];
 }
 
 /** A data record holding its bytes as they are (format.ts DataRecord.bytes): no round trip through text. */
@@ -117,7 +119,7 @@ export class TraceConverter {
     }
     if (e.type === 'open') {
       if (this.ports.has(e.server.port)) this.start(e, out);
-      else this.undecided.set(e.conn, { events: [e], octets: 0 });
+      else this.undecided.set(e.conn, { events: [e], octets: 0, serverStart: [] });
       return;
     }
     const waiting = this.undecided.get(e.conn);
@@ -127,12 +129,18 @@ export class TraceConverter {
       return;
     }
     if (e.type === 'data' && e.dir === 's2c') {
-      // The greeting heuristic: a POP3 server speaks first, and with "+OK".
+      // The greeting heuristic: a POP3 server speaks first, and with "+OK" (its first 3 octets, however cut).
+      const first = waiting.serverStart;
+      for (let i = 0; first.length < 3 && i < e.bytes.length; i++) first.push(e.bytes[i]!);
+      const want = [0x2b, 0x6f, 0x6b];
+      const fits = first.every((x, i) => (i === 0 ? x : x | 0x20) === want[i]);
+      if (fits && first.length < 3) {
+        waiting.events.push(e);
+        return;
+      }
       this.undecided.delete(e.conn);
-      const b = e.bytes;
-      const greets = b.length >= 3 && b[0] === 0x2b && (b[1]! | 0x20) === 0x6f && (b[2]! | 0x20) === 0x6b;
       const open = waiting.events[0];
-      if (!greets || open?.type !== 'open' || open.midStream) {
+      if (!fits || open?.type !== 'open' || open.midStream) {
         this.ignored.add(e.conn);
         return;
       }

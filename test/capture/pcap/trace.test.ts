@@ -166,6 +166,31 @@ describe('which connections are POP3', () => {
     expect(kinds(traceRecords(on2110('+ok hello\r\n')))[0]).toBe('open');
   });
 
+  it('a greeting cut into segments of 1 and 2 octets ("+", "OK hi") is still a greeting', () => {
+    for (const pieces of [['+', 'OK hi\r\n'], ['+O', 'K hi\r\n'], ['+', 'O', 'K hi\r\n']]) {
+      const b = new TraceBuilder();
+      b.open('a', CLIENT, ep('198.51.100.2', 2110));
+      for (const p of pieces) b.s('a', p);
+      b.c('a', 'QUIT\r\n');
+      b.s('a', '+OK bye\r\n');
+      b.close('a', 'client');
+      const records = traceRecords(b.file());
+      expect(records[0]).toMatchObject({ type: 'open', upstream: '198.51.100.2:2110' });
+      expect(streamOf(records, 's1', 's2c').toString()).toBe('+OK hi\r\n+OK bye\r\n');
+      expect(transactions(engineEvents(records)).map((t) => t.command?.verb ?? 'greeting')).toEqual([
+        'greeting',
+        'QUIT',
+      ]);
+    }
+    // A short first segment that is no "+OK" prefix is still refused.
+    const b = new TraceBuilder();
+    b.open('a', CLIENT, ep('198.51.100.2', 2110));
+    b.s('a', '+X');
+    b.s('a', 'OK\r\n');
+    b.close('a', 'client');
+    expect(traceRecords(b.file())).toEqual([]);
+  });
+
   it('port 2110 whose server first says HTTP/1.1 is ignored; --port 2110 reads it anyway', () => {
     const file = on2110('HTTP/1.1 200 OK\r\n\r\n');
     for (const how of SPLITS) expect(traceRecords(file, {}, how)).toEqual([]);
