@@ -167,7 +167,11 @@ describe('which connections are POP3', () => {
   });
 
   it('a greeting cut into segments of 1 and 2 octets ("+", "OK hi") is still a greeting', () => {
-    for (const pieces of [['+', 'OK hi\r\n'], ['+O', 'K hi\r\n'], ['+', 'O', 'K hi\r\n']]) {
+    for (const pieces of [
+      ['+', 'OK hi\r\n'],
+      ['+O', 'K hi\r\n'],
+      ['+', 'O', 'K hi\r\n'],
+    ]) {
       const b = new TraceBuilder();
       b.open('a', CLIENT, ep('198.51.100.2', 2110));
       for (const p of pieces) b.s('a', p);
