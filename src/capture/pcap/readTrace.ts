@@ -19,6 +19,7 @@ export async function* readTrace(
   const reader = new PacketFileReader();
   const converter = new TraceConverter(options);
   let headed = false;
+  let packets = 0;
   const header = (t: number): CaptureRecord => {
     headed = true;
     return {
@@ -33,6 +34,7 @@ export async function* readTrace(
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
       for (const packet of reader.push(bytes)) {
+        packets++;
         const records = converter.push(packet);
         if (records.length === 0) continue;
         if (!headed) yield header(packet.t);
@@ -40,6 +42,8 @@ export async function* readTrace(
       }
     }
     const cut = reader.end();
+    // Cut short before its first packet, the file holds nothing to show: that is an error, not a warning.
+    if (cut && packets === 0) throw new CaptureError(`${name}: ${cut}`);
     if (cut) warn(`${name}: ${cut}`);
   } catch (error) {
     if (error instanceof PcapError) throw new CaptureError(`${name}: ${error.message}`);

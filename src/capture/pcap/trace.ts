@@ -41,6 +41,8 @@ type Tls = {
 
 interface Session {
   readonly id: string;
+  /** TLS from the first byte (port 995); else cleartext until STLS. */
+  readonly implicit: boolean;
   readonly watch: StlsWatch;
   tls: Tls | null;
 }
@@ -161,7 +163,7 @@ export class TraceConverter {
   private start(e: Extract<StreamEvent, { type: 'open' }>, out: CaptureRecord[]): Session {
     const id = `s${++this.count}`;
     const implicit = e.server.port === IMPLICIT_TLS_PORT;
-    const session: Session = { id, watch: new StlsWatch(), tls: null };
+    const session: Session = { id, implicit, watch: new StlsWatch(), tls: null };
     this.sessions.set(e.conn, session);
     out.push({
       type: 'open',
@@ -197,7 +199,8 @@ export class TraceConverter {
         this.data(s, e.dir, e.bytes, e.t, out);
         return;
       case 'gap':
-        if (s.tls) this.tlsOutputs(s, s.tls.conn.gap(e.dir, e.octets), e.t, out);
+        if (s.tls && (s.implicit || s.watch.isTls(e.dir)))
+          this.tlsOutputs(s, s.tls.conn.gap(e.dir, e.octets), e.t, out);
         out.push({ type: 'lost', session: s.id, t: e.t, dir: e.dir, octets: e.octets });
         return;
       case 'conflict':
@@ -237,15 +240,15 @@ export class TraceConverter {
   }
 
   private data(s: Session, dir: StreamDir, bytes: Uint8Array, t: number, out: CaptureRecord[]): void {
-    if (!s.tls) {
+    if (!s.implicit) {
+      // STLS: each direction turns to TLS where its handshake begins (stlsWatch.ts).
       const clear = s.watch.cleartext(dir, bytes);
       if (clear > 0) out.push(dataRecord(s.id, t, dir, bytes.subarray(0, clear)));
-      if (!s.watch.upgraded) return;
-      s.tls = this.newTls('stls');
       if (clear === bytes.length) return;
+      s.tls ??= this.newTls('stls');
       bytes = bytes.subarray(clear);
     }
-    const tls = s.tls;
+    const tls = s.tls!;
     if (tls.decrypting === false && tls.said) {
       out.push(dataRecord(s.id, t, dir, bytes));
       return;

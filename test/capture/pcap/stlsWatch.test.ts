@@ -104,13 +104,27 @@ describe('StlsWatch', () => {
     expect(later.clear.s2c).toBe(len('-ERR not now\r\n+OK go\r\n'));
   });
 
-  it('after the upgrade every byte of both directions is TLS', () => {
+  it('each direction turns to TLS at its handshake, and stays TLS', () => {
     const watch = new StlsWatch();
     watch.cleartext('c2s', Buffer.from('STLS\r\n'));
     expect(watch.cleartext('s2c', Buffer.from('+OK\r\n'))).toBe(5);
-    expect(watch.upgraded).toBe(true);
+    expect(watch.upgraded).toBe(false);
+    expect(watch.cleartext('c2s', Buffer.from(TLS, 'latin1'))).toBe(0);
+    expect(watch.isTls('c2s')).toBe(true);
+    expect(watch.isTls('s2c')).toBe(false);
     expect(watch.cleartext('c2s', Buffer.from('STLS\r\n'))).toBe(0);
+    expect(watch.cleartext('s2c', Buffer.from(TLS, 'latin1'))).toBe(0);
     expect(watch.cleartext('s2c', Buffer.from('+OK\r\n'))).toBe(0);
+  });
+
+  it('STLS refused: the next command ends the wait, so a later 0x16 line is cleartext', () => {
+    const r = sameEverywhere([
+      ['c2s', 'STLS\r\n'],
+      ['s2c', '-ERR no\r\n'],
+      ['c2s', 'RETR 1\r\n'],
+      ['s2c', `+OK\r\n${TLS}\r\n.\r\n`],
+    ]);
+    expect(r.upgraded).toBe(false);
   });
 
   it('a long line (a message body) is scanned, never kept whole', () => {
@@ -122,13 +136,7 @@ describe('StlsWatch', () => {
     expect(r).toEqual({ upgraded: false, clear: { c2s: 8, s2c: len(body) } });
   });
 
-  /*
-   * What happens with a CAPA listing line that starts with "+": the watch takes the first line starting with
-   * "+" or "-" after STLS as STLS's answer, so it matters only when STLS is pipelined behind a multi-line
-   * command (which RFC 2595 §4 forbids a client from doing: it must wait for the STLS answer, and a client
-   * pipelining STLS after CAPA gets CAPA's +OK taken as the upgrade point). In lock step (the normal case)
-   * CAPA's whole listing has gone by before STLS is asked, so a "+" listing line is just cleartext.
-   */
+  // A CAPA listing line that starts with "+" is cleartext: only a line starting with a handshake byte is TLS.
   it('a CAPA listing line starting "+" in lock step is cleartext (STLS not asked yet)', () => {
     const capa = '+OK\r\n+X-ODD\r\nSTLS\r\n.\r\n';
     const r = sameEverywhere([
@@ -140,12 +148,14 @@ describe('StlsWatch', () => {
     expect(r).toEqual({ upgraded: true, clear: { c2s: 12, s2c: len(`${capa}+OK\r\n`) } });
   });
 
-  it('documented limit: CAPA and STLS pipelined → CAPA\'s "+OK" is taken as the answer to STLS', () => {
+  it("CAPA and STLS pipelined: the split is at the handshake, after STLS's own +OK", () => {
+    const server = '+OK\r\nSTLS\r\n.\r\n+OK go\r\n';
     const r = sameEverywhere([
       ['c2s', 'CAPA\r\nSTLS\r\n'],
-      ['s2c', '+OK\r\nSTLS\r\n.\r\n+OK go\r\n'],
+      ['s2c', server],
+      ['c2s', TLS],
+      ['s2c', TLS],
     ]);
-    // The split comes after CAPA's first line, not after "+OK go": what follows is handed to TLS.
-    expect(r).toEqual({ upgraded: true, clear: { c2s: 12, s2c: 5 } });
+    expect(r).toEqual({ upgraded: true, clear: { c2s: 12, s2c: len(server) } });
   });
 });
