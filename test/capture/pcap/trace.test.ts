@@ -457,6 +457,23 @@ describe('what the trace did not capture', () => {
     }
   });
 
+  it('a trace that ends after one FIN says the other side had not closed (not an ordinary close)', () => {
+    const b = new TraceBuilder();
+    b.open('a', CLIENT, SERVER);
+    b.s('a', '+OK hi\r\n');
+    b.c('a', 'QUIT\r\n');
+    b.s('a', '+OK bye\r\n');
+    const [, finBack, lastAck] = b.close('a', 'client');
+    for (const how of SPLITS) {
+      const records = traceRecords(b.file([finBack!, lastAck!]), {}, how);
+      expect(records.at(-1)).toMatchObject({
+        type: 'close',
+        by: 'client',
+        reason: 'the client closed its side; the trace ends before the other side did',
+      });
+    }
+  });
+
   it('a trace that just ends: no close record, the analyzer closes the session at the end', () => {
     const b = new TraceBuilder();
     b.open('a', CLIENT, SERVER);
