@@ -51,6 +51,10 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 
 /** Why tcpdump cannot record here, or null when it can. */
 export function tcpdumpUnusable(): string | null {
+  // As for the POP3 peers (peers.ts): POP3SCOPE_PRETEND_MISSING=tcpdump (or all) exercises the skip/fail path.
+  const pretend = (process.env.POP3SCOPE_PRETEND_MISSING ?? '').split(',').map((x) => x.trim());
+  if (pretend.includes('tcpdump') || pretend.includes('all'))
+    return `tcpdump is not installed (POP3SCOPE_PRETEND_MISSING) — install with: ${INSTALL_HINT}`;
   const r = spawnSync('tcpdump', ['--version'], { stdio: 'ignore', timeout: 10_000 });
   if (r.error || r.status !== 0) return `tcpdump is not installed — install with: ${INSTALL_HINT}`;
   if (process.getuid?.() !== 0) return 'not root: tcpdump cannot capture on lo (run the tests as root)';
