@@ -363,8 +363,10 @@ export class ProxySession {
     if (destroy) {
       for (const s of sockets) s.destroy();
     } else {
-      // One side is gone: the other must not hang (a client mid-RETR sees the close at once).
-      for (const s of sockets) if (!s.destroyed) s.end();
+      // One side is gone: the other must not hang (a client mid-RETR sees the close at once). Only the top
+      // sockets are ended: a TLS socket ends the TCP socket beneath it after its close_notify (a RecordWatch
+      // in its _final); ending that TCP socket too, in the same tick, sent the FIN before the close_notify.
+      for (const s of [this.client, this.upstreamSocket]) if (s && !s.destroyed) s.end();
       setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, 2000).unref();

@@ -361,21 +361,11 @@ export async function recordThroughProxy<T>(o: RecordOptions<T>): Promise<Record
 }
 
 /**
- * comparable() of the client↔proxy leg, less one thing the proxy's capture cannot know — FINDING F1
- * (pcap-peers-findings.test.ts): when the proxy ends an intercepted TLS session with the client first (the
- * server closed after QUIT), it sends its FIN with no close_notify, and the trace rightly reports
- * POP3_TLS_UNCLEAN_SHUTDOWN for the proxy (the "server" of that leg). Who closes first is a race on loopback,
- * so it is taken out here and asserted deterministically there.
+ * comparable() of the client↔proxy leg. (It once left out POP3_TLS_UNCLEAN_SHUTDOWN: the proxy sent its FIN
+ * before its close_notify, finding F1 in pcap-peers-findings.test.ts, now fixed: the leg must equal in full.)
  */
 export function clientView(records: readonly JsonRecord[]): Record<string, unknown> {
-  const summary = summaryOf(records);
-  const unclean = (r: JsonRecord) => r.type === 'violation' && r.code === 'POP3_TLS_UNCLEAN_SHUTDOWN';
-  if (summary.closedBy !== 'server' || !records.some(unclean)) return comparable(records);
-  const counts = { ...summary.violations };
-  if (--counts.POP3_TLS_UNCLEAN_SHUTDOWN === 0) delete counts.POP3_TLS_UNCLEAN_SHUTDOWN;
-  return comparable(
-    records.filter((r) => !unclean(r)).map((r) => (r.type === 'summary' ? { ...r, violations: counts } : r)),
-  );
+  return comparable(records);
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
- * Findings of the packet-trace peer tests (pcap-peers*.test.ts), each reproduced deterministically and marked
- * `it.fails` until fixed (then the marker must go: vitest fails an it.fails that passes).
+ * Regressions for two defects the packet-trace peer tests (pcap-peers*.test.ts) found, each reproduced
+ * deterministically; both fixed (they failed before the fix, as it.fails, and pass now):
  *
  * F1 — the proxy ends TLS with an STLS client without close_notify. When the server closes after QUIT and the
  *   client has not closed yet, ProxySession.finish() (src/proxy/session.ts, the `s.end()` loop over
- *   [this.client, this.rawClient, ...]) ends the TCP socket beneath the client's TLSSocket in the same tick as
- *   the TLSSocket itself; when the TLSSocket still has a write pending (the QUIT answer, read together with the
+ *   [this.client, this.rawClient, ...]) ended the TCP socket beneath the client's TLSSocket in the same tick as
+ *   the TLSSocket itself (now only the top sockets are ended); when the TLSSocket still had a write pending (the QUIT answer, read together with the
  *   server's end), its close_notify comes after the TCP FIN was sent, i.e. never. A trace of
  *   the client↔proxy leg rightly shows POP3_TLS_UNCLEAN_SHUTDOWN for the proxy; tshark, decrypting with the
  *   client's key log, sees no alert from the proxy. (curl usually closes first, so in pcap-peers.test.ts it
@@ -17,7 +17,7 @@
  *   first FIN or RST)") and the capture's closedBy mean the side that ended first, conn.firstFin here. Real
  *   case: a server FINs after QUIT, the client RSTs because bytes came after its close (curl does) → the trace
  *   says "the client reset the connection", and trace.ts, which raises POP3_TLS_UNCLEAN_SHUTDOWN only when
- *   `e.by === 'server'`, misses a server that ended TLS without close_notify.
+ *   `e.by === 'server'`, missed a server that ended TLS without close_notify (now conn.firstFin ?? side).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -205,8 +205,8 @@ describeWithTcpdump('F1: the proxy ends TLS with an STLS client without close_no
       }
     });
 
-    // FINDING F1 (src/proxy/session.ts finish()): remove `.fails` once the proxy sends close_notify.
-    it.fails('the proxy sends close_notify (alert 0) before it closes, in every session', () => {
+    // F1 (src/proxy/session.ts finish()), fixed: the proxy sends close_notify before its FIN.
+    it('the proxy sends close_notify (alert 0) before it closes, in every session', () => {
       for (const run of runs) expect(proxyAlerts(run)).toContain('0');
     });
   });
@@ -268,8 +268,8 @@ describe('F2: who closed, when one side RSTs after the other FINs', () => {
     ]);
   });
 
-  // FINDING F2 (src/capture/pcap/reassembly.ts, the RST branch passes `side`, not `conn.firstFin ?? side`).
-  it.fails('the server FINs, then the client RSTs: closed by the server, who ended it first', () => {
+  // F2 (src/capture/pcap/reassembly.ts, the RST branch), fixed: conn.firstFin ?? side.
+  it('the server FINs, then the client RSTs: closed by the server, who ended it first', () => {
     const ended = closes([
       ...handshake,
       seg(4, false, 5001, 1001, { fin: true }, '+OK\r\n'),

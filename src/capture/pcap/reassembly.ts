@@ -148,7 +148,7 @@ export class TcpReassembler {
     }
     const side: Side = fromClient ? 'client' : 'server';
     if (flags.rst) {
-      this.finish(conn, seg.t, 'rst', side, WHY_RST);
+      this.finish(conn, seg.t, 'rst', conn.firstFin ?? side, WHY_RST);
       return;
     }
     if (seg.payloadLength > 0) mine.data(seq, seg.payload, seg.payloadLength, seg.t);

@@ -220,9 +220,10 @@ export class TraceConverter {
         }
         this.sessions.delete(e.conn);
         if (e.by === null) return; // the trace ends here: the reader closes it at its last time
+        // After a FIN, a RST (the usual end of a curl session) does not change who ended it.
         const how =
           e.how === 'rst'
-            ? 'reset the connection'
+            ? 'ended the connection, which was then reset'
             : e.how === 'fin'
               ? 'closed the connection'
               : 'closed its side; the trace ends before the other side did';

@@ -443,12 +443,12 @@ describe('what the trace did not capture', () => {
       expect(records.at(-1)).toMatchObject({
         type: 'close',
         by: 'server',
-        reason: 'the server reset the connection',
+        reason: 'the server ended the connection, which was then reset',
       });
       const events = engineEvents(records);
       expect(summaries(events)[0]).toMatchObject({
         closedBy: 'server',
-        closeReason: 'the server reset the connection',
+        closeReason: 'the server ended the connection, which was then reset',
       });
       expect(transactions(events).at(-1)).toMatchObject({
         command: { verb: 'NOOP' },
