@@ -99,3 +99,10 @@ export const MAX_UNDECIDED_BYTES = 64 * 1024;
  * a capture of nothing but notes must not grow the writer's memory.
  */
 export const MAX_PENDING_NOTES = 16;
+
+/**
+ * What all connections waiting for their greeting hold together (MAX_UNDECIDED_BYTES each): a trace of many
+ * chatty non-POP3 connections must not hold gigabytes. Past it, the connection that would exceed it is taken
+ * as not POP3 (a POP3 client sends nothing before the greeting, so no real session is lost).
+ */
+export const MAX_UNDECIDED_TOTAL = 16 * 1024 * 1024;

@@ -8,7 +8,7 @@
 import { formatHostPort } from '../../hostPort.js';
 import type { CaptureRecord, DataRecord, TlsRecord } from '../format.js';
 import type { KeyLog } from './keylog.js';
-import { MAX_UNDECIDED_BYTES } from './limits.js';
+import { MAX_UNDECIDED_BYTES, MAX_UNDECIDED_TOTAL } from './limits.js';
 import { decodePacket } from './link.js';
 import { TcpReassembler } from './reassembly.js';
 import { StlsWatch } from './stlsWatch.js';
@@ -73,6 +73,8 @@ export class TraceConverter {
   private readonly undecided = new Map<ConnectionId, Undecided>();
   /** Connections found not to be POP3: their events are dropped. */
   private readonly ignored = new Set<ConnectionId>();
+  /** Client octets held by all undecided connections together (bounded by MAX_UNDECIDED_TOTAL). */
+  private undecidedOctets = 0;
   private count = 0;
   private lastT = 0;
   /** Packets that were not TCP over IP (ARP, UDP, fragments...): counted for the end-of-file note. */
@@ -127,6 +129,7 @@ export class TraceConverter {
     const waiting = this.undecided.get(e.conn);
     if (!waiting) return;
     if (e.type === 'close') {
+      this.undecidedOctets -= waiting.octets;
       this.undecided.delete(e.conn);
       return;
     }
@@ -140,6 +143,7 @@ export class TraceConverter {
         waiting.events.push(e);
         return;
       }
+      this.undecidedOctets -= waiting.octets;
       this.undecided.delete(e.conn);
       const open = waiting.events[0];
       if (!fits || open?.type !== 'open' || open.midStream) {
@@ -152,12 +156,21 @@ export class TraceConverter {
       return;
     }
     waiting.events.push(e);
-    if (e.type === 'data') waiting.octets += e.bytes.length;
-    // A client that talks first and long is not a POP3 client waiting for its greeting.
-    if (waiting.octets > MAX_UNDECIDED_BYTES) {
-      this.undecided.delete(e.conn);
-      this.ignored.add(e.conn);
+    if (e.type === 'data') {
+      waiting.octets += e.bytes.length;
+      this.undecidedOctets += e.bytes.length;
     }
+    // A client that talks first and long is not a POP3 client waiting for its greeting; and however many
+    // such connections a trace holds, what waits for a greeting stays bounded in all.
+    if (waiting.octets > MAX_UNDECIDED_BYTES || this.undecidedOctets > MAX_UNDECIDED_TOTAL) this.drop(e.conn);
+  }
+
+  /** Stops waiting for a connection's greeting: it is not POP3 (or not worth the memory to find out). */
+  private drop(conn: ConnectionId): void {
+    const waiting = this.undecided.get(conn);
+    if (waiting) this.undecidedOctets -= waiting.octets;
+    this.undecided.delete(conn);
+    this.ignored.add(conn);
   }
 
   private start(e: Extract<StreamEvent, { type: 'open' }>, out: CaptureRecord[]): Session {

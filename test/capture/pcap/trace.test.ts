@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/analysis/types.js';
 import { type CaptureRecord, dataBytes } from '../../../src/capture/format.js';
 import { KeyLog } from '../../../src/capture/pcap/keylog.js';
+import { MAX_UNDECIDED_TOTAL } from '../../../src/capture/pcap/limits.js';
 import type { Endpoint } from '../../../src/capture/pcap/types.js';
 import { ecdsaCert, recordSession } from './tlsRecording.js';
 import { engineEvents, ep, rendered, SPLITS, streamOf, TraceBuilder, traceRecords } from './traceBuild.js';
@@ -221,6 +222,22 @@ describe('which connections are POP3', () => {
       'data s2c +OK hi\r\n',
       'close',
     ]);
+  });
+
+  it('what connections waiting for a greeting hold is bounded in all (MAX_UNDECIDED_TOTAL)', () => {
+    // Many connections whose clients talk first and long (60 KB each, under the per-connection bound): once
+    // they hold MAX_UNDECIDED_TOTAL together, the next one is let go, even if its server then greets.
+    const b = new TraceBuilder();
+    const chatty = Buffer.alloc(60_000, 0x41);
+    const count = Math.ceil(MAX_UNDECIDED_TOTAL / chatty.length) + 1;
+    for (let i = 0; i < count; i++) {
+      b.open(`n${i}`, ep('192.0.2.7', 40000 + i), ep('198.51.100.2', 2110));
+      b.c(`n${i}`, chatty);
+    }
+    b.s('n0', '+OK early\r\n');
+    b.s(`n${count - 1}`, '+OK late\r\n');
+    const opens = traceRecords(b.file()).filter((r) => r.type === 'open');
+    expect(opens.map((r) => (r.type === 'open' ? r.client : ''))).toEqual(['192.0.2.7:40000']);
   });
 
   it('options.ports reads a port whose server never speaks', () => {
