@@ -101,8 +101,9 @@ export const MAX_UNDECIDED_BYTES = 64 * 1024;
 export const MAX_PENDING_NOTES = 16;
 
 /**
- * What all connections waiting for their greeting hold together (MAX_UNDECIDED_BYTES each): a trace of many
- * chatty non-POP3 connections must not hold gigabytes. Past it, the connection that would exceed it is taken
- * as not POP3 (a POP3 client sends nothing before the greeting, so no real session is lost).
+ * What all undecided connections hold together (MAX_UNDECIDED_BYTES each): client bytes waiting for a
+ * greeting, ciphertext waiting for its handshake to say whether it can be decrypted. A trace of many chatty
+ * connections must not hold gigabytes. Past it, a connection waiting for its greeting is taken as not POP3 (a
+ * POP3 client sends nothing before the greeting, so no real session is lost), and held TLS is shown opaque.
  */
 export const MAX_UNDECIDED_TOTAL = 16 * 1024 * 1024;

@@ -73,7 +73,10 @@ export class TraceConverter {
   private readonly undecided = new Map<ConnectionId, Undecided>();
   /** Connections found not to be POP3: their events are dropped. */
   private readonly ignored = new Set<ConnectionId>();
-  /** Client octets held by all undecided connections together (bounded by MAX_UNDECIDED_TOTAL). */
+  /**
+   * Octets held by all undecided connections together — client bytes before a greeting, ciphertext before
+   * its handshake says what it is — bounded by MAX_UNDECIDED_TOTAL.
+   */
   private undecidedOctets = 0;
   private count = 0;
   private lastT = 0;
@@ -271,9 +274,11 @@ export class TraceConverter {
       // Held until it is known whether it will be decrypted: the handshake, which comes first, tells.
       tls.held.push({ dir, t, bytes: Uint8Array.from(bytes) });
       tls.heldOctets += bytes.length;
+      this.undecidedOctets += bytes.length;
     }
     this.tlsOutputs(s, tls.conn.push(dir, bytes), t, out);
-    if (!tls.said && tls.heldOctets > MAX_UNDECIDED_BYTES) {
+    const tooMuch = tls.heldOctets > MAX_UNDECIDED_BYTES || this.undecidedOctets > MAX_UNDECIDED_TOTAL;
+    if (!tls.said && tls.decrypting !== true && tooMuch) {
       // No handshake that says (a trace begun mid-TLS): shown as opaque rather than held without end.
       tls.decrypting = false;
       this.sayTls(s, tls, t, out);
@@ -290,7 +295,7 @@ export class TraceConverter {
           break;
         case 'decrypting':
           tls.decrypting = true;
-          tls.held = [];
+          this.release(tls);
           if (tls.facts) this.sayTls(s, tls, t, out);
           break;
         case 'opaque':
@@ -337,6 +342,12 @@ export class TraceConverter {
     };
     out.push(record);
     if (!tls.decrypting) for (const h of tls.held) out.push(dataRecord(s.id, h.t, h.dir, h.bytes));
+    this.release(tls);
+  }
+
+  /** The ciphertext held for a session's tls record is let go (written, or not needed: it is decrypted). */
+  private release(tls: Tls): void {
+    this.undecidedOctets -= tls.heldOctets;
     tls.held = [];
     tls.heldOctets = 0;
   }
