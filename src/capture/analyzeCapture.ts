@@ -2,7 +2,8 @@
  * A capture's engine events, from a file or a stream — a pop3scope capture or a packet trace, gzipped or not
  * (input.ts): read record by record (so a large file is
  * never held whole) and fed to a CaptureAnalyzer, exactly as `show` and `check` replay it. Every session ends
- * with its summary event, including the sessions the capture never closed.
+ * with its summary event, including the sessions the capture never closed, and those a corrupt part of the
+ * file cut short (they are told before the CaptureError is thrown).
  */
 import type { Readable } from 'node:stream';
 import type { EngineEvent } from '../analysis/types.js';
@@ -10,6 +11,7 @@ import { CaptureAnalyzer } from './analyze.js';
 import { readRecords } from './input.js';
 import { openCapture } from './open.js';
 import type { TraceOptions } from './pcap/trace.js';
+import { CaptureError } from './reader.js';
 
 export interface AnalyzeCaptureOptions {
   /** Only the events of this session id (as `show --session`). */
@@ -35,6 +37,12 @@ export async function* analyzeCapture(
   const input = typeof source === 'string' ? await openCapture(source) : source;
   const name = options.name ?? (typeof source !== 'string' ? 'stream' : source === '-' ? 'stdin' : source);
   const records = readRecords(input, name, { warn: options.warn, trace: options.trace });
-  for await (const record of records) yield* analyzer.record(record);
+  try {
+    for await (const record of records) yield* analyzer.record(record);
+  } catch (error) {
+    // A file corrupt part way: the sessions read before the damage are told (ending there), then the error.
+    if (error instanceof CaptureError) yield* analyzer.end();
+    throw error;
+  }
   yield* analyzer.end();
 }

@@ -89,6 +89,26 @@ describe('pop3scope show', () => {
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
   });
 
+  it('a file corrupt part way tells the sessions read before the damage, then fails in one line', () => {
+    const r = runCli([
+      'show',
+      file(
+        'damaged.jsonl',
+        [
+          header,
+          '{"type":"open","session":"a","t":1,"client":"127.0.0.1:1","upstream":"127.0.0.1:110","tls":"none"}',
+          '{"type":"data","session":"a","t":2,"dir":"s2c","text":"+OK hi\\r\\n"}',
+          '{"type":"data","session":"a","t":3,"dir":"c2s","text":"NOOP\\r\\n"}',
+          '{oops',
+          '',
+        ].join('\n'),
+      ),
+    ]);
+    expectOneLineError(r, /line 5 is not valid JSON/);
+    expect(r.stdout).toContain('C: NOOP');
+    expect(r.stdout).toContain('ended: the capture ends here');
+  });
+
   it('keeps everything before a truncated last line, with a warning', () => {
     const good = readFileSync('captures/seed-download-and-delete.jsonl', 'utf8');
     const cut = good.slice(0, good.lastIndexOf('{"type":"close"') + 20);
