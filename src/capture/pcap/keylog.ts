@@ -71,7 +71,13 @@ export class KeyLog {
       if (IGNORED.has(label)) continue;
       const field = FIELD[label];
       if (field === undefined) {
-        bad(i + 1, `unknown label ${JSON.stringify(label.slice(0, 40))}`);
+        // Only a word that looks like a label is repeated: a mangled line may start with a secret's hex.
+        bad(
+          i + 1,
+          /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(label) && !/^[0-9a-fA-F]+$/.test(label)
+            ? `unknown label ${JSON.stringify(label)}`
+            : 'no label a key log has',
+        );
         continue;
       }
       if (parts.length !== 3) {

@@ -56,6 +56,11 @@ describe('KeyLog.parse', () => {
     expect(log.badLines).toBe(6);
     expect(log.problems.map((p) => p.line)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(log.problems[0]!.why).toBe('unknown label "garbage"');
+    // A line that starts with a secret's hex (its label lost) never repeats that hex in a message.
+    const secret = 'ab'.repeat(48);
+    const mangled = KeyLog.parse(`${secret} ${'cd'.repeat(32)}\n`);
+    expect(mangled.problems[0]!.why).toBe('no label a key log has');
+    expect(JSON.stringify(mangled.problems)).not.toContain('abab');
     expect(log.problems[4]!.why).toBe('CLIENT_RANDOM: a 47-byte secret (expected 48)');
     expect(log.lookup(Buffer.from(R1, 'hex'))).toBeNull();
     expect(log.lookup(Buffer.from(R2, 'hex'))?.masterSecret).toHaveLength(48);
