@@ -88,10 +88,7 @@ export class SessionRecorder {
     if (r.type === 'header' || r.type === 'open' || r.type === 'close') return;
     this.lastT = Math.max(this.lastT, r.t);
     if (r.type === 'data') {
-      const bytes = dataBytes(r);
-      this.chunks[r.dir].push({ offset: this.offsets[r.dir], t: r.t, bytes });
-      this.offsets[r.dir] += bytes.length;
-      for (const item of this.inspector.receive(r.dir, bytes, r.t)) this.events.push(item);
+      this.take(this.inspector.receive(r.dir, dataBytes(r), r.t));
       return;
     }
     // What pop3scope itself sent or held back is not the server's: the server is served as it spoke.
@@ -109,13 +106,26 @@ export class SessionRecorder {
     if (r.how === 'stls') this.stls = true;
     if (r.visibility === 'opaque')
       this.unsupported = 'its TLS was not decrypted (opaque), so the capture holds no POP3 to replay';
-    for (const item of this.inspector.tls(info, t)) this.events.push(item);
+    this.take(this.inspector.tls(info, t));
+  }
+
+  /**
+   * The engine's events; its data events are the bytes replayed. They are the recorded bytes with every secret
+   * masked — the same bytes for a pop3scope capture (masked when written), and for a packet trace, whose
+   * records hold what was on the wire, the password is never served, sent or shown again.
+   */
+  private take(events: readonly EngineEvent[]): void {
+    for (const e of events) {
+      this.events.push(e);
+      if (e.type !== 'data') continue;
+      this.chunks[e.dir].push({ offset: this.offsets[e.dir], t: e.t, bytes: e.bytes });
+      this.offsets[e.dir] += e.bytes.length;
+    }
   }
 
   finish(close: CloseRecord | null): RecordedSession {
     const t = close?.t ?? this.lastT;
-    for (const item of this.inspector.close(t, close?.by ?? null, close?.reason ?? 'the capture ends here'))
-      this.events.push(item);
+    this.take(this.inspector.close(t, close?.by ?? null, close?.reason ?? 'the capture ends here'));
     const txs = this.events.flatMap((e) => (e.type === 'transaction' ? [e.tx] : []));
     const commands = txs.filter((tx) => tx.command !== null);
     const greetingTx = txs.find((tx) => tx.command === null && tx.seq === 0) ?? null;
