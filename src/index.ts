@@ -37,7 +37,7 @@ export type { ProxySink, ReplaySink, SessionEnd, SessionStart } from './events.j
 
 /**
  * Capture files (docs/capture-format.md): `analyzeCapture` yields a capture's engine events as `show` sees
- * them; `readCapture` streams its raw records and `CaptureAnalyzer` turns records into events one at a time;
+ * them — of a pcap or pcapng trace too (docs/pcap.md; `trace: { ports, keylog }` in its options); `readCapture` streams its raw records and `CaptureAnalyzer` turns records into events one at a time;
  * `CaptureWriter` appends records (file mode 0600). Problems with a file are a CaptureError with a one-line
  * message.
  */
