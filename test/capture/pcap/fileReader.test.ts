@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PacketFileReader, sniffFormat } from '../../../src/capture/pcap/fileReader.js';
 import { MAX_PCAP_BLOCK, MAX_PCAP_INTERFACES } from '../../../src/capture/pcap/limits.js';
 import { type Packet, PcapError } from '../../../src/capture/pcap/types.js';
+import { prng } from '../../helpers/prng.js';
 import {
   block,
   concat,
@@ -43,16 +44,6 @@ function feed(chunks: Uint8Array[]): Result {
     if (!(e instanceof PcapError)) throw e;
     return { packets: packets.map(plain), warning: null, error: e.message };
   }
-}
-
-/** A seeded PRNG (mulberry32), so a failing split is reproducible. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomSplits(bytes: Uint8Array, seed: number): Uint8Array[] {

@@ -6,6 +6,8 @@
 import { expect } from 'vitest';
 import { TcpReassembler, type TcpReassemblerOptions } from '../../../src/capture/pcap/reassembly.js';
 import type { Endpoint, StreamEvent, TcpSegment } from '../../../src/capture/pcap/types.js';
+import { prng } from '../../helpers/prng.js';
+import { concat } from './build.js';
 
 export type Dir = 'c2s' | 's2c';
 
@@ -34,17 +36,7 @@ export interface ConversationSpec {
 export const CLIENT: Endpoint = { address: '192.0.2.1', port: 50000 };
 export const SERVER: Endpoint = { address: '192.0.2.2', port: 110 };
 
-/** A seeded PRNG (mulberry32): the same seed, the same cases. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export function bytesOf(length: number, seed: number): Uint8Array {
   const r = prng(seed);
@@ -196,7 +188,8 @@ export function collect(events: StreamEvent[]): Result {
   }
   for (const [conn, s] of state) expect(s, `${conn} is closed`).toBe('closed');
   const bytes: Result['bytes'] = {};
-  for (const [conn, c] of Object.entries(chunks)) bytes[conn] = { c2s: concat(c.c2s), s2c: concat(c.s2c) };
+  for (const [conn, c] of Object.entries(chunks))
+    bytes[conn] = { c2s: concat(...c.c2s), s2c: concat(...c.s2c) };
   const of = <K extends StreamEvent['type']>(type: K) =>
     events.filter((e): e is Extract<StreamEvent, { type: K }> => e.type === type);
   return {
@@ -207,16 +200,6 @@ export function collect(events: StreamEvent[]): Result {
     opens: of('open'),
     closes: of('close'),
   };
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 export const ID = `${CLIENT.address}|${CLIENT.port}|${SERVER.address}|${SERVER.port}`;

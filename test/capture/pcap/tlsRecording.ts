@@ -12,6 +12,7 @@ import type { KeyLog } from '../../../src/capture/pcap/keylog.js';
 import { TlsConnection, type TlsOutput } from '../../../src/capture/pcap/tlsStream.js';
 import type { StreamDir } from '../../../src/capture/pcap/types.js';
 import { CertificateAuthority } from '../../../src/tls/ca.js';
+import { prng } from '../../helpers/prng.js';
 
 export interface Chunk {
   readonly dir: StreamDir;
@@ -186,17 +187,7 @@ export async function recordSession(o: {
   };
 }
 
-/** A seeded PRNG (mulberry32): random splits that a failure can reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export type Split = (length: number) => number[];
 export const whole: Split = (n) => [n];

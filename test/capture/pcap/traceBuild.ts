@@ -14,6 +14,7 @@ import { TraceConverter, type TraceOptions } from '../../../src/capture/pcap/tra
 import type { Endpoint, StreamDir } from '../../../src/capture/pcap/types.js';
 import { jsonRecord } from '../../../src/render/json.js';
 import { TranscriptPrinter } from '../../../src/render/text.js';
+import { prng } from '../../helpers/prng.js';
 
 export const T0 = 1_772_442_900_000;
 const TCP_RST = 0x04;
@@ -98,17 +99,7 @@ export class TraceBuilder {
   }
 }
 
-/** A seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Cuts `bytes` into chunks: whole, one byte each, or at seeded random points. */
 export function cut(bytes: Uint8Array, how: 'whole' | 'bytewise' | number): Uint8Array[] {
