@@ -56,6 +56,20 @@ export class Inspector {
     return [{ type: 'violation', session: this.session, t, violation: v }];
   }
 
+  /**
+   * A fault pop3scope injected (a --fault rule fired; faults/types.ts): shown as pop3scope's own doing and
+   * counted in the summary, never fed to the protocol engine as the server's.
+   */
+  injected(
+    info: { readonly rule: string; readonly on: string; readonly what: string },
+    t: number,
+  ): EngineEvent[] {
+    if (this.ended) return [];
+    this.facts.seen(t);
+    this.facts.injected++;
+    return [{ type: 'injected', session: this.session, t, rule: info.rule, on: info.on, what: info.what }];
+  }
+
   /** Feeds a received chunk. Never throws, whatever the bytes. */
   receive(dir: Direction, chunk: Uint8Array, t: number): EngineEvent[] {
     if (this.ended) return [];

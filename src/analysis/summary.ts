@@ -13,6 +13,8 @@ export class SummaryFacts {
   readonly violations: Record<string, number> = {};
   readonly bytes = { c2s: 0, s2c: 0 };
   commands = 0;
+  /** Faults injected (a --fault rule fired). */
+  injected = 0;
   startedAt: number | null = null;
   lastAt = 0;
 
@@ -78,5 +80,7 @@ export function summarize(
     durationMs: endedAt - startedAt,
     closedBy: close.by,
     closeReason: close.reason,
+    // Only when faults were injected: every summary of a session without them stays as it always was.
+    ...(facts.injected > 0 ? { injected: facts.injected } : {}),
   };
 }

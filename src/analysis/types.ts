@@ -65,6 +65,8 @@ export interface SessionSummary {
   readonly durationMs: number;
   readonly closedBy: string | null;
   readonly closeReason: string | null;
+  /** Faults pop3scope injected into the session (docs/faults.md); only present when there were any. */
+  readonly injected?: number;
 }
 
 /** What a sink receives. Every session yields exactly one `summary`, last. */
@@ -121,5 +123,18 @@ export type EngineEvent =
       readonly what: string;
       readonly removed: string;
       readonly code: ViolationCode | null;
+    }
+  /**
+   * A fault pop3scope injected on purpose (a --fault rule fired): the rule as written, the response it changed
+   * ("RETR 2", "greeting") and what the client was given instead. The engine follows what the server really
+   * sent, so nothing the fault did is blamed on the server (`inject` record).
+   */
+  | {
+      readonly type: 'injected';
+      readonly session: string;
+      readonly t: number;
+      readonly rule: string;
+      readonly on: string;
+      readonly what: string;
     }
   | { readonly type: 'summary'; readonly session: string; readonly summary: SessionSummary };

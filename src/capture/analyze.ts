@@ -59,6 +59,8 @@ export class CaptureAnalyzer {
       case 'proxy':
       case 'alter':
         return actionEvents(this.inspector(record.session, record.t), record);
+      case 'inject':
+        return this.inspector(record.session, record.t).injected(record, record.t);
       case 'close': {
         const inspector = this.inspector(record.session, record.t);
         this.sessions.delete(record.session);

@@ -17,6 +17,18 @@ export interface HeaderRecord {
   version: number;
   createdAt: string;
   tool: string;
+  /**
+   * The faults this run injected (--fault, --faults, --seed; docs/faults.md): the seed and every rule as
+   * written, so the capture says exactly what was injected and `replay --serve` can inject it again. Absent
+   * when the run injected none.
+   */
+  faults?: HeaderFaults;
+}
+
+/** A run's faults as its header records them. */
+export interface HeaderFaults {
+  seed: number;
+  rules: string[];
 }
 
 export interface OpenRecord {
@@ -128,6 +140,20 @@ export interface AlterRecord {
   code?: string;
 }
 
+/**
+ * A fault pop3scope injected on purpose (a --fault rule fired): the rule as written, the response it changed
+ * ("RETR 2", "greeting") and what the client was given instead. The data records hold what the server really
+ * sent; the client got what `what` says.
+ */
+export interface InjectRecord {
+  type: 'inject';
+  session: string;
+  t: number;
+  rule: string;
+  on: string;
+  what: string;
+}
+
 export type CaptureRecord =
   | HeaderRecord
   | OpenRecord
@@ -138,7 +164,8 @@ export type CaptureRecord =
   | ProxyRecord
   | AlterRecord
   | LostRecord
-  | NoteRecord;
+  | NoteRecord
+  | InjectRecord;
 
 /** Every record type of format v1, in the order docs/capture-format.md lists them (the schema is tested on it). */
 export const CAPTURE_RECORD_TYPES = everyMember<CaptureRecord['type']>()([
@@ -152,6 +179,7 @@ export const CAPTURE_RECORD_TYPES = everyMember<CaptureRecord['type']>()([
   'alter',
   'lost',
   'note',
+  'inject',
 ]);
 
 // Control characters other than TAB, LF and CR make a chunk binary: JSON would escape them unreadably.
@@ -190,12 +218,13 @@ export function dataBytes(record: DataRecord): Buffer {
     : Buffer.from(record.b64 ?? '', 'base64');
 }
 
-export function headerRecord(toolVersion: string, now: Date): HeaderRecord {
+export function headerRecord(toolVersion: string, now: Date, faults?: HeaderFaults): HeaderRecord {
   return {
     type: 'header',
     format: CAPTURE_FORMAT,
     version: CAPTURE_VERSION,
     createdAt: now.toISOString(),
     tool: `pop3scope ${toolVersion}`,
+    ...(faults ? { faults: { seed: faults.seed, rules: [...faults.rules] } } : {}),
   };
 }

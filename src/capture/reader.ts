@@ -44,6 +44,11 @@ function validate(record: unknown): string | null {
     if (r.type === 'alter' && r.code !== undefined && typeof r.code !== 'string')
       return 'an alter record\'s "code" must be a string';
   }
+  if (
+    r.type === 'inject' &&
+    (typeof r.rule !== 'string' || typeof r.on !== 'string' || typeof r.what !== 'string')
+  )
+    return 'an inject record needs "rule", "on" and "what" strings';
   if (r.type === 'lost') {
     if (r.dir !== 'c2s' && r.dir !== 's2c') return 'a lost record needs "dir": "c2s" or "s2c"';
     if (!isCount(r.octets)) return 'a lost record needs an "octets" count';
@@ -105,6 +110,18 @@ async function* lines(stream: AsyncIterable<Buffer | string>, max: number): Asyn
 const size = (chars: number) =>
   chars % (1024 * 1024) === 0 ? `${chars / (1024 * 1024)} MiB` : `${chars} characters`;
 
+/** What is wrong with a header's faults (absent is fine), or null. */
+function faultsProblem(faults: unknown): string | null {
+  if (faults === undefined) return null;
+  const f = faults as Record<string, unknown> | null;
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    return 'the capture header\'s "faults" must be an object';
+  if (!isCount(f.seed)) return 'the capture header\'s "faults" needs a whole-number "seed"';
+  if (!Array.isArray(f.rules) || !f.rules.every((rule) => typeof rule === 'string'))
+    return 'the capture header\'s "faults" needs "rules", a list of strings';
+  return null;
+}
+
 /** What is wrong with a header's version, or null when this reader reads it. */
 function versionProblem(version: unknown): string | null {
   if (version === undefined) return 'the capture header has no "version"';
@@ -128,6 +145,8 @@ export async function* readCapture(
 ): AsyncGenerator<CaptureRecord> {
   let n = 0;
   let headerSeen = false;
+  // Once a run recorded faults, every later run's header is handed on: it says which faults (or none) follow.
+  let faultsSeen = false;
   const names = new SessionNames();
   for await (const item of lines(stream, maxLine)) {
     n++;
@@ -161,16 +180,27 @@ export async function* readCapture(
           `${name}: not a pop3scope capture (line ${n} is not a "${CAPTURE_FORMAT}" header)`,
         );
       }
-      const problem = versionProblem(h.version);
+      const problem = versionProblem(h.version) ?? faultsProblem(h.faults);
       if (problem) throw new CaptureError(`${name}: ${problem}`);
       headerSeen = true;
+      faultsSeen = h.faults !== undefined;
       yield record as CaptureRecord;
       continue;
     }
     const problem = validate(record);
     if (problem) throw new CaptureError(`${name}: line ${n}: ${problem}`);
     const type = (record as { type: string }).type;
-    if (type === 'header') continue; // appended runs may repeat the header
+    if (type === 'header') {
+      // Appended runs may repeat the header; one is handed on when faults are in play (capture/faults.ts).
+      const faults = (record as Record<string, unknown>).faults;
+      const bad = faultsProblem(faults);
+      if (bad) throw new CaptureError(`${name}: line ${n}: ${bad}`);
+      if (faults !== undefined || faultsSeen) {
+        faultsSeen = true;
+        yield record as HeaderRecord;
+      }
+      continue;
+    }
     if (!KNOWN.has(type)) continue;
     const r = record as Exclude<CaptureRecord, HeaderRecord>;
     const unique = type === 'open' ? names.open(r.session) : names.current(r.session);

@@ -16,7 +16,13 @@
 
 import { type FileHandle, open } from 'node:fs/promises';
 import { counted } from '../words.js';
-import { CAPTURE_FORMAT, type CaptureRecord, type GapRecord, headerRecord } from './format.js';
+import {
+  CAPTURE_FORMAT,
+  type CaptureRecord,
+  type GapRecord,
+  type HeaderFaults,
+  headerRecord,
+} from './format.js';
 import { MAX_PENDING_BYTES, SLOW_DOWN_AT_BYTES } from './limits.js';
 import { CaptureError } from './reader.js';
 import { SessionNames } from './sessions.js';
@@ -30,6 +36,12 @@ export const FLUSH_AT_BYTES = 1024 * 1024;
 
 export interface CaptureWriterOptions {
   readonly toolVersion: string;
+  /**
+   * The faults this run injects (seed and rules as written), recorded in the run's header. A run that appends
+   * to an existing capture writes a header of its own when it has faults, or when the file's last run had
+   * some (so what follows is known to be free of them); otherwise the file keeps its single header.
+   */
+  readonly faults?: HeaderFaults;
   /** Something went wrong that loses records: the first drop, a write error. */
   readonly onError?: (error: Error) => void;
   /** Something worth saying that loses nothing (a mode tightened; at close, how many records were dropped). */
@@ -87,6 +99,7 @@ export class CaptureWriter {
     const stat = await file.stat();
     let { size } = stat;
     let names = new SessionNames();
+    let faulted = false;
     if (size > 0) {
       const head = Buffer.alloc(Math.min(size, 256));
       await file.read(head, 0, head.length, 0);
@@ -95,7 +108,7 @@ export class CaptureWriter {
         throw new CaptureError(`${path} exists and is not a pop3scope capture; refusing to append to it`);
       }
       size = await dropCutShortRecord(file, size);
-      names = await sessionsIn(file, size);
+      ({ names, faulted } = await sessionsIn(file, size));
     }
     const warn = options.onWarning ?? stderrWarning;
     // open()'s mode applies only to a file it creates: an existing capture keeps whatever mode it had.
@@ -111,7 +124,8 @@ export class CaptureWriter {
       }
     }
     const writer = new CaptureWriter(file, path, names, options);
-    if (size === 0) writer.write(headerRecord(options.toolVersion, (options.now ?? (() => new Date()))()));
+    if (size === 0 || options.faults || faulted)
+      writer.write(headerRecord(options.toolVersion, (options.now ?? (() => new Date()))(), options.faults));
     return writer;
   }
 
@@ -260,21 +274,31 @@ export class CaptureWriter {
 /** The longest session id the scan of an existing capture takes for one. */
 const MAX_SCANNED_ID = 256;
 const OPEN_PREFIX = Buffer.from('{"type":"open","session":"');
+const HEADER_PREFIX = Buffer.from(`{"type":"header","format":"${CAPTURE_FORMAT}"`);
+const FAULTS_KEY = Buffer.from('"faults":');
+/** How far into a header line its "faults" key is looked for: it follows the short tool name at once. */
+const HEADER_WINDOW = 1024;
 
 /**
- * The session ids an existing capture holds, read block by block (never the whole file): each `open` record
- * as pop3scope writes it starts with OPEN_PREFIX, which cannot occur inside a JSON string (its quotes would
- * be escaped there).
+ * The session ids an existing capture holds, and whether its last header recorded faults, read block by block
+ * (never the whole file): each `open` record as pop3scope writes it starts with OPEN_PREFIX and each header
+ * with HEADER_PREFIX, which cannot occur inside a JSON string (their quotes would be escaped there).
  */
-async function sessionsIn(file: FileHandle, size: number): Promise<SessionNames> {
+async function sessionsIn(
+  file: FileHandle,
+  size: number,
+): Promise<{ names: SessionNames; faulted: boolean }> {
   const names = new SessionNames();
   const block = Buffer.alloc(1024 * 1024);
   let carry = Buffer.alloc(0);
+  let headerTail: Buffer = Buffer.alloc(0);
+  let faulted = false;
   for (let pos = 0; pos < size; ) {
     const { bytesRead } = await file.read(block, 0, Math.min(block.length, size - pos), pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
     const last = pos >= size;
+    ({ faulted, tail: headerTail } = lastHeader(headerTail, block.subarray(0, bytesRead), last, faulted));
     const buf = Buffer.concat([carry, block.subarray(0, bytesRead)]);
     let from = 0;
     for (;;) {
@@ -302,7 +326,28 @@ async function sessionsIn(file: FileHandle, size: number): Promise<SessionNames>
     }
     carry = Buffer.from(buf.subarray(from));
   }
-  return names;
+  return { names, faulted };
+}
+
+/**
+ * Follows the headers of a capture block by block: whether the last one so far holds "faults". A header cut by
+ * the block's end is judged with the next block (the tail kept covers it); one judged twice is judged alike.
+ */
+function lastHeader(
+  tail: Buffer,
+  block: Buffer,
+  last: boolean,
+  faulted: boolean,
+): { faulted: boolean; tail: Buffer } {
+  const buf = tail.length > 0 ? Buffer.concat([tail, block]) : block;
+  for (let at = buf.indexOf(HEADER_PREFIX); at !== -1; at = buf.indexOf(HEADER_PREFIX, at + 1)) {
+    const nl = buf.indexOf(0x0a, at);
+    const end = nl === -1 ? buf.length : nl;
+    if (nl === -1 && !last && end - at < HEADER_WINDOW) break;
+    faulted = buf.subarray(at, Math.min(end, at + HEADER_WINDOW)).includes(FAULTS_KEY);
+  }
+  const keep = HEADER_WINDOW + HEADER_PREFIX.length;
+  return { faulted, tail: Buffer.from(buf.subarray(Math.max(0, buf.length - keep))) };
 }
 
 /**

@@ -95,6 +95,15 @@ export interface JsonAlterRecord extends JsonRecordBase {
   readonly code: ViolationCode | null;
 }
 
+/** A fault pop3scope injected (a --fault rule fired): the rule, the response it changed, what the client got. */
+export interface JsonInjectedRecord extends JsonRecordBase {
+  readonly type: 'injected';
+  readonly at: number;
+  readonly rule: string;
+  readonly on: string;
+  readonly what: string;
+}
+
 export interface JsonSummaryRecord extends JsonRecordBase, SessionSummary {
   readonly type: 'summary';
 }
@@ -107,6 +116,7 @@ export type JsonRecord =
   | JsonTlsRecord
   | JsonProxyRecord
   | JsonAlterRecord
+  | JsonInjectedRecord
   | JsonSummaryRecord;
 
 /** Every record type, in the order docs/json-output.md lists them (the schema's enum is tested against it). */
@@ -117,6 +127,7 @@ export const JSON_RECORD_TYPES = everyMember<JsonRecord['type']>()([
   'tls',
   'proxy',
   'alter',
+  'injected',
   'summary',
 ]);
 
@@ -195,6 +206,8 @@ export function jsonRecord(e: EngineEvent): JsonRecord | null {
         removed: e.removed,
         code: e.code,
       };
+    case 'injected':
+      return { type: 'injected', session, version, at: e.t, rule: e.rule, on: e.on, what: e.what };
     case 'summary': {
       // The summary's own session id first, as before the version was added.
       const { session: id, ...summary } = e.summary;

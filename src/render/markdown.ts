@@ -19,7 +19,7 @@ export function markdownReport(report: SessionReport): string {
   out.push(`### POP3 session ${s.session}${s.user ? ` (user ${cell(s.user)})` : ''}`);
   out.push('');
   out.push(
-    `client ${s.client ?? '?'} → server ${s.upstream ?? '?'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · ${(s.durationMs / 1000).toFixed(3)} s${report.file === undefined ? '' : ` · file ${cell(report.file)}`}`,
+    `client ${s.client ?? '?'} → server ${s.upstream ?? '?'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · ${(s.durationMs / 1000).toFixed(3)} s${s.injected ? ` · injected ${s.injected}` : ''}${report.file === undefined ? '' : ` · file ${cell(report.file)}`}`,
   );
   out.push('');
   // A fence longer than any backtick run inside keeps the block intact.

@@ -11,7 +11,7 @@ import { PcapngWriter } from '../capture/pcap/pcapngWriter.js';
 import type { Endpoint } from '../capture/pcap/types.js';
 import type { SessionStart } from '../events.js';
 import { VERSION } from '../version.js';
-import { summaryLines, violationLine } from './text.js';
+import { injectedLine, summaryLines, violationLine } from './text.js';
 
 /** The section header's comments: who wrote the file, and that what it holds is redacted. */
 export function sectionComments(source: string | null): string[] {
@@ -120,6 +120,8 @@ export class PcapngExport {
         );
       case 'alter':
         return this.writer.comment(e.session, t, `pop3scope did not pass on: ${e.what}`);
+      case 'injected':
+        return this.writer.comment(e.session, t, injectedLine(e));
       case 'summary': {
         const s = e.summary;
         this.open.delete(e.session);

@@ -96,11 +96,20 @@ export function phaseLine(
 /** The receiving side of a direction: s2c bytes go to the client. */
 const receiver = (dir: 'c2s' | 's2c') => (dir === 's2c' ? 'client' : 'server');
 
-/** The lines of something pop3scope itself did: bytes it sent on its own, or bytes it did not pass on. */
+/** The line of a fault pop3scope injected: which rule, on which response, what the client was given. */
+export function injectedLine(e: Extract<EngineEvent, { type: 'injected' }>, style: Style = PLAIN): string {
+  return style.warn(`⚡ injected (${printable(e.rule)}) on ${printable(e.on)}: ${printable(e.what)}`);
+}
+
+/**
+ * The lines of something pop3scope itself did: bytes it sent on its own, bytes it did not pass on, a fault it
+ * injected.
+ */
 export function actionLines(
-  e: Extract<EngineEvent, { type: 'proxy' | 'alter' }>,
+  e: Extract<EngineEvent, { type: 'proxy' | 'alter' | 'injected' }>,
   style: Style = PLAIN,
 ): string[] {
+  if (e.type === 'injected') return [injectedLine(e, style)];
   const lines = (text: string) => text.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1);
   if (e.type === 'proxy')
     return lines(e.text).map((l) => style.warn(`pop3scope → ${receiver(e.dir)}: ${printable(l)}`));
@@ -117,7 +126,7 @@ export function summaryLines(s: SessionSummary, o: TextOptions = {}): string[] {
     style.bold(`── summary of session ${s.session} ──`),
     `user ${s.user ? printable(s.user) : '—'} · auth ${s.auth ?? '—'} · tls ${s.tls} · mode ${s.mode} · phases ${s.phases.map((p) => p.phase).join(' → ') || '—'}`,
     `retrieved ${list(s.retrieved)} · marked ${list(s.marked)} · removed ${list(s.removed)} · discarded ${list(s.discarded)}`,
-    `violations ${codes.length ? codes.map(([c, n]) => `${c}×${n}`).join(', ') : 'none'}`,
+    `violations ${codes.length ? codes.map(([c, n]) => `${c}×${n}`).join(', ') : 'none'}${s.injected ? ` · injected ${s.injected}` : ''}`,
     `${counted(s.commands, 'command')} · bytes c2s ${s.bytes.c2s} · s2c ${s.bytes.s2c} · duration ${(s.durationMs / 1000).toFixed(3)}s${s.closeReason ? ` · ended: ${printable(s.closeReason)}` : ''}`,
   ];
 }
@@ -170,6 +179,7 @@ export class TranscriptPrinter {
         ];
       case 'proxy':
       case 'alter':
+      case 'injected':
         return actionLines(e, o.style);
       case 'summary':
         return summaryLines(e.summary, o);

@@ -91,8 +91,9 @@ export class SessionRecorder {
       this.take(this.inspector.receive(r.dir, dataBytes(r), r.t));
       return;
     }
-    // What pop3scope itself sent or held back is not the server's: the server is served as it spoke.
-    if (r.type === 'proxy' || r.type === 'alter') return;
+    // What pop3scope itself sent, held back or injected is not the server's: the server is served as it spoke
+    // (a capture's recorded faults are injected again by the replay's own injector, not from these records).
+    if (r.type === 'proxy' || r.type === 'alter' || r.type === 'inject') return;
     if (r.type === 'gap') {
       this.unsupported = `the capture has a gap in it (${counted(r.records, 'record')} the writer could not keep)`;
       return;

@@ -44,7 +44,15 @@ const phaseOf = (x: SessionView) => x.phases[x.phases.length - 1]?.phase ?? null
 /** The session list's columns; CLIENT takes what is left of the width. */
 const COLUMNS: readonly Column[] = [
   { head: 'ID', width: 5, cell: (x) => ({ text: x.id }) },
-  { head: 'CLIENT', width: 0, cell: (x) => ({ text: x.client ?? '?' }) },
+  {
+    head: 'CLIENT',
+    width: 0,
+    // A session pop3scope injected faults into is marked where the eye lands first, without a column of its own.
+    cell: (x) =>
+      x.injected > 0
+        ? { text: `⚡${x.injected} ${x.client ?? '?'}`, tone: 'warn' }
+        : { text: x.client ?? '?' },
+  },
   { head: 'USER', width: 10, cell: (x) => ({ text: x.user ?? '—', tone: x.user ? undefined : 'dim' }) },
   {
     head: 'PHASE',

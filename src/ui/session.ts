@@ -42,6 +42,7 @@ export function newSession(id: string, t: number, start?: SessionStart): Session
     closeReason: null,
     mode: null,
     violations: 0,
+    injected: 0,
     codes: {},
     verbs: {},
     entries: [],
@@ -234,6 +235,19 @@ function applyEvent(s: SessionView, e: EngineEvent): SessionView {
         ...s,
         ...push(s, (id) => ({ kind: 'own', id, t: e.t, lines: actionLines(e).map((l) => clip(l)) })),
       };
+    case 'injected':
+      // pop3scope's own doing too, marked as a fault it injected and counted for the session list.
+      return {
+        ...s,
+        injected: s.injected + 1,
+        ...push(s, (id) => ({
+          kind: 'own',
+          id,
+          t: e.t,
+          lines: actionLines(e).map((l) => clip(l)),
+          injected: true,
+        })),
+      };
     case 'summary': {
       const m = e.summary;
       const codes = m.violations;
@@ -264,6 +278,7 @@ function applyEvent(s: SessionView, e: EngineEvent): SessionView {
         closeReason: m.closeReason,
         mode: m.mode,
         violations: Object.values(codes).reduce((a, b) => a + b, 0),
+        injected: m.injected ?? s.injected,
         codes,
         pending: [],
         ...fromModel(applySummary(model(s), m)),

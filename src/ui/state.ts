@@ -66,8 +66,17 @@ export type Entry =
       readonly how: string;
       readonly visibility: string;
     }
-  /** Something pop3scope itself did on the wire (its own -ERR, bytes it kept from a side), as shown lines. */
-  | { readonly kind: 'own'; readonly id: number; readonly t: number; readonly lines: readonly string[] }
+  /**
+   * Something pop3scope itself did on the wire (its own -ERR, bytes it kept from a side, a fault it injected:
+   * `injected`), as shown lines.
+   */
+  | {
+      readonly kind: 'own';
+      readonly id: number;
+      readonly t: number;
+      readonly lines: readonly string[];
+      readonly injected?: true;
+    }
   | { readonly kind: 'end'; readonly id: number; readonly t: number; readonly reason: string };
 
 /** A message of the maildrop as the dashboard derived it from the transactions (and the summary at the end). */
@@ -97,6 +106,8 @@ export interface SessionView {
   readonly closeReason: string | null;
   readonly mode: ClientMode | null;
   readonly violations: number;
+  /** Faults pop3scope injected into the session (--fault): the session list marks them (⚡N). */
+  readonly injected: number;
   readonly codes: Readonly<Record<string, number>>;
   readonly verbs: Readonly<Record<string, number>>;
   readonly entries: readonly Entry[];

@@ -232,8 +232,8 @@ function sessionDetail(x: SessionView, width: number): Row[] {
   const codes = Object.entries(x.codes);
   out.push(
     plainRow(
-      `violations ${codes.length ? codes.map(([c, n]) => `${c}×${n}`).join(', ') : 'none'}`,
-      codes.length ? 'warn' : 'ok',
+      `violations ${codes.length ? codes.map(([c, n]) => `${c}×${n}`).join(', ') : 'none'}${x.injected > 0 ? ` · injected ${x.injected}` : ''}`,
+      codes.length || x.injected > 0 ? 'warn' : 'ok',
     ),
   );
   return out.flatMap((r) =>
@@ -286,7 +286,12 @@ export function detailPane(s: DashboardState, width: number, height: number): Pa
     ];
   } else if (e.kind === 'own') {
     lines = [
-      plainRow('pop3scope itself did this on the wire (not the client, not the server)', 'bold'),
+      plainRow(
+        e.injected
+          ? 'pop3scope injected this fault on purpose (a --fault rule; not the server)'
+          : 'pop3scope itself did this on the wire (not the client, not the server)',
+        'bold',
+      ),
       ...e.lines.flatMap((l) => wrapped(l, width)),
     ];
   } else lines = [plainRow(`TLS began (${e.how}); pop3scope sees the stream ${e.visibility}`, 'bold')];

@@ -1,4 +1,7 @@
-/** The capture sink: writes each proxied session to a capture file as it happens (open, masked data, tls, close). */
+/**
+ * The capture sink: writes each proxied session to a capture file as it happens (open, masked data, tls,
+ * pop3scope's own actions and injected faults, close).
+ */
 import type { EngineEvent } from '../../analysis/types.js';
 import { dataRecord } from '../../capture/format.js';
 import type { CaptureWriter } from '../../capture/writer.js';
@@ -24,7 +27,8 @@ export function captureSink(writer: CaptureWriter): ProxySink {
       else if (e.type === 'alter') {
         const { type, session, t, dir, what, removed, code } = e;
         writer.write({ type, session, t, dir, what, removed, ...(code ? { code } : {}) });
-      }
+      } else if (e.type === 'injected')
+        writer.write({ type: 'inject', session: e.session, t: e.t, rule: e.rule, on: e.on, what: e.what });
     },
     close(end: SessionEnd) {
       const { session, t, by, reason, uncleanTls } = end;
