@@ -189,4 +189,24 @@ describe('bounded memory', () => {
     }
     expect(sent).toBe(160 * 64 * 1024);
   });
+
+  it('a 20 MB body streams through bare-lf in 64 KiB chunks, nothing held', () => {
+    const plan = parsePlan(['RETR bare-lf'], 1);
+    const injector = new FaultInjector(plan, 1, seeded(1, 1));
+    injector.server(Buffer.from(GREETING));
+    injector.client(Buffer.from('RETR 1\r\n'));
+    injector.server(Buffer.from('+OK\r\n'));
+    const chunk = Buffer.from(`${'y'.repeat(1022)}\r\n`.repeat(64), 'latin1');
+    let sent = 0;
+    for (let n = 0; n < 320; n++) {
+      const steps = injector.server(chunk);
+      const out = steps.reduce((a, st) => a + (st.type === 'send' ? st.bytes.length : 0), 0);
+      // Each chunk's 64 CRs are dropped, except the last one, held until the next byte says it precedes an LF.
+      expect(out).toBeGreaterThanOrEqual(chunk.length - 64);
+      sent += out;
+    }
+    injector.server(Buffer.from('.\r\n'));
+    expect(sent).toBe(320 * (chunk.length - 64));
+    expect(injector.injectedCount).toBe(1);
+  });
 });
