@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
 import type { ProxySink } from '../events.js';
+import type { FaultPlan } from '../faults/types.js';
 import { createLogger, LOG_LEVELS, LogFileError, type Logger } from '../log/logger.js';
 import { DEFAULT_GREETING_TIMEOUT_MS, DEFAULT_PROXY_PORT } from '../proxy/limits.js';
 import { ProxyServer } from '../proxy/server.js';
@@ -21,10 +22,11 @@ import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '.
 import { VERSION } from '../version.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { addFaultOptions, type FaultFlags, faultPlan, faultsLine, injectorFactory } from './faultOptions.js';
 import { choiceOption, parsedOption, positiveSeconds, secondsOrNoLimit } from './parsers.js';
 import { untilSignal } from './signals.js';
 
-export interface ProxyCliOptions {
+export interface ProxyCliOptions extends FaultFlags {
   /** The dashboard's lesson pane (--lesson; key t) and teaching pace (--teaching-pace; key p). */
   lesson?: boolean;
   teachingPace?: boolean;
@@ -62,6 +64,8 @@ export interface StartedProxy {
   readonly proxy: ProxyServer;
   readonly listen: HostPort;
   readonly logger: Logger;
+  /** What this run injects (--fault, --faults), or null. */
+  readonly plan: FaultPlan | null;
 }
 
 /** Builds the sinks and starts the proxy; shared with `demo`. */
@@ -78,10 +82,13 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
         colour: o.format === 'text' && wantColour(o.color, process.stdout),
       }),
     );
+  const plan = await faultPlan(o);
   let firstSessionNumber: number | undefined;
   if (o.capture) {
     const writer = await CaptureWriter.open(o.capture, {
       toolVersion: VERSION,
+      // What this run injects is recorded in its header: the capture says exactly what the client was given.
+      ...(plan ? { faults: { seed: plan.seed, rules: plan.rules.map((r) => r.text) } } : {}),
       onError: (error) => {
         logger.error({ err: error.message }, 'capture write failed; still relaying mail');
         process.stderr.write(`pop3scope: ${error.message}; still relaying mail, the capture is incomplete\n`);
@@ -119,11 +126,12 @@ export async function startProxy(o: ProxyCliOptions, extraSinks: ProxySink[] = [
     connectTimeoutMs: o.connectTimeout * 1000,
     greetingTimeoutMs: greetingTimeout * 1000,
     firstSessionNumber,
+    ...(plan ? { faults: injectorFactory(plan) } : {}),
     onSinkError: (error) => logger.error({ err: String(error) }, 'a sink failed; the relay goes on'),
   }).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
   });
-  return { proxy, listen: proxy.address(), logger };
+  return { proxy, listen: proxy.address(), logger, plan };
 }
 
 /** The logger of --log-file / --log-level; a log file that cannot be written is a usage error (exit 2). */
@@ -254,7 +262,7 @@ export function registerProxy(program: Command): void {
     .command('proxy')
     .description('relay POP3 between a client and a server, showing and recording annotated transactions')
     .requiredOption('-u, --upstream <host:port>', 'the real POP3 server');
-  addProxyOptions(command, { listen: `127.0.0.1:${DEFAULT_PROXY_PORT}` })
+  addFaultOptions(addProxyOptions(command, { listen: `127.0.0.1:${DEFAULT_PROXY_PORT}` }))
     .addHelpText(
       'after',
       `
@@ -265,6 +273,7 @@ Examples:
   pop3scope proxy --upstream mail.example.org:110
   pop3scope proxy --upstream 127.0.0.1:110 --capture session.jsonl
   pop3scope proxy --upstream 127.0.0.1:110 --pcapng live.pcapng    (open it in Wireshark afterwards)
+  pop3scope proxy --upstream 127.0.0.1:2110 --fault 'RETR #1 cut 400' --fault 'DELE err [IN-USE] busy'
   pop3scope proxy --upstream 127.0.0.1:110 --format json | jq 'select(.type=="summary")'
   pop3scope proxy --upstream 127.0.0.1:110 --log-file proxy.log --log-level info
   pop3scope proxy --upstream mail.example.org:995 --upstream-tls --listen 127.0.0.1:1995 --listen-tls
@@ -277,13 +286,18 @@ A second Ctrl-C exits at once.`,
     .action(async (o: ProxyCliOptions) => {
       if (wantsDashboard({ ui: o.ui ?? (o.quiet ? false : undefined), format: o.format }))
         return proxyWithDashboard(o);
-      const { proxy, listen, logger } = await startProxy(o);
+      const { proxy, listen, logger, plan } = await startProxy(o);
       const where = recording(o) ?? 'not recording (add --capture FILE)';
       process.stderr.write(
-        `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}\n`,
+        `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}${plan ? `, ${faultsLine(plan)}` : ''}\n`,
       );
       logger.info(
-        { listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null },
+        {
+          listen: showHostPort(listen),
+          upstream: o.upstream,
+          capture: o.capture ?? null,
+          ...(plan ? { faults: { seed: plan.seed, rules: plan.rules.map((r) => r.text) } } : {}),
+        },
         'proxy started',
       );
       await untilSignal();
@@ -307,11 +321,12 @@ async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
     lesson: Boolean(o.lesson),
     paceMs: o.teachingPace ? TEACHING_PACE_MS : null,
   });
-  const { proxy, listen, logger } = await startProxy({ ...o, quiet: true, logLevel: logging.logLevel }, [
-    dashboard,
-  ]);
+  const { proxy, listen, logger, plan } = await startProxy(
+    { ...o, quiet: true, logLevel: logging.logLevel },
+    [dashboard],
+  );
   process.stderr.write(
-    `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${recording(o) ? `, ${recording(o)}` : ''}\n`,
+    `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${recording(o) ? `, ${recording(o)}` : ''}${plan ? `, ${faultsLine(plan)}` : ''}\n`,
   );
   logger.info(
     { listen: showHostPort(listen), upstream: o.upstream, capture: o.capture ?? null },

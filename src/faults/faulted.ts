@@ -162,7 +162,9 @@ export class Fault {
       const instead =
         a.kind === 'greeting-err' || this.ctx.verb === 'greeting'
           ? 'the greeting'
-          : `${seen.status ?? "the server's answer"}${seen.body ? ' and its body' : ''}`;
+          : seen.status === '-ERR'
+            ? "the server's own -ERR"
+            : `${seen.status ?? "the server's answer"}${seen.body ? ' and its body' : ''}`;
       this.inject(out, `-ERR instead of ${instead}`);
       out.bytes(latin1(`-ERR ${code ? `[${code}] ` : ''}${words}\r\n`));
       return;

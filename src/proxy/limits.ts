@@ -26,3 +26,10 @@ export const DEFAULT_GREETING_TIMEOUT_MS = 30_000;
  * capture does, capture/limits.ts SLOW_DOWN_AT_BYTES): mail then flows at the disk's speed, nothing dropped.
  */
 export const PCAPNG_SLOW_DOWN_AT = 16 * 1024 * 1024;
+
+/**
+ * How long a session's sockets may take to close gracefully (their last bytes, a close_notify) once the session
+ * ended, before they are destroyed: long enough for a slow client to read the end, short enough that a peer
+ * that never closes cannot keep them.
+ */
+export const CLOSE_GRACE_MS = 2000;

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { ProxySink } from '../events.js';
 import { type BoundAddress, boundAddress, listen } from '../listen.js';
+import type { InjectorFactory } from './faultRelay.js';
 import { Hooks } from './hooks.js';
 import { DEFAULT_GREETING_TIMEOUT_MS } from './limits.js';
 import { ProxySession, type Upstream } from './session.js';
@@ -25,6 +26,8 @@ export interface ProxyOptions {
   readonly tls?: ProxyTlsOptions;
   /** The number of the first session id (s<N>): a capture appended to continues its file's numbering. */
   readonly firstSessionNumber?: number;
+  /** `--fault`: each session's fault injector (proxy/faultRelay.ts); none: every byte relayed as it came. */
+  readonly faults?: InjectorFactory;
 }
 
 export class ProxyServer {
@@ -62,8 +65,10 @@ export class ProxyServer {
       socket.destroy();
       return;
     }
+    const n = ++this.counter;
     const session = new ProxySession(socket, {
-      id: `s${++this.counter}`,
+      id: `s${n}`,
+      faults: this.o.faults?.(n - (this.o.firstSessionNumber ?? 1) + 1),
       upstream: this.o.upstream,
       connectTimeoutMs: this.o.connectTimeoutMs ?? 10_000,
       greetingTimeoutMs: this.o.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS,

@@ -12,7 +12,9 @@ import { actionEvents, type ProxyAction, uncleanTlsEvents } from '../capture/act
 import type { SessionEnd } from '../events.js';
 import { formatHostPort } from '../hostPort.js';
 import type { ClientTlsFacts, Direction, TlsFacts } from '../protocol/types.js';
+import { closeSockets } from './closeSockets.js';
 import { clientTlsFailure, errorText, TRUST_HINT } from './failures.js';
+import { type Injector, pipeWithFaults } from './faultRelay.js';
 import type { Hooks } from './hooks.js';
 import { type Gated, pipeSide, type RelayHandlers, type Side } from './relay.js';
 import { type GateDecision, type GateEngine, stlsGate } from './stlsGate.js';
@@ -43,6 +45,8 @@ export interface ProxySessionOptions {
   readonly tls?: ProxyTlsOptions;
   /** Dials the upstream; replaceable in tests. */
   readonly dial?: (upstream: Upstream) => net.Socket;
+  /** `--fault`: this session's injector; the server's bytes then reach the client through it. */
+  readonly faults?: Injector;
 }
 
 export class ProxySession {
@@ -63,6 +67,8 @@ export class ProxySession {
   private greetingTimer: NodeJS.Timeout | null = null;
   /** The server answered QUIT: its close then ends the session, even if the client keeps its side open. */
   private quitAnswered = false;
+  /** An injected tls-fail is due: the next STLS upgrade fails its handshake with the client. */
+  private failTls = false;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
 
@@ -82,7 +88,10 @@ export class ProxySession {
     this.inspector = new Inspector(o.id, { client: this.clientAddress, upstream, tls: implicit }, t);
     o.hooks.open({ session: o.id, t, client: this.clientAddress, upstream, tls: implicit });
     const handlers = (): RelayHandlers => ({
-      inspect: (from, chunk) => this.feed(from === 'client' ? 'c2s' : 's2c', chunk),
+      inspect: (from, chunk) => {
+        if (from === 'client') o.faults?.client(chunk);
+        this.feed(from === 'client' ? 'c2s' : 's2c', chunk);
+      },
       // A sink that cannot keep up (the capture's file) slows the relay instead of dropping records.
       pressure: () => this.o.hooks.pressure(),
       ended: (from) => {
@@ -189,14 +198,28 @@ export class ProxySession {
   }
 
   private relay(client: net.Socket, upstream: net.Socket): void {
-    this.stops = [
-      pipeSide('client', client, upstream, this.fromClient),
-      pipeSide('upstream', upstream, client, this.fromUpstream),
-    ];
+    this.stops = [pipeSide('client', client, upstream, this.fromClient), this.pipeUpstream(upstream, client)];
     upstream.on('close', () =>
       this.finish(this.firstEnd === 'client' ? 'client' : 'server', 'server closed the connection'),
     );
     client.resume();
+  }
+
+  /** Server → client: relayed as it came, or through this session's fault injector (faultRelay.ts). */
+  private pipeUpstream(upstream: net.Socket, client: net.Socket): () => void {
+    const injector = this.o.faults;
+    if (!injector) return pipeSide('upstream', upstream, client, this.fromUpstream);
+    return pipeWithFaults(upstream, client, this.fromUpstream, injector, {
+      injected: (step) => this.emit(this.inspector.injected(step, this.o.now())),
+      close: (rst) => {
+        // A RST is what a crashed server or a middlebox sends: the client sees ECONNRESET, not an orderly end.
+        if (rst) this.rawClient.resetAndDestroy();
+        this.finish('proxy', 'pop3scope closed the connection (an injected fault)', rst);
+      },
+      tlsFail: () => {
+        this.failTls = true;
+      },
+    });
   }
 
   /** What the STLS gate needs: the engine (its events reported as any), and pop3scope's actions recorded. */
@@ -239,6 +262,11 @@ export class ProxySession {
       return;
     }
     this.client.write(answer);
+    if (this.failTls) {
+      // An injected tls-fail: the +OK went out, then the handshake the client starts is cut.
+      this.finish('proxy', 'pop3scope failed the TLS handshake (an injected fault)', true);
+      return;
+    }
     let client: tls.TLSSocket;
     try {
       client = await this.secureClient(this.client);
@@ -261,10 +289,7 @@ export class ProxySession {
     this.upstreamSocket = upstream;
     this.client = client;
     this.tlsBegan('stls', upstream);
-    this.stops = [
-      pipeSide('client', client, upstream, this.fromClient),
-      pipeSide('upstream', upstream, client, this.fromUpstream),
-    ];
+    this.stops = [pipeSide('client', client, upstream, this.fromClient), this.pipeUpstream(upstream, client)];
     client.resume();
     upstream.resume();
   }
@@ -353,24 +378,11 @@ export class ProxySession {
     const t = this.o.now();
     this.ended = { session: this.o.id, t, by, reason };
     if (this.greetingTimer) clearTimeout(this.greetingTimer);
-    // A TLS socket over a RecordWatch does not close the TCP socket beneath it: that one is listed too.
-    const sockets = [
-      this.client,
-      this.rawClient,
-      this.upstreamSocket,
-      this.upstreamWatch?.raw ?? null,
-    ].filter((s): s is net.Socket => s !== null);
-    if (destroy) {
-      for (const s of sockets) s.destroy();
-    } else {
-      // One side is gone: the other must not hang (a client mid-RETR sees the close at once). Only the top
-      // sockets are ended: a TLS socket ends the TCP socket beneath it after its close_notify (a RecordWatch
-      // in its _final); ending that TCP socket too, in the same tick, sent the FIN before the close_notify.
-      for (const s of [this.client, this.upstreamSocket]) if (s && !s.destroyed) s.end();
-      setTimeout(() => {
-        for (const s of sockets) s.destroy();
-      }, 2000).unref();
-    }
+    closeSockets(
+      [this.client, this.upstreamSocket],
+      [this.rawClient, this.upstreamWatch?.raw ?? null],
+      destroy,
+    );
     // The server ended TLS first, with no close_notify: what it sent last may have been cut short unseen.
     if (this.firstEnd === 'upstream' && this.upstreamWatch?.peerEnd === 'no close_notify') {
       this.ended = { ...this.ended, uncleanTls: 'server' };

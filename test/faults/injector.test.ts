@@ -22,6 +22,12 @@ describe('each action', () => {
     expect(r.injectedCount).toBe(1);
   });
 
+  it('err where the server said -ERR itself says so (not "-ERR instead of -ERR")', () => {
+    const d = [...LOGIN, c('DELE 9\r\n'), s('-ERR no such message\r\n'), c('QUIT\r\n'), s(tail)];
+    const r = sameEachWay(d, ['DELE err [IN-USE] busy']);
+    expect(injections(r)).toEqual(["DELE 9: -ERR instead of the server's own -ERR"]);
+  });
+
   it('err on a multi-line answer drops its body, and the next answer is framed right', () => {
     const r = sameEachWay(RETR, ['RETR err', 'QUIT err no']);
     expect(r.received).toBe(`${serverText(LOGIN)}-ERR injected by pop3scope\r\n-ERR no\r\n`);
