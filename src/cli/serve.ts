@@ -17,13 +17,14 @@ import { loadUsers } from '../server/usersFile.js';
 import { caFiles } from '../tls/caFiles.js';
 import { parseHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { addFaultOptions, type FaultFlags, faultPlan, faultsLine, injectorFactory } from './faultOptions.js';
 import { parsedOption, positiveInteger, positiveSeconds } from './parsers.js';
 import { untilSignal } from './signals.js';
 
 /** Where `serve` listens by default; the proxy's default is 1110, so the two can run side by side. */
 export const DEFAULT_SERVE_LISTEN = '127.0.0.1:2110';
 
-export interface ServeFlags {
+export interface ServeFlags extends FaultFlags {
   listen?: string;
   demo?: boolean;
   maildir?: string;
@@ -154,6 +155,7 @@ export async function startServe(
   const maxSessions = flags.maxSessions ?? SERVER_MAX_SESSIONS;
   const { tls, describe } = await chooseTls(flags, host, env);
   const store = await chooseStore(flags);
+  const plan = await faultPlan(flags);
   // Logs go to stderr as JSON lines (as --verbose promises, terminal or not), so stdout keeps just the one line
   // a script may read; through createLogger, so they get the same redaction as every other log.
   const logger = createLogger({ file: '-', level: flags.verbose ? 'info' : 'silent' });
@@ -167,6 +169,7 @@ export async function startServe(
       maxSessions,
       logger,
       ...(tls ? { tls, implicitTls: flags.implicitTls === true } : {}),
+      ...(plan ? { faults: injectorFactory(plan) } : {}),
     });
   } catch (e) {
     throw new CliError(
@@ -175,13 +178,13 @@ export async function startServe(
   }
   const bound = server.address();
   out.write(
-    `pop3scope serve: listening on ${formatHostPort(bound.host, bound.port)}, ${store.description}, users: ${store.userNames().join(', ')}${describe}\n`,
+    `pop3scope serve: listening on ${formatHostPort(bound.host, bound.port)}, ${store.description}, users: ${store.userNames().join(', ')}${describe}${plan ? `, ${faultsLine(plan)}` : ''}\n`,
   );
   return server;
 }
 
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('run the embedded POP3 server on the demo maildrops or on Maildirs')
     .option('--listen <addr:port>', 'where to listen', DEFAULT_SERVE_LISTEN)
@@ -211,7 +214,11 @@ export function registerServe(program: Command): void {
       "offer STLS with a certificate for localhost and 127.0.0.1 from pop3scope's local CA",
     )
     .option('--implicit-tls', 'with a certificate: TLS from the first byte (POP3S) instead of STLS')
-    .option('--verbose', 'log connections, logins (user names only) and errors to stderr as JSON')
+    .option(
+      '--verbose',
+      'log connections, logins (user names only), injected faults and errors to stderr as JSON',
+    );
+  addFaultOptions(command)
     .addHelpText(
       'after',
       `
@@ -232,7 +239,8 @@ Examples:
   curl --cacert "$(pop3scope ca path)" pop3s://bob:hungry@127.0.0.1:2995/
   pop3scope serve --tls-cert server.pem --tls-key server-key.pem
   pop3scope serve --listen 0.0.0.0:1995 --idle-timeout 60
-  pop3scope serve --maildir /srv/mail --users /srv/mail/users`,
+  pop3scope serve --maildir /srv/mail --users /srv/mail/users
+  pop3scope serve --fault 'RETR #1 cut 400' --verbose   the server itself misbehaves (docs/faults.md)`,
     )
     .action(async (flags: ServeFlags) => {
       const server = await startServe(flags);

@@ -90,3 +90,14 @@ export type FaultStep =
    * given instead ("cut after 400 of 912 octets"). Comes just before the steps it changes.
    */
   | { readonly type: 'injected'; readonly rule: string; readonly on: string; readonly what: string };
+
+/** What a relay needs of a session's injector (injector.ts FaultInjector): the proxy and `serve` use it. */
+export interface Injector {
+  /** Watches the client's bytes (which command each answer is for); never changes them. */
+  client(bytes: Uint8Array): void;
+  /** The server's bytes in, what to do with them out. */
+  server(bytes: Uint8Array): FaultStep[];
+}
+
+/** Makes the injector of the nth session of a run (1-based, in the order sessions opened). */
+export type InjectorFactory = (sessionNumber: number) => Injector;

@@ -8,18 +8,10 @@
 
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultStep } from '../faults/types.js';
+import type { FaultStep, Injector } from '../faults/types.js';
 import type { Gated, RelayHandlers } from './relay.js';
 
-/** What the proxy needs of an injector (faults/injector.ts FaultInjector): one per session. */
-export interface Injector {
-  /** Watches the client's bytes (which command each answer is for); never changes them. */
-  client(bytes: Uint8Array): void;
-  server(bytes: Uint8Array): FaultStep[];
-}
-
-/** Makes the injector of the nth session of the run (1-based, in the order sessions opened). */
-export type InjectorFactory = (sessionNumber: number) => Injector;
+export type { Injector, InjectorFactory } from '../faults/types.js';
 
 /** What the session does for the steps that are not bytes. */
 export interface FaultActions {

@@ -13,6 +13,8 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import type { Injector } from '../faults/types.js';
+import { FaultedWrites } from './faulted.js';
 import { CommandFramer, type CommandLine } from './framer.js';
 import { SERVER_CLOSE_GRACE_MS, SERVER_MAX_QUEUED_COMMANDS } from './limits.js';
 import { err, type Reply } from './reply.js';
@@ -25,6 +27,8 @@ export interface ConnectionOptions {
   readonly secureContext?: SecureContext;
   /** TLS from the first byte (POP3S): the greeting is sent once the handshake is done. */
   readonly implicitTls?: boolean;
+  /** `serve --fault`: every reply goes out through this injector (faults/injector.ts); none: as written. */
+  readonly faults?: Injector;
 }
 
 export class Connection {
@@ -45,6 +49,8 @@ export class Connection {
   /** A TLS handshake is in progress: there is nowhere to write a goodbye line. */
   private handshaking = false;
 
+  /** The replies' way out under `serve --fault` (server/faulted.ts), or null. */
+  private readonly faulted: FaultedWrites | null;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onEnd = () => {
     // The client half-closed: answer what it already sent, then close our side.
@@ -71,6 +77,18 @@ export class Connection {
       this.resolveDone = resolve;
     });
     this.socket = socket;
+    this.faulted = options.faults
+      ? new FaultedWrites(options.faults, {
+          write: (bytes) => this.rawWrite(bytes),
+          close: (rst) => {
+            this.stopping = true;
+            if (rst) this.socket.resetAndDestroy();
+            else this.socket.destroy();
+          },
+          injected: (step) =>
+            this.logger.info({ rule: step.rule, on: step.on, what: step.what }, 'injected a fault'),
+        })
+      : null;
     this.attach(socket);
     if (options.implicitTls) this.upgrade(() => void this.write(session.greeting()));
     else void this.write(session.greeting());
@@ -137,10 +155,17 @@ export class Connection {
     if (discarded > 0)
       this.logger.warn({ octets: discarded }, 'STLS: discarded cleartext sent after the command');
     if (!(await this.flush(reply.head))) return;
+    if (this.faulted?.tlsFailed) {
+      // An injected tls-fail: the +OK went out, then the handshake the client starts is cut.
+      this.stopping = true;
+      this.socket.destroy();
+      return;
+    }
     this.upgrade();
   }
 
   private receive(chunk: Buffer): void {
+    this.options.faults?.client(chunk);
     if (this.stopping) return;
     for (const line of this.framer.push(chunk)) this.queue.push(line);
     if (this.queue.length >= SERVER_MAX_QUEUED_COMMANDS) this.socket.pause();
@@ -204,8 +229,14 @@ export class Connection {
     }
   }
 
-  /** Writes and waits while the socket's buffer is full; false once the socket is closed. */
+  /** Writes (through the fault injector, if any) and waits while the socket's buffer is full; false once closed. */
   private async write(bytes: Buffer): Promise<boolean> {
+    if (this.closed || this.socket.destroyed) return false;
+    if (this.faulted) return this.faulted.write(bytes);
+    return this.rawWrite(bytes);
+  }
+
+  private async rawWrite(bytes: Uint8Array): Promise<boolean> {
     if (this.closed || this.socket.destroyed) return false;
     if (this.socket.write(bytes)) return true;
     await new Promise<void>((resolve) => {
@@ -222,7 +253,13 @@ export class Connection {
   }
 
   /** Writes and waits until the bytes have been handed to the operating system; false once the socket is closed. */
-  private flush(bytes: Buffer): Promise<boolean> {
+  private async flush(bytes: Buffer): Promise<boolean> {
+    // Under faults, the +OK to STLS is a reply like any (it may be the one a tls-fail rule names).
+    if (this.faulted) return (await this.faulted.write(bytes)) && this.rawFlush(Buffer.alloc(0));
+    return this.rawFlush(bytes);
+  }
+
+  private rawFlush(bytes: Buffer): Promise<boolean> {
     const socket = this.socket;
     if (this.closed || socket.destroyed) return Promise.resolve(false);
     return new Promise((resolve) => {

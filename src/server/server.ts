@@ -7,6 +7,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import type { InjectorFactory } from '../faults/types.js';
 import { listen } from '../listen.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { Connection } from './connection.js';
@@ -39,6 +40,8 @@ export interface ServerOptions {
   readonly tls?: ServerTls;
   /** With `tls`: TLS from the first byte (POP3S, RFC 8314 §3.3); STLS is then neither offered nor accepted. */
   readonly implicitTls?: boolean;
+  /** `serve --fault`: each connection's fault injector, by its number (1-based, in the order they came). */
+  readonly faults?: InjectorFactory;
 }
 
 export interface ServerTls {
@@ -106,6 +109,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const connections = new Set<Connection>();
   const refused = new Set<Socket>();
   let nextId = 0;
+  /** Connections served so far: a fault rule's session=N counts them. */
+  let faulted = 0;
 
   // allowHalfOpen: a client may send its last commands and half-close; it still gets every answer.
   const server = createServer({ allowHalfOpen: true }, (socket) => {
@@ -140,6 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       idleTimeoutMs,
       secureContext,
       implicitTls: tlsMode === 'implicit',
+      ...(options.faults ? { faults: options.faults(++faulted) } : {}),
     });
     connections.add(connection);
     void connection.done.then(() => {
