@@ -9,12 +9,14 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CaptureError } from '../capture/reader.js';
 import { CaptureWriter } from '../capture/writer.js';
+import { parsePlan } from '../faults/rules.js';
+import { type FaultPlan, FaultRuleError, type Injector } from '../faults/types.js';
 import { captureSink } from '../proxy/sinks/capture.js';
 import { wantColour } from '../render/style.js';
 import { playAgainst } from '../replay/against.js';
 import { compareSessions, comparisonLines } from '../replay/compare.js';
 import { type Credentials, needs } from '../replay/credentials.js';
-import { loadSessions, ReplayError } from '../replay/load.js';
+import { type LoadedSession, loadSessions, ReplayError } from '../replay/load.js';
 import type { MismatchPolicy } from '../replay/matcher.js';
 import { promptPassword } from '../replay/prompt.js';
 import type { RecordedSession } from '../replay/script.js';
@@ -23,6 +25,7 @@ import { VERSION } from '../version.js';
 import { counted } from '../words.js';
 import { isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
+import { addFaultOptions, type FaultFlags, faultPlan, faultsLine, injectorFactory } from './faultOptions.js';
 import { choiceOption } from './parsers.js';
 import { autoNames, localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
@@ -31,7 +34,7 @@ import { type TraceFlags, traceOptions } from './traceOptions.js';
 /** Where `replay --serve` listens by default: beside the proxy (1110) and `serve` (2110). */
 export const DEFAULT_REPLAY_LISTEN = '127.0.0.1:3110';
 
-export interface ReplayModeOptions extends TraceFlags {
+export interface ReplayModeOptions extends TraceFlags, FaultFlags {
   serve?: boolean;
   listen?: string;
   session?: string;
@@ -58,6 +61,9 @@ const SERVE_ONLY = [
   ['timing', '--timing'],
   ['onMismatch', '--on-mismatch'],
   ['once', '--once'],
+  ['fault', '--fault'],
+  ['faults', '--faults'],
+  ['seed', '--seed'],
 ] as const;
 const AGAINST_ONLY = [
   ['user', '--user'],
@@ -69,7 +75,7 @@ const AGAINST_ONLY = [
 ] as const;
 
 export function addReplayModeOptions(command: Command): Command {
-  return command
+  return addFaultOptions(command)
     .option('--serve', 'play the recorded SERVER to real clients, one replay per connection')
     .option('--listen <addr:port>', `with --serve: where clients connect (default ${DEFAULT_REPLAY_LISTEN})`)
     .addOption(
@@ -141,7 +147,7 @@ async function load(
   capture: string,
   session: string | undefined,
   flags: TraceFlags,
-): Promise<RecordedSession[]> {
+): Promise<LoadedSession[]> {
   const trace = await traceOptions(flags, warn);
   try {
     return await loadSessions(capture, session, warn, trace);
@@ -163,6 +169,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
       `--once serves one connection, but ${capture} holds ${sessions.length} sessions (${ids(sessions)}): choose one with --session`,
     );
   }
+  const faults = await servedFaults(o, sessions);
   // A session that upgraded with STLS is served the same way: TLS with a certificate from pop3scope's CA.
   const stls = sessions.some((s) => s.stls) ? await localCertificate(autoNames(listen.host)) : null;
   const server = await ReplayServer.start({
@@ -175,6 +182,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
     colour: wantColour(o.color, process.stdout),
     once: Boolean(o.once),
     tls: stls?.tls,
+    faults: faults.injector,
   }).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot listen on ${showHostPort(listen)}: ${error.code ?? error.message}`);
   });
@@ -187,6 +195,7 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
   process.stderr.write(
     `pop3scope replay: serving ${what} of ${capture} on ${where} (timing ${timing}, on mismatch ${onMismatch}${o.once ? ', one connection' : ''})\n`,
   );
+  if (faults.line) process.stderr.write(`pop3scope replay: ${faults.line}\n`);
   if (stls)
     process.stderr.write(
       `pop3scope replay: STLS is answered with a certificate from pop3scope's CA; clients trust ${stls.caPath}\n`,
@@ -204,6 +213,41 @@ async function serve(capture: string, o: ReplayModeOptions): Promise<number> {
   process.stderr.write('pop3scope replay: stopping\n');
   await server.stop();
   return 0;
+}
+
+/**
+ * What `--serve` injects: the --fault/--faults rules when given (a run of their own, sessions counted as
+ * served), else the faults each session was recorded under, again — same rules, same seed, the session's own
+ * number in its run — so the client meets the same faults as when the capture was made.
+ */
+async function servedFaults(
+  o: ReplayModeOptions,
+  sessions: readonly LoadedSession[],
+): Promise<{ injector: (n: number, s: RecordedSession) => Injector | null; line: string | null }> {
+  const plan = await faultPlan(o);
+  if (plan) {
+    const make = injectorFactory(plan);
+    return { injector: (n) => make(n), line: faultsLine(plan) };
+  }
+  const recorded = sessions.filter((s) => s.recordedFaults);
+  if (recorded.length === 0) return { injector: () => null, line: null };
+  const plans = new Map<LoadedSession, FaultPlan>();
+  for (const s of recorded) {
+    try {
+      plans.set(s, parsePlan(s.recordedFaults!.faults.rules, s.recordedFaults!.faults.seed));
+    } catch (error) {
+      if (error instanceof FaultRuleError)
+        throw new CliError(`the faults recorded with session ${s.id} cannot be read: ${error.message}`);
+      throw error;
+    }
+  }
+  return {
+    injector: (_n, s) => {
+      const plan = plans.get(s as LoadedSession);
+      return plan ? injectorFactory(plan)((s as LoadedSession).recordedFaults!.nth) : null;
+    },
+    line: `injecting the faults the capture recorded (${recorded.map((s) => s.id).join(', ')}); --fault RULE replaces them`,
+  };
 }
 
 /** Refuses, before connecting, a replay that would delete mail without --allow-delete. */

@@ -13,6 +13,7 @@ import { TLSSocket } from 'node:tls';
 import { Inspector } from '../analysis/inspector.js';
 import type { EngineEvent } from '../analysis/types.js';
 import type { ProxySink } from '../events.js';
+import type { Injector } from '../faults/types.js';
 import { formatHostPort } from '../hostPort.js';
 import { type BoundAddress, boundAddress, listen } from '../listen.js';
 import { LineBuffer } from '../protocol/lineBuffer.js';
@@ -38,6 +39,11 @@ export interface ServeOptions {
   readonly once?: boolean;
   /** The certificate for sessions that upgraded with STLS (the replay upgrades where the recording did). */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * The fault injector of a served connection (by its number and the recorded session it plays), or null:
+   * `--fault` rules, or the faults the capture says were injected when it was recorded.
+   */
+  readonly faults?: (connection: number, session: RecordedSession) => Injector | null;
   readonly now?: () => number;
 }
 
@@ -96,7 +102,9 @@ export class ReplayServer {
       return;
     }
     const session = this.o.sessions[this.counter % this.o.sessions.length]!;
-    const connection = new ServedConnection(socket, `r${++this.counter}`, session, this.o, this.sink);
+    const n = ++this.counter;
+    const injector = this.o.faults?.(n, session) ?? null;
+    const connection = new ServedConnection(socket, `r${n}`, session, this.o, this.sink, injector);
     this.connections.add(connection);
     void connection.done.then((result) => {
       this.connections.delete(connection);
@@ -107,6 +115,10 @@ export class ReplayServer {
 
 /** One replayed connection. Sends are queued so that responses keep their order and their delays. */
 class ServedConnection {
+  /** An injected stall or cut: nothing more reaches the client. */
+  private silenced = false;
+  /** An injected tls-fail is due: the STLS handshake that follows fails. */
+  private failTls = false;
   private readonly matcher: ServeMatcher;
   private readonly inspector: Inspector;
   private lines = new LineBuffer();
@@ -128,6 +140,7 @@ class ServedConnection {
     private readonly session: RecordedSession,
     private readonly o: ServeOptions,
     private readonly sink: ProxySink,
+    private readonly injector: Injector | null,
   ) {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -178,6 +191,7 @@ class ServedConnection {
   };
 
   private received(chunk: Buffer): void {
+    this.injector?.client(chunk);
     this.emit(this.inspector.receive('c2s', chunk, this.now()));
     let pos = 0;
     while (pos < chunk.length) {
@@ -232,7 +246,13 @@ class ServedConnection {
 
   /** Takes over the connection as the TLS server; the transcript shows TLS where the recording had it. */
   private async startTls(): Promise<void> {
-    if (this.gone) return;
+    if (this.gone || this.silenced) return;
+    if (this.failTls) {
+      // An injected tls-fail: the +OK went out, then the handshake the client starts is cut.
+      this.endedBy ??= 'server';
+      this.socket.destroy();
+      return;
+    }
     const secure = new TLSSocket(this.socket, {
       isServer: true,
       cert: this.o.tls!.cert,
@@ -249,9 +269,31 @@ class ServedConnection {
     this.upgrading = false;
   }
 
+  /**
+   * The recorded server's bytes: the transcript shows them as recorded; the client gets them, or what the
+   * fault injector makes of them (a stalled or cut connection gets nothing more).
+   */
   private async write(bytes: Buffer): Promise<void> {
-    const drained = this.socket.write(bytes);
     this.emit(this.inspector.receive('s2c', bytes, this.now()));
+    if (!this.injector) return this.writeOut(bytes);
+    for (const step of this.injector.server(bytes)) {
+      if (this.gone || this.silenced) return;
+      if (step.type === 'send') await this.writeOut(step.bytes);
+      else if (step.type === 'wait') await sleep(step.ms);
+      else if (step.type === 'injected') this.emit(this.inspector.injected(step, this.now()));
+      else if (step.type === 'tls-fail') this.failTls = true;
+      else if (step.type === 'stall') this.silenced = true;
+      else {
+        this.silenced = true;
+        this.endedBy ??= 'server';
+        if (step.rst) this.socket.resetAndDestroy();
+        else this.socket.destroy();
+      }
+    }
+  }
+
+  private async writeOut(bytes: Uint8Array): Promise<void> {
+    const drained = this.socket.write(bytes);
     if (!drained && !this.gone) {
       await new Promise<void>((resolve) => {
         this.socket.once('drain', resolve);
@@ -265,7 +307,8 @@ class ServedConnection {
   }
 
   private hangUp(): void {
-    if (this.gone) return;
+    // A stalled connection stays open: the client must notice the silence itself.
+    if (this.gone || (this.silenced && !this.socket.destroyed)) return;
     this.endedBy ??= 'server';
     this.socket.end();
   }
