@@ -13,6 +13,7 @@ import { registerClient } from './client.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './errors.js';
 import { registerExport } from './export.js';
+import { registerFaults } from './faultsRun.js';
 import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
 import { registerServe } from './serve.js';
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerExport(program);
   registerCa(program);
   registerClient(program);
+  registerFaults(program);
   program.addHelpText(
     'after',
     `
