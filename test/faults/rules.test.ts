@@ -265,7 +265,9 @@ describe('describeRule', () => {
         roundTrip(rule);
         expect(parseRule(rule.text.toLowerCase().replace(/\[(.*)\]/, '[$1]'))).toBeDefined();
       }),
-      { numRuns: 500 },
+      // Seeded: how many generated rules are valid varies with the draw, and the guard below (the generator
+      // must not produce only refusals) failed now and then on an unlucky one. FC_RUNS widens a local run.
+      { numRuns: Number(process.env.FC_RUNS ?? 500), seed: 20261202 },
     );
     expect(accepted).toBeGreaterThan(100);
   });

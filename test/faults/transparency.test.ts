@@ -131,7 +131,7 @@ describe('with no rule firing', () => {
     expectTransparent(d, IDLE);
     expect(injections(sameEachWay(d, ['STAT phase=TRANSACTION err']))).toEqual(['STAT: -ERR instead of +OK']);
     expect(injections(sameEachWay(d, ['AUTH err']))).toEqual([
-      'AUTH PLAIN: -ERR instead of -ERR',
+      "AUTH PLAIN: -ERR instead of the server's own -ERR",
       'AUTH LOGIN: -ERR instead of +OK',
     ]);
     // A rule on AUTH holds a "+" until the next byte says continuation or +OK, and changes neither.
