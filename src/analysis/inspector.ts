@@ -10,6 +10,7 @@ import { type ViolationCode, violation } from '../protocol/violations.js';
 import { explain } from './explain.js';
 import { Mailbox } from './mailbox.js';
 import { applyToMailbox } from './model.js';
+import { ReactionWatch } from './reactions.js';
 import { SummaryFacts, summarize } from './summary.js';
 import type { EngineEvent, Transaction } from './types.js';
 
@@ -26,6 +27,8 @@ export class Inspector {
   readonly mailbox = new Mailbox();
   private readonly protocol: Pop3Session;
   private readonly facts = new SummaryFacts();
+  /** What the client did about injected faults (reactions.ts). */
+  private readonly reactions = new ReactionWatch();
   private ended = false;
 
   constructor(
@@ -67,6 +70,7 @@ export class Inspector {
     if (this.ended) return [];
     this.facts.seen(t);
     this.facts.injected++;
+    this.reactions.injected(info.rule, info.on);
     return [{ type: 'injected', session: this.session, t, rule: info.rule, on: info.on, what: info.what }];
   }
 
@@ -106,6 +110,7 @@ export class Inspector {
     if (this.ended) return [];
     this.facts.seen(t);
     const events = this.annotate(this.protocol.close(t));
+    for (const r of this.reactions.close(by)) events.push(...this.report(r.code, r.detail, t));
     this.ended = true;
     const marked = this.mailbox.numbers((m) => m.marked);
     if (!this.mailbox.updated && marked.length > 0) {
@@ -151,6 +156,8 @@ export class Inspector {
         case 'command':
           this.facts.commands++;
           out.push({ type: 'command', seq: e.seq, command: e.command, session });
+          for (const r of this.reactions.command(e.command.verb, e.command.args))
+            out.push(...this.report(r.code, r.detail, e.command.at));
           break;
         case 'tls':
           out.push({ type: 'tls', t: e.t, info: e.info, session });

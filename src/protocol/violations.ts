@@ -250,6 +250,27 @@ export const VIOLATIONS = {
     culprit: 'capture',
     title: 'the TLS in this capture was not decrypted, so only its handshake is shown',
   },
+  POP3_CLIENT_DELETED_BROKEN: {
+    severity: 'error',
+    // No RFC: the finding fault injection exists for (docs/faults.md), about what the client did.
+    rfc: 'docs/faults.md',
+    culprit: 'client',
+    title:
+      'the client deleted a message whose retrieval it was given broken: its copy may be incomplete, and the server removes the original at QUIT',
+  },
+  POP3_CLIENT_ACCEPTED_UNTERMINATED: {
+    severity: 'error',
+    rfc: 'RFC 1939 §3',
+    culprit: 'client',
+    title:
+      'the client went on before a multi-line answer had its final "." line: it took a truncated answer for complete',
+  },
+  POP3_CLIENT_NO_TIMEOUT: {
+    severity: 'warning',
+    rfc: 'docs/faults.md',
+    culprit: 'client',
+    title: 'the server went silent and the client never gave up: it has no timeout of its own',
+  },
 } as const satisfies Record<string, ViolationSpec>;
 
 export type ViolationCode = keyof typeof VIOLATIONS;
