@@ -250,10 +250,15 @@ describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], 'no final "." (RETR 
     expect(await u.bench.stat()).toBe('+OK 2 1410');
   });
 
-  it('mpop delete mode: reads the pipelined RETR 2 answer as part of message 1, times out (exit 74), sends no DELE', async () => {
+  it('mpop delete mode: stores message 1 + the RETR 2 answer as ONE message, times out (exit 74), sends no DELE', async () => {
     const u = await underFault('embedded', RULE, mp(false));
     expect(u.client.code).toBe(74);
     expect(u.client.stderr).toContain('the operation timed out');
+    // The finding: mpop stored ONE message made of message 1, the status line of the answer to RETR 2 and
+    // message 2 (a corrupt merge), and left it in its mbox although it then failed.
+    expect(u.client.mbox.match(/^From /gm)).toHaveLength(1);
+    expect(u.client.mbox).toContain('\n+OK 912 octets\n');
+    expect(subjects(u.client.mbox)).toHaveLength(2);
     expectInjected(u, RULE, ['RETR 1', 'RETR 2']);
     expect(u.after).toEqual(['RETR 2']);
     expect(u.summary).toMatchObject({ retrieved: [1, 2], marked: [], removed: [] });
