@@ -36,6 +36,8 @@ export const DEFAULT_CLIENT_TIMEOUT_S = 30;
 const SERVER_CHECK_MS = 5_000;
 /** How long sessions still open when the client is gone may take to end before the proxy closes them. */
 const SESSION_GRACE_MS = 1_000;
+/** How long a client has after SIGTERM (at --timeout) before its process group gets SIGKILL. */
+const KILL_GRACE_MS = 1_000;
 /** The tail of the client's stderr kept for the JSON record: enough for its last error message. */
 const STDERR_TAIL = 2_048;
 
@@ -92,7 +94,7 @@ async function contents(store: MailStore): Promise<Map<string, string[]>> {
   return out;
 }
 
-/** Runs `sh -c command` in its own process group; kills the group after `timeoutMs`. */
+/** Runs `sh -c command` in its own process group; after `timeoutMs` the group gets SIGTERM, then SIGKILL. */
 function runClient(command: string, timeoutMs: number): Promise<ClientExit & { stderrTail: string }> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -101,20 +103,29 @@ function runClient(command: string, timeoutMs: number): Promise<ClientExit & { s
     child.stderr.setEncoding('utf8').on('data', (t: string) => {
       tail = (tail + t).slice(-STDERR_TAIL);
     });
+    const send = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, name);
+      } catch {
+        child.kill(name);
+      }
+    };
+    // SIGTERM first: a client may clean up (fetchmail removes its lock file; a SIGKILLed one whose shell died
+    // first can stay a zombie where nothing reaps orphans, and its lock then refuses the next run).
+    let killer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      send('SIGTERM');
+      killer = setTimeout(() => send('SIGKILL'), KILL_GRACE_MS);
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       resolve({ code: null, signal: null, timedOut, stderrTail: `cannot run sh: ${error.message}` });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(killer);
       resolve({ code, signal, timedOut, stderrTail: tail });
     });
   });
@@ -268,7 +279,7 @@ export function registerFaults(program: Command): void {
     .addOption(
       parsedOption(
         '--timeout <seconds>',
-        'kill the client after this long (its row says "timeout")',
+        'stop the client after this long: SIGTERM to its process group, SIGKILL 1 s later (its row says "timeout")',
         positiveSeconds,
         DEFAULT_CLIENT_TIMEOUT_S,
       ),

@@ -1,6 +1,6 @@
 /** `pop3scope faults run`: the matrix runner against the embedded server, with a poplib client and curl. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,46 @@ describe('pop3scope faults run', () => {
         expect(records[1]).toHaveProperty(key);
       expect(typeof records[1].seed).toBe('number');
       expect(r.stdout).not.toContain('hungry');
+    },
+    60_000,
+  );
+
+  itWithPeers(
+    ['python3'],
+    'at --timeout the client gets SIGTERM first (a fetchmail removes its lock), the row says timeout',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pop3scope-faults-run-'));
+      const marker = join(dir, 'terminated');
+      const script = join(dir, 'waits.py');
+      writeFileSync(
+        script,
+        [
+          'import signal, socket, sys',
+          'def done(*_):',
+          `    open(${JSON.stringify(marker)}, 'w').write('SIGTERM')`,
+          '    sys.exit(5)',
+          'signal.signal(signal.SIGTERM, done)',
+          "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))",
+          's.recv(100)',
+          'while True: s.recv(100)',
+        ].join('\n'),
+      );
+      const r = faultsRun([
+        '--client',
+        `python3 ${script} {port}`,
+        '--fault',
+        'greeting stall',
+        '--timeout',
+        '1',
+      ]);
+      expect(row(r.stdout, 'greeting stall')).toEqual([
+        'greeting stall',
+        'timeout',
+        '1',
+        'hung until timeout',
+        'ok',
+      ]);
+      expect(readFileSync(marker, 'utf8')).toBe('SIGTERM');
     },
     60_000,
   );
