@@ -13,8 +13,9 @@
 import type { ViolationCode } from '../protocol/violations.js';
 
 /**
- * The fault actions, as rule texts spell them (faults/rules.ts ACTION_KINDS; a test keeps the two equal). The
- * first of these words in a rule's canonical text is its action: a rule's where-part never holds one.
+ * The fault actions, as rule texts spell them: here, below faults/ (whose rules.ts ACTION_KINDS is this list),
+ * because the engine reads them too. The first of these words in a rule's canonical text is its action: a
+ * rule's where-part never holds one. A test keeps the list equal to faults/types.ts's ActionKind.
  */
 export const FAULT_ACTIONS = [
   'err',

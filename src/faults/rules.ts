@@ -15,6 +15,8 @@
  * 1 or more. Whether an action can apply to a verb comes from the command table (spec.multiline), never from a
  * list written here, so a verb added to the table is handled.
  */
+
+import { FAULT_ACTIONS } from '../analysis/reactions.js';
 import { type CommandSpec, lookupCommand, PHASES, type Phase } from '../protocol/commands.js';
 import {
   MAX_DELAY_MS,
@@ -36,23 +38,15 @@ import {
 /** The text of an `err` that gives none. */
 export const DEFAULT_ERR_TEXT = 'injected by pop3scope';
 
-/** Every action keyword, in the order docs/faults.md lists them. */
-export const ACTION_KINDS: readonly ActionKind[] = [
-  'err',
-  'delay',
-  'trickle',
-  'cut',
-  'stall',
-  'drop-terminator',
-  'size-lie',
-  'duplicate-line',
-  'bare-lf',
-  'unstuff',
-  'garbage',
-  'greeting-err',
-  'close-before-response',
-  'tls-fail',
-];
+/**
+ * Every action keyword, in the order docs/faults.md lists them: the list the engine reads rule texts with
+ * (analysis/reactions.ts, a layer below), so there is one.
+ */
+export const ACTION_KINDS: readonly ActionKind[] = FAULT_ACTIONS;
+/** The build fails when ActionKind gains an action the list does not name. */
+type Unlisted = Exclude<ActionKind, (typeof FAULT_ACTIONS)[number]>;
+const everyActionListed: [Unlisted] extends [never] ? true : never = true;
+void everyActionListed;
 const ACTIONS = new Set<string>(ACTION_KINDS);
 
 /** Actions that change a multi-line body, so they need a verb whose +OK can carry one. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Inspector } from '../../src/analysis/inspector.js';
 import { actionOf, FAULT_ACTIONS } from '../../src/analysis/reactions.js';
 import type { EngineEvent } from '../../src/analysis/types.js';
-import { ACTION_KINDS } from '../../src/faults/rules.js';
+import { parseRule } from '../../src/faults/rules.js';
 
 const BODY = 'Subject: x\r\n\r\nhi\r\n';
 
@@ -80,7 +80,26 @@ describe('the client reaction to an injected fault', () => {
   });
 
   it("reads the action from the rule text; the action words are the rule grammar's", () => {
-    expect([...FAULT_ACTIONS].sort()).toEqual([...ACTION_KINDS].sort());
+    // Every action word is found in the canonical text of a rule the grammar accepts.
+    const samples: Record<string, string> = {
+      err: 'DELE err',
+      delay: 'RETR delay 5',
+      trickle: 'RETR trickle 100/s',
+      cut: 'RETR cut 4',
+      stall: 'RETR stall',
+      'drop-terminator': 'RETR drop-terminator',
+      'size-lie': 'LIST size-lie +1',
+      'duplicate-line': 'RETR duplicate-line 1',
+      'bare-lf': 'RETR bare-lf',
+      unstuff: 'RETR unstuff',
+      garbage: 'RETR garbage 3',
+      'greeting-err': 'greeting greeting-err',
+      'close-before-response': 'RETR close-before-response',
+      'tls-fail': 'STLS tls-fail',
+    };
+    expect(Object.keys(samples).sort()).toEqual([...FAULT_ACTIONS].sort());
+    for (const [kind, text] of Object.entries(samples))
+      expect(actionOf(parseRule(text).text), text).toBe(kind);
     expect(actionOf('RETR 2 #1 p=0.5 cut 400 rst')).toBe('cut');
     expect(actionOf('DELE err [IN-USE] cut the line')).toBe('err');
     expect(actionOf('RETR frobnicate')).toBeNull();

@@ -1,11 +1,5 @@
-/** A seeded PRNG (mulberry32): the same seed, the same numbers in [0, 1), so a failing random case reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * A seeded PRNG for tests (the same seed, the same numbers in [0, 1), so a failing random case reproduces):
+ * the fault injector's own mulberry32, not a second copy of it.
+ */
+export { mulberry32 as prng } from '../../src/faults/random.js';
