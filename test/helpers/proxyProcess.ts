@@ -75,6 +75,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * The records of a JSON Lines file another process is still appending to: only lines ended by "\n" are whole;
+ * the text after the last one may be a record half written (a capture read while the proxy writes it).
+ */
+export function parseWrittenLines(text: string): JsonRecord[] {
+  return parseJsonLines(text.slice(0, text.lastIndexOf('\n') + 1));
+}
+
 export function parseJsonLines(text: string): JsonRecord[] {
   return text
     .split('\n')
@@ -164,7 +172,7 @@ export async function startProxyProcess(
 
   // Only complete lines are parsed: the last one may still be arriving. Each must match the published schema.
   const records = () => {
-    const all = parseJsonLines(stdout().slice(0, stdout().lastIndexOf('\n') + 1));
+    const all = parseWrittenLines(stdout());
     expectValidJsonOutput(all, 'pop3scope proxy --format json');
     return all;
   };

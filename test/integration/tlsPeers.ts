@@ -16,6 +16,7 @@ import { describeWithPeers, missingPeers, type PeerName } from '../helpers/peers
 import {
   type JsonRecord,
   type ProxyProcess,
+  parseWrittenLines,
   readText,
   startProxyProcess,
   summaryOf,
@@ -61,11 +62,8 @@ export function one(records: readonly JsonRecord[], type: string): JsonRecord {
 
 /** The raw capture records (as written, not re-analysed) of one session. */
 export function rawCapture(px: ProxyProcess, session: string): JsonRecord[] {
-  return readText(px.capturePath)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as JsonRecord)
-    .filter((r) => r.session === session);
+  // Polled by until() while the proxy writes: a half-written last line is not a record yet.
+  return parseWrittenLines(readText(px.capturePath)).filter((r) => r.session === session);
 }
 
 /** What the tls record must say about Dovecot's certificate when it was verified against --upstream-ca. */
