@@ -112,6 +112,17 @@ describe('layering of src/', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('diagram/ and web/page/ import no Node module at all (they are bundled for the browser)', () => {
+    const offenders = [...graph]
+      .filter(([from]) => inDir('diagram')(from) || inDir('web/page')(from))
+      .flatMap(([from, imports]) =>
+        imports
+          .filter((i) => i.specifier.startsWith('node:') || ioModule(i.specifier))
+          .map((i) => `${from} → ${i.specifier}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   // Modules below everything that import nothing at all: the engine may use them (plural nouns, list checks).
   const PURE_BASE = ['exhaustive.ts', 'words.ts'];
   const pureBase = (path: string) => PURE_BASE.includes(path);
@@ -143,6 +154,7 @@ describe('layering of src/', () => {
     ['events.ts'],
     ['capture'],
     ['render'],
+    ['diagram'],
     ['log'],
     ['tls'],
     ['server'],
@@ -150,6 +162,7 @@ describe('layering of src/', () => {
     ['replay'],
     ['demo'],
     ['ui'],
+    ['web'],
     ['index.ts'],
     ['cli'],
   ];
