@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { itWithPeers } from '../helpers/peers.js';
+import { expectValidFaultRuns } from '../helpers/schema.js';
 
-/** The CLI from source (not runCli: its JSON check knows the show/proxy records, not fault-run ones). */
+/** The CLI from source (not runCli: its JSON check knows the show/proxy records; fault-run has its own schema). */
 function faultsRun(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'faults', 'run', ...args], {
     cwd: ROOT,
@@ -107,6 +108,7 @@ describe('pop3scope faults run', () => {
         .trimEnd()
         .split('\n')
         .map((l) => JSON.parse(l));
+      expectValidFaultRuns(records);
       expect(records.map((x) => x.rule)).toEqual([null, 'RETR #1 cut 400']);
       expect(records[0]).toMatchObject({ type: 'fault-run', injected: 0, received: ['bob 1'], lost: [] });
       expect(records[1]).toMatchObject({

@@ -19,15 +19,21 @@ const load = (name: string): Record<string, unknown> =>
 
 export const JSON_OUTPUT_SCHEMA = load('json-output.schema.json');
 export const CAPTURE_SCHEMA = load('capture.schema.json');
+export const FAULT_RUN_SCHEMA = load('fault-run.schema.json');
 
-let compiled: { json: ValidateFunction; capture: ValidateFunction } | null = null;
+type Validators = { json: ValidateFunction; capture: ValidateFunction; faultRun: ValidateFunction };
+let compiled: Validators | null = null;
 
-function validators(): { json: ValidateFunction; capture: ValidateFunction } {
+function validators(): Validators {
   // strict: a keyword ajv does not know, or a schema it would read differently from the spec, is an error
   // (strictRequired aside: `oneOf: [{ required: ['text'] }, { required: ['b64'] }]` is the standard idiom).
   compiled ??= (() => {
     const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true });
-    return { json: ajv.compile(JSON_OUTPUT_SCHEMA), capture: ajv.compile(CAPTURE_SCHEMA) };
+    return {
+      json: ajv.compile(JSON_OUTPUT_SCHEMA),
+      capture: ajv.compile(CAPTURE_SCHEMA),
+      faultRun: ajv.compile(FAULT_RUN_SCHEMA),
+    };
   })();
   return compiled;
 }
@@ -44,6 +50,8 @@ function problems(validate: ValidateFunction, record: unknown): string | null {
 export const jsonOutputProblems = (record: unknown) => problems(validators().json, record);
 /** Errors for a capture record (null when valid). */
 export const captureProblems = (record: unknown) => problems(validators().capture, record);
+/** Errors for a line of `faults run --format json` (null when valid). */
+export const faultRunProblems = (record: unknown) => problems(validators().faultRun, record);
 
 type Lines = string | readonly (string | object)[];
 
@@ -68,6 +76,11 @@ function expectAll(kind: string, check: (r: unknown) => string | null, all: unkn
 /** Every record is valid JSON output (schema/json-output.schema.json). */
 export function expectValidJsonOutput(lines: Lines, what = 'JSON output'): void {
   expectAll('JSON output', jsonOutputProblems, records(lines), what);
+}
+
+/** Every line is a valid `faults run --format json` record (schema/fault-run.schema.json). */
+export function expectValidFaultRuns(lines: Lines, what = 'faults run --format json'): void {
+  expectAll('fault-run', faultRunProblems, records(lines), what);
 }
 
 /**
