@@ -23,9 +23,10 @@ import { choiceOption, milliseconds, parsedOption, portNumber } from './parsers.
 import { LIVE_FORMATS, type LiveFormat, type ProxyCliOptions, startProxy } from './proxy.js';
 import { localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
+import { startWebView, WEB_HELP, type WebFlags, webOption, webPublicOption } from './webOptions.js';
 
 /** The flags, parsed and checked by commander (parsers.ts). */
-interface DemoOptions {
+interface DemoOptions extends WebFlags {
   port: number;
   /** --ui / --no-ui; by default the dashboard shows when stdout is a terminal. */
   ui?: boolean;
@@ -133,8 +134,12 @@ Examples:
   pop3scope demo --play keep-vs-delete        Bob's office PC, home PC and laptop in turn, in both modes
   pop3scope demo --play download-and-delete --step   the class guesses each answer before space sends the command
   pop3scope demo --port 2525 --capture class.jsonl
-  pop3scope demo --tls                        the server offers STLS; watch the upgrade decrypted`,
+  pop3scope demo --tls                        the server offers STLS; watch the upgrade decrypted
+  pop3scope demo --web                        the sessions as sequence diagrams in the browser, live
+${WEB_HELP}`,
     )
+    .addOption(webOption())
+    .addOption(webPublicOption())
     .action(async (o: DemoOptions) => {
       if (o.step && !o.play) throw new CliError('--step needs --play MODE: it steps the built-in client');
       const wanted = o.port;
@@ -144,6 +149,13 @@ Examples:
       // The demo maildrops, refillable: --play keep-vs-delete starts its second round from a full mailbox.
       const store = new RefillableDemoStore();
       const server = await startServer({ host: '127.0.0.1', port: 0, store, tls: local?.tls });
+      // Before the proxy listens: a --web port in use ends the demo in one line.
+      const web = await startWebView(o, { title: `pop3scope demo — proxy 127.0.0.1:${port}` }).catch(
+        async (error: unknown) => {
+          await server.close();
+          throw error;
+        },
+      );
       const sessions = new SessionsSettled(() => server.sessionCount());
       const upstream = showHostPort(server.address());
       const key = o.step ? new StepKey() : null;
@@ -151,7 +163,7 @@ Examples:
         ? await liveDashboard({
             capture: o.capture ?? null,
             logs: 'logs off',
-            hint: `connect: pop3scope client 127.0.0.1:${port}`,
+            hint: `connect: pop3scope client 127.0.0.1:${port}${web ? ` · web view: ${web.url}` : ''}`,
             colour: wantColour(o.color, process.stdout),
             // How to connect, on screen as long as the dashboard runs (the by-hand lines are not printed then).
             connect: {
@@ -185,12 +197,15 @@ Examples:
         upstreamCa: local?.caPath,
       };
       // A proxy that cannot start (a bad --capture path) must not leave the embedded server holding the process.
-      const { proxy } = await startProxy(proxyOptions, [...(dashboard ? [dashboard] : []), sessions]).catch(
-        async (error: unknown) => {
-          await server.close();
-          throw error;
-        },
-      );
+      const { proxy } = await startProxy(proxyOptions, [
+        ...(dashboard ? [dashboard] : []),
+        sessions,
+        ...(web ? [web.feed] : []),
+      ]).catch(async (error: unknown) => {
+        await web?.stop();
+        await server.close();
+        throw error;
+      });
       const moved = port === wanted ? '' : ` (port ${wanted} was busy)`;
       process.stderr.write(
         `pop3scope demo: the demo POP3 server runs on ${upstream}; the proxy listens on 127.0.0.1:${port}${moved}${o.capture ? `, recording to ${o.capture}` : ''}\n`,
@@ -213,11 +228,19 @@ Examples:
           // The by-hand instructions are on the dashboard (connect lines, the lesson pane, the help), with q.
           await runDashboard(dashboard, {
             signal: untilSignal(),
-            stop: () => proxy.stop(1000),
+            stop: async () => {
+              await proxy.stop(1000);
+              await web?.stop();
+            },
             work: o.play ? playModes() : undefined,
           });
         } else if (o.play) {
           await playModes();
+          if (web) {
+            // The page keeps what it was sent, but one opened (or reloaded) now still needs the server.
+            process.stderr.write('pop3scope demo: played; the web view stays until Ctrl-C\n');
+            await untilSignal();
+          }
         } else {
           process.stderr.write(instructions(port));
           if (local) {
@@ -231,6 +254,7 @@ Examples:
         enter?.close();
         key?.release();
         await proxy.stop(1000);
+        await web?.stop();
         await server.close();
       }
     });

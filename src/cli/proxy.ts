@@ -25,8 +25,16 @@ import { CliError } from './errors.js';
 import { addFaultOptions, type FaultFlags, faultPlan, faultsLine, injectorFactory } from './faultOptions.js';
 import { choiceOption, parsedOption, positiveSeconds, secondsOrNoLimit } from './parsers.js';
 import { untilSignal } from './signals.js';
+import {
+  startWebView,
+  WEB_HELP,
+  type WebFlags,
+  type WebView,
+  webOption,
+  webPublicOption,
+} from './webOptions.js';
 
-export interface ProxyCliOptions extends FaultFlags {
+export interface ProxyCliOptions extends FaultFlags, WebFlags {
   /** The dashboard's lesson pane (--lesson; key t) and teaching pace (--teaching-pace; key p). */
   lesson?: boolean;
   teachingPace?: boolean;
@@ -263,6 +271,8 @@ export function registerProxy(program: Command): void {
     .description('relay POP3 between a client and a server, showing and recording annotated transactions')
     .requiredOption('-u, --upstream <host:port>', 'the real POP3 server');
   addFaultOptions(addProxyOptions(command, { listen: `127.0.0.1:${DEFAULT_PROXY_PORT}` }))
+    .addOption(webOption())
+    .addOption(webPublicOption())
     .addHelpText(
       'after',
       `
@@ -275,18 +285,26 @@ Examples:
   pop3scope proxy --upstream 127.0.0.1:110 --pcapng live.pcapng    (open it in Wireshark afterwards)
   pop3scope proxy --upstream 127.0.0.1:2110 --fault 'RETR #1 cut 400' --fault 'DELE err [IN-USE] busy'
   pop3scope proxy --upstream 127.0.0.1:110 --format json | jq 'select(.type=="summary")'
+  pop3scope proxy --upstream 127.0.0.1:110 --web            (a sequence diagram per session in the browser)
   pop3scope proxy --upstream 127.0.0.1:110 --log-file proxy.log --log-level info
   pop3scope proxy --upstream mail.example.org:995 --upstream-tls --listen 127.0.0.1:1995 --listen-tls
   pop3scope proxy --upstream mail.example.org:110            (STLS is intercepted: pop3scope ca show)
   SSLKEYLOGFILE=keys.log pop3scope proxy ...                 (so Wireshark can decrypt the same traffic)
 
 Stop with Ctrl-C: sessions in flight get a short grace period, captures and logs are flushed.
-A second Ctrl-C exits at once.`,
+A second Ctrl-C exits at once.
+${WEB_HELP}`,
     )
     .action(async (o: ProxyCliOptions) => {
+      const web = await startWebView(o, { title: webTitle(o) });
       if (wantsDashboard({ ui: o.ui ?? (o.quiet ? false : undefined), format: o.format }))
-        return proxyWithDashboard(o);
-      const { proxy, listen, logger, plan } = await startProxy(o);
+        return proxyWithDashboard(o, web);
+      const { proxy, listen, logger, plan } = await startProxy(o, web ? [web.feed] : []).catch(
+        async (error: unknown) => {
+          await web?.stop();
+          throw error;
+        },
+      );
       const where = recording(o) ?? 'not recording (add --capture FILE)';
       process.stderr.write(
         `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}, ${where}${plan ? `, ${faultsLine(plan)}` : ''}\n`,
@@ -303,28 +321,37 @@ A second Ctrl-C exits at once.`,
       await untilSignal();
       process.stderr.write('pop3scope proxy: stopping (Ctrl-C again to exit at once)\n');
       await proxy.stop(2000);
+      await web?.stop();
       logger.info('proxy stopped');
     });
+}
+
+/** The web page's title: what is proxied to where. */
+function webTitle(o: ProxyCliOptions): string {
+  return `pop3scope live — proxy ${o.listen} → ${o.upstream}`;
 }
 
 /**
  * `proxy` with the dashboard: no live text on stdout, logs to --log-file or nowhere (never over the screen),
  * and `q` (or Ctrl-C) stops the proxy cleanly before the terminal is given back.
  */
-async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
+async function proxyWithDashboard(o: ProxyCliOptions, web: WebView | null): Promise<void> {
   const logging = dashboardLogging(o.logFile, o.logLevel);
   const dashboard = await liveDashboard({
     capture: o.capture ?? null,
     logs: logging.note,
-    hint: `clients connect to ${o.listen}, relayed to ${o.upstream}`,
+    hint: `clients connect to ${o.listen}, relayed to ${o.upstream}${web ? ` · web view: ${web.url}` : ''}`,
     colour: wantColour(o.color, process.stdout),
     lesson: Boolean(o.lesson),
     paceMs: o.teachingPace ? TEACHING_PACE_MS : null,
   });
   const { proxy, listen, logger, plan } = await startProxy(
     { ...o, quiet: true, logLevel: logging.logLevel },
-    [dashboard],
-  );
+    [dashboard, ...(web ? [web.feed] : [])],
+  ).catch(async (error: unknown) => {
+    await web?.stop();
+    throw error;
+  });
   process.stderr.write(
     `pop3scope proxy: listening on ${showHostPort(listen)}, forwarding to ${o.upstream}${recording(o) ? `, ${recording(o)}` : ''}${plan ? `, ${faultsLine(plan)}` : ''}\n`,
   );
@@ -334,6 +361,12 @@ async function proxyWithDashboard(o: ProxyCliOptions): Promise<void> {
   );
   // The bound address (a --listen port 0 is known only now): how to connect stays on screen.
   dashboard.dispatch({ type: 'connect', connect: { host: listen.host, port: listen.port } });
-  await runDashboard(dashboard, { signal: untilSignal(), stop: () => proxy.stop(2000) });
+  await runDashboard(dashboard, {
+    signal: untilSignal(),
+    stop: async () => {
+      await proxy.stop(2000);
+      await web?.stop();
+    },
+  });
   logger.info('proxy stopped');
 }

@@ -19,11 +19,20 @@ import { runDashboard, wantsDashboard } from '../ui/live.js';
 import { CliError } from './errors.js';
 import { Output } from './output.js';
 import { parsedOption, speed } from './parsers.js';
-import { addReplayModeOptions, runReplayMode } from './replayModes.js';
+import { addReplayModeOptions, type ReplayModeOptions, runReplayMode } from './replayModes.js';
 import { untilSignal } from './signals.js';
 import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
+import {
+  startWebView,
+  WEB_HELP,
+  type WebFlags,
+  type WebView,
+  webOption,
+  webPublicOption,
+  withWebFeed,
+} from './webOptions.js';
 
-interface ReplayOptions extends TraceFlags {
+interface ReplayOptions extends TraceFlags, WebFlags {
   /** Parsed by commander (parsers.ts). */
   speed: number;
   step?: boolean;
@@ -60,7 +69,12 @@ async function records(
   };
 }
 
-async function replayInDashboard(file: string, o: ReplayOptions, speed: number): Promise<void> {
+async function replayInDashboard(
+  file: string,
+  o: ReplayOptions,
+  speed: number,
+  web: WebView | null,
+): Promise<void> {
   if (file === '-')
     throw new CliError('replaying stdin needs --no-ui: the dashboard reads its keys from stdin');
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
@@ -83,7 +97,7 @@ async function replayInDashboard(file: string, o: ReplayOptions, speed: number):
   });
   player = new ReplayPlayer(
     source,
-    dashboard,
+    withWebFeed(dashboard, web),
     WALL_CLOCK,
     { speed, step: Boolean(o.step), session: o.session },
     (status) => {
@@ -125,7 +139,12 @@ function askingSink(inner: ReplaySink, stepping: () => boolean): ReplaySink {
   };
 }
 
-async function replayAsText(file: string, o: ReplayOptions, speed: number): Promise<void> {
+async function replayAsText(
+  file: string,
+  o: ReplayOptions,
+  speed: number,
+  web: WebView | null,
+): Promise<void> {
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
   const source = await records(file, warn, o);
   const out = new Output();
@@ -133,7 +152,7 @@ async function replayAsText(file: string, o: ReplayOptions, speed: number): Prom
   // The sink asks the player whether it still steps (the keys may have ended); it is called only while it runs.
   const player: ReplayPlayer = new ReplayPlayer(
     source,
-    o.step ? askingSink(text, () => player.timeline.stepping) : text,
+    withWebFeed(o.step ? askingSink(text, () => player.timeline.stepping) : text, web),
     WALL_CLOCK,
     {
       speed,
@@ -153,11 +172,20 @@ async function replayAsText(file: string, o: ReplayOptions, speed: number): Prom
     // Enters piped in ahead count: the steps they asked for are played before timed play resumes.
     lines.on('close', () => player.endStepsAfterPending());
   }
-  void untilSignal().then(() => player.stop());
+  let signalled = false;
+  const signal = untilSignal().then(() => {
+    signalled = true;
+    player.stop();
+  });
   try {
     const status = await player.run();
     if (o.session !== undefined && status.sessions === 0)
       throw new CliError(`no session "${o.session}" in ${file}`);
+    if (web && !signalled) {
+      // The page steps through what it was sent; one opened (or reloaded) now still needs the server.
+      process.stderr.write('pop3scope replay: played; the web view stays until Ctrl-C\n');
+      await signal;
+    }
   } finally {
     lines?.close();
     if (lines) process.stdin.pause();
@@ -194,16 +222,28 @@ Examples:
   pop3scope replay class.jsonl --speed 4 --session s2
   pop3scope replay class.jsonl --step
   pop3scope replay class.jsonl --no-ui --speed 0 | less -R
-  pop3scope replay trace.pcap --serve --port 1110`,
-    );
+  pop3scope replay trace.pcap --serve --port 1110
+  pop3scope replay class.jsonl --speed 0 --web    the sessions in the browser, stepped through arrow by arrow
+${WEB_HELP}`,
+    )
+    .addOption(webOption())
+    .addOption(webPublicOption());
   addTraceOptions(addReplayModeOptions(command)).action(async (file: string, o: ReplayOptions) => {
     // --serve / --against (replayModes.ts) replay to or against a real peer instead of the timeline.
+    const peer = o as ReplayOptions & ReplayModeOptions;
+    if ((o.web !== undefined || o.webPublic) && (peer.serve || peer.against !== undefined))
+      throw new CliError(`--web shows the timeline replay, not ${peer.serve ? '--serve' : '--against'}`);
     const code = await runReplayMode(file, o);
     if (code !== null) {
       if (code) throw new CliError('', code);
       return;
     }
-    if (wantsDashboard({ ui: o.ui })) await replayInDashboard(file, o, o.speed);
-    else await replayAsText(file, o, o.speed);
+    const web = await startWebView(o, { title: `pop3scope replay — ${file}`, steps: true });
+    try {
+      if (wantsDashboard({ ui: o.ui })) await replayInDashboard(file, o, o.speed, web);
+      else await replayAsText(file, o, o.speed, web);
+    } finally {
+      await web?.stop();
+    }
   });
 }
