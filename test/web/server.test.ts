@@ -331,6 +331,19 @@ describe('web/feed: limits, slow subscribers, heartbeats, the end', () => {
     await web.stop();
   }, 30_000);
 
+  it('a burst larger than the backlog, queued in one turn, still reaches a reading subscriber whole', async () => {
+    // Regression: records were offered to subscribers only after the whole batch was kept, so those the batch
+    // itself pushed out of the backlog counted as missed, and every subscriber was dropped as slow.
+    const feed = new RecordFeed({ limits: { records: 3 } });
+    const web = await startWeb(feed);
+    const s = await openEvents(`http://127.0.0.1:${web.address().port}/events?t=${TOKEN}`);
+    for (let i = 1; i <= 10; i++) feed.event(phase('s1', i));
+    await s.until(() => s.records().length === 10);
+    expect(feed.slowDropped).toBe(0);
+    expect(s.records().map((x) => x.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await web.stop();
+  });
+
   it('sends heartbeat comments on an idle stream', async () => {
     const feed = new RecordFeed({ heartbeatMs: 30 });
     const web = await startWeb(feed);
