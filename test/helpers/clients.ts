@@ -5,7 +5,16 @@
  * own failure: tests assert on `code`, `stdout`, `stderr`.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { atExit, PYTHON_BIN } from './peers.ts';
 
@@ -76,13 +85,29 @@ function clientDir(prefix: string): string {
   return dir;
 }
 
-function readOr(path: string, fallback: string): string {
+/** A spinning client may write megabytes: only this much of its mbox is read (its size is always told). */
+const MBOX_READ_LIMIT = 4 * 1024 * 1024;
+
+/** What a client delivered to `path`: its first MBOX_READ_LIMIT octets and its size ('' and 0 when none). */
+function delivered(path: string): { mbox: string; mboxSize: number } {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch {
-    return fallback;
+    return { mbox: '', mboxSize: 0 };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, MBOX_READ_LIMIT));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { mbox: buf.subarray(0, n).toString('utf8'), mboxSize: size };
+  } finally {
+    closeSync(fd);
   }
 }
+
+/** fetchmail's rc `timeout N` on the poll line, or nothing. */
+const rcTimeout = (o: MailClientOptions) => (o.clientTimeoutSecs ? ` timeout ${o.clientTimeoutSecs}` : '');
 
 /**
  * curl against a pop3:// or pop3s:// URL: `-sS` plus extraArgs, e.g.
@@ -159,12 +184,17 @@ export interface MailClientOptions {
   tls?: ClientTls;
   /** Reuse a dir from an earlier run to keep the client's UIDL state (seen messages). Default: a fresh one. */
   workDir?: string;
+  /** The test's kill timer (the whole process group). */
   timeoutMs?: number;
+  /** The client's own network timeout (rc `timeout`), seconds; fetchmail's default is 300, mpop's 180. */
+  clientTimeoutSecs?: number;
 }
 
 export interface MailClientResult extends RunResult {
   /** Everything the client delivered, appended in order ('' when nothing). */
   mbox: string;
+  /** The mbox file's size in octets (0 when it wrote none). */
+  mboxSize: number;
   /** The dir holding rc file, state and mbox: pass it as workDir to a second run. */
   workDir: string;
 }
@@ -181,6 +211,8 @@ export interface FetchmailExtra {
    * first (Dovecot: -ERR Unknown command) and, not keeping, downloads with TOP n 99999999 instead of RETR.
    */
   fetchall?: boolean;
+  /** Default 'password' (USER/PASS); 'cram-md5' is AUTH CRAM-MD5. */
+  auth?: 'password' | 'cram-md5';
 }
 
 /**
@@ -199,7 +231,7 @@ export async function fetchmail(o: MailClientOptions & FetchmailExtra): Promise<
   writeFileSync(
     rc,
     [
-      `poll ${o.host} service ${o.port} protocol pop3 auth password`,
+      `poll ${o.host} service ${o.port} protocol pop3 auth ${o.auth ?? 'password'}${rcTimeout(o)}`,
       `  user ${quote(o.user)} there with password ${quote(o.password)} is ${quote('tester')} here`,
       `  ${security}`,
       `  ${o.keep ? 'keep' : 'nokeep'} ${o.fetchall === false ? 'nofetchall' : 'fetchall'}`,
@@ -211,15 +243,21 @@ export async function fetchmail(o: MailClientOptions & FetchmailExtra): Promise<
   chmodSync(rc, 0o600); // fetchmail refuses an rc file others can read
   const r = await run(
     'fetchmail',
-    ['-f', rc, '-i', join(dir, 'fetchids'), '-v', '-v', '--nosyslog', '--nodetach'],
+    // --pidfile: as root fetchmail locks /var/run/fetchmail.pid whatever FETCHMAILHOME says, and parallel
+    // test files would refuse each other (test/regressions/fetchmail-parallel.test.ts).
+    ['-f', rc, '-i', join(dir, 'fetchids'), '--pidfile', join(dir, 'fetchmail.pid')].concat([
+      '-v',
+      '-v',
+      '--nosyslog',
+      '--nodetach',
+    ]),
     {
       timeoutMs: o.timeoutMs,
-      // HOME and FETCHMAILHOME in the temp dir: never the user's real config, and (as root) not the system-wide
-      // /var/run/fetchmail.pid lock, which would make parallel tests refuse each other.
+      // HOME and FETCHMAILHOME in the temp dir: never the user's real config.
       env: { HOME: dir, FETCHMAILHOME: dir, LC_ALL: 'C' },
     },
   );
-  return { ...r, mbox: readOr(mbox, ''), workDir: dir };
+  return { ...r, ...delivered(mbox), workDir: dir };
 }
 
 /**
@@ -244,6 +282,7 @@ export async function mpop(o: MailClientOptions & { auth?: 'user' | 'plain' }): 
       `user ${o.user}`,
       `password ${o.password}`,
       `keep ${o.keep ? 'on' : 'off'}`,
+      ...(o.clientTimeoutSecs ? [`timeout ${o.clientTimeoutSecs}`] : []),
       `uidls_file ${join(dir, 'uidls')}`,
       `delivery mbox ${mbox}`,
       '',
@@ -255,5 +294,5 @@ export async function mpop(o: MailClientOptions & { auth?: 'user' | 'plain' }): 
     timeoutMs: o.timeoutMs,
     env: { HOME: dir, LC_ALL: 'C' },
   });
-  return { ...r, mbox: readOr(mbox, ''), workDir: dir };
+  return { ...r, ...delivered(mbox), workDir: dir };
 }

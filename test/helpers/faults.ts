@@ -1,26 +1,14 @@
 /**
  * Helpers for the fault-injection real-peer tests (test/integration/faults-peers*.test.ts): fresh servers (the
  * embedded one or Dovecot) behind a real `pop3scope proxy --fault ...` process, what is left in the maildrop
- * afterwards, the injected events and what the client sent after them, and fetchmail / mpop runners that take
- * the client's own network timeout (clients.ts's runners do not set one; a stalled server needs it).
+ * afterwards, the injected events and what the client sent after them, and fetchmail / mpop as bob with the
+ * client's own network timeout (a stalled server needs it).
  */
-import {
-  chmodSync,
-  closeSync,
-  fstatSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '../../src/server/server.js';
-import { type RunResult, run } from './clients.js';
+import { fetchmail, type MailClientResult, mpop } from './clients.js';
 import { type Dovecot, startDovecot } from './dovecot.js';
-import { atExit } from './peers.js';
 import {
   type JsonRecord,
   type ProxyProcess,
@@ -136,40 +124,8 @@ export async function capturedSummary(px: ProxyProcess, session: string): Promis
 
 // ----- clients with their own timeouts -----
 
-export interface ClientRun extends RunResult {
-  /** What the client delivered ('' when nothing; only its first MBOX_READ_LIMIT octets). */
-  mbox: string;
-  /** The mbox file's size in octets (a client that spins may write megabytes). */
-  mboxSize: number;
-}
-
-/** More than any demo message times a few: a spinning client's mbox is only measured, not read whole. */
-const MBOX_READ_LIMIT = 64 * 1024;
-
-function privateDir(prefix: string): string {
-  const dir = mkdtempSync(`/tmp/pop3scope-${prefix}-`);
-  atExit(() => {
-    if (!process.env.POP3SCOPE_KEEP_CLIENTS) rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** The first MBOX_READ_LIMIT octets of the client's mbox and its size ('' and 0 when it wrote none). */
-function mboxOf(path: string): { mbox: string; mboxSize: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { mbox: '', mboxSize: 0 };
-  }
-  try {
-    const buf = Buffer.alloc(MBOX_READ_LIMIT);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return { mbox: buf.subarray(0, n).toString('latin1'), mboxSize: fstatSync(fd).size };
-  } finally {
-    closeSync(fd);
-  }
-}
+/** What a fault test's client run gives: clients.ts's result (mbox read up to a limit, its size told). */
+export type ClientRun = MailClientResult;
 
 export interface FetchmailRun {
   port: number;
@@ -181,30 +137,14 @@ export interface FetchmailRun {
   killAfterMs?: number;
 }
 
-/** fetchmail 6.4 once, cleartext USER/PASS as bob (see clients.ts fetchmail()), with an optional `timeout`. */
-export async function fetchmailRun(o: FetchmailRun): Promise<ClientRun> {
-  const dir = privateDir('fetchmail');
-  const mbox = join(dir, 'mbox');
-  const rc = join(dir, 'fetchmailrc');
-  writeFileSync(
-    rc,
-    [
-      `poll 127.0.0.1 service ${o.port} protocol pop3 auth password${o.timeoutSecs ? ` timeout ${o.timeoutSecs}` : ''}`,
-      `  user "bob" there with password "hungry" is "tester" here`,
-      `  sslproto ''`,
-      `  ${o.keep ? 'keep fetchall' : 'nokeep nofetchall'}`,
-      `  mda "/bin/sh -c 'cat >> ${mbox}'"`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  chmodSync(rc, 0o600);
-  const r = await run(
-    'fetchmail',
-    ['-f', rc, '-i', join(dir, 'fetchids'), '-v', '-v', '--nosyslog', '--nodetach'],
-    { timeoutMs: o.killAfterMs ?? 20_000, env: { HOME: dir, FETCHMAILHOME: dir, LC_ALL: 'C' } },
-  );
-  return { ...r, ...mboxOf(mbox) };
+/** fetchmail 6.4 once (clients.ts fetchmail()), cleartext USER/PASS as bob, with an optional `timeout`. */
+export function fetchmailRun(o: FetchmailRun): Promise<ClientRun> {
+  return fetchmail({
+    ...bob(o.port, o.keep),
+    fetchall: o.keep,
+    clientTimeoutSecs: o.timeoutSecs,
+    timeoutMs: o.killAfterMs ?? 20_000,
+  });
 }
 
 export interface MpopRun {
@@ -215,36 +155,22 @@ export interface MpopRun {
   killAfterMs?: number;
 }
 
-/** mpop 1.4 once, cleartext USER/PASS as bob (see clients.ts mpop()), with an optional `timeout`. */
-export async function mpopRun(o: MpopRun): Promise<ClientRun> {
-  const dir = privateDir('mpop');
-  const mbox = join(dir, 'mbox');
-  const rc = join(dir, 'mpoprc');
-  writeFileSync(
-    rc,
-    [
-      'account test',
-      'host 127.0.0.1',
-      `port ${o.port}`,
-      'tls off',
-      'auth user',
-      'user bob',
-      'password hungry',
-      `keep ${o.keep ? 'on' : 'off'}`,
-      ...(o.timeoutSecs ? [`timeout ${o.timeoutSecs}`] : []),
-      `uidls_file ${join(dir, 'uidls')}`,
-      `delivery mbox ${mbox}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  chmodSync(rc, 0o600);
-  const r = await run('mpop', ['-C', rc, '--debug', 'test'], {
+/** mpop 1.4 once (clients.ts mpop()), cleartext USER/PASS as bob, with an optional `timeout`. */
+export function mpopRun(o: MpopRun): Promise<ClientRun> {
+  return mpop({
+    ...bob(o.port, o.keep),
+    clientTimeoutSecs: o.timeoutSecs,
     timeoutMs: o.killAfterMs ?? 20_000,
-    env: { HOME: dir, LC_ALL: 'C' },
   });
-  return { ...r, ...mboxOf(mbox) };
 }
+
+const bob = (port: number, keep: boolean) => ({
+  host: '127.0.0.1',
+  port,
+  user: 'bob',
+  password: 'hungry',
+  keep,
+});
 
 /** The Subject lines of what a client delivered. */
 export function subjects(mbox: string): string[] {

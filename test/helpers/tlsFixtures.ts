@@ -4,12 +4,12 @@
  * process, and `withEnv`, which sets environment variables only for the child processes started inside it
  * (SSLKEYLOGFILE must reach the proxy alone: curl and Python would write their own keys to the same file).
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { type RunResult, run } from './clients.js';
+import { fetchmail, type RunResult } from './clients.js';
 import { atExit } from './peers.js';
 
 /** Collects what a stream receives and cuts it into POP3 lines and multi-line responses. */
@@ -190,8 +190,8 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 
 /**
  * fetchmail 6.4 once, upgrading with STLS (sslproto tls1.2+, the certificate checked against `caFile` with
- * `sslcommonname localhost`) and logging in with `auth cram-md5` — clients.ts's fetchmail() says
- * `auth password`, which is USER/PASS. Keeps the mail; resolves with what it printed and delivered.
+ * `sslcommonname localhost`) and logging in with `auth cram-md5` (clients.ts fetchmail()). Keeps the mail;
+ * resolves with what it printed and delivered.
  */
 export async function fetchmailStlsCramMd5(o: {
   port: number;
@@ -199,36 +199,13 @@ export async function fetchmailStlsCramMd5(o: {
   password: string;
   caFile: string;
 }): Promise<RunResult & { mbox: string }> {
-  const dir = privateDir('pop3scope-fetchmail-');
-  const mbox = join(dir, 'mbox');
-  const rc = join(dir, 'fetchmailrc');
-  const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  writeFileSync(
-    rc,
-    [
-      `poll 127.0.0.1 service ${o.port} protocol pop3 auth cram-md5`,
-      `  user ${q(o.user)} there with password ${q(o.password)} is ${q('tester')} here`,
-      `  sslproto tls1.2+ sslcertck sslcertfile ${q(o.caFile)} sslcommonname ${q('localhost')}`,
-      '  keep fetchall',
-      `  mda ${q(`/bin/sh -c 'cat >> ${mbox}'`)}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  chmodSync(rc, 0o600);
-  const r = await run(
-    'fetchmail',
-    ['-f', rc, '-i', join(dir, 'fetchids'), '-v', '-v', '--nosyslog', '--nodetach'],
-    {
-      env: { HOME: dir, FETCHMAILHOME: dir, LC_ALL: 'C' },
-    },
-  );
-  let delivered = '';
-  try {
-    delivered = readFileSync(mbox, 'utf8');
-  } catch {
-    // nothing delivered
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return { ...r, mbox: delivered };
+  const r = await fetchmail({
+    host: '127.0.0.1',
+    ...o,
+    keep: true,
+    tls: { mode: 'stls', caFile: o.caFile },
+    auth: 'cram-md5',
+  });
+  rmSync(r.workDir, { recursive: true, force: true });
+  return r;
 }
