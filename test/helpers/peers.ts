@@ -11,7 +11,16 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { describe, it, TestRunner } from 'vitest';
 
-export type PeerName = 'dovecot' | 'curl' | 'python3' | 'fetchmail' | 'mpop' | 'socat' | 'tshark' | 'openssl';
+export type PeerName =
+  | 'dovecot'
+  | 'curl'
+  | 'python3'
+  | 'fetchmail'
+  | 'mpop'
+  | 'socat'
+  | 'tshark'
+  | 'openssl'
+  | 'chromium';
 
 export const ALL_PEERS: readonly PeerName[] = [
   'dovecot',
@@ -22,12 +31,14 @@ export const ALL_PEERS: readonly PeerName[] = [
   'socat',
   'tshark',
   'openssl',
+  'chromium',
 ];
 
 /** The command that installs every peer; printed whenever one is missing. */
 export const INSTALL_HINT = 'sudo .ci/install-peers';
 
 export const DOVECOT_BIN = '/usr/sbin/dovecot';
+export const CHROMIUM_BIN = '/usr/bin/chromium';
 
 function executable(path: string): boolean {
   try {
@@ -62,6 +73,9 @@ const detectors: Record<PeerName, () => boolean> = {
   socat: () => probe('socat', ['-V']),
   tshark: () => probe('tshark', ['--version']),
   openssl: () => probe('openssl', ['version']),
+  // Debian's chromium (the browser tests drive it with playwright-core; no browser is ever downloaded).
+  chromium: () =>
+    executable(CHROMIUM_BIN) && probe(CHROMIUM_BIN, ['--version'], (out) => /Chromium/.test(out)),
 };
 
 function pretendMissing(): Set<string> {
