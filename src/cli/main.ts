@@ -16,6 +16,7 @@ import { registerExport } from './export.js';
 import { registerFaults } from './faultsRun.js';
 import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
+import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerShow } from './show.js';
 
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerProxy(program);
   registerServe(program);
   registerShow(program);
+  registerReport(program);
   registerReplay(program);
   registerCheck(program);
   registerExport(program);
@@ -44,6 +46,7 @@ Examples:
   pop3scope client                              type POP3 into the demo (no telnet needed)
   pop3scope show captures/seed-download-and-delete.jsonl
   pop3scope check captures/*.jsonl
+  pop3scope report captures/seed-download-and-delete.jsonl -o seed.html
 (the sample captures ship with pop3scope: in a clone, or in "$(npm root -g)/pop3scope" when installed)`,
   );
   // Commander's refusals (unknown option or command, missing argument) are one line like every other bad input,

@@ -45,8 +45,10 @@ const NOTHING = "default-src 'none'; frame-ancestors 'none'";
 /**
  * The page's CSP: its inline scripts by hash (so an injected one could not run), inline styles (the SVG's
  * style attributes), data: images, connections to this origin only (the event stream), no frames, no forms.
+ * `meta`: the report file's own policy in a <meta> element (web/html.ts): it connects nowhere, and leaves
+ * out frame-ancestors, which a <meta> policy may not carry (the browser would log an error for it).
  */
-export function pageCsp(html: string): string {
+export function pageCsp(html: string, where: 'header' | 'meta' = 'header'): string {
   const hashes = inlineScripts(html).map(
     (code) => `'sha256-${createHash('sha256').update(code, 'utf8').digest('base64')}'`,
   );
@@ -55,10 +57,10 @@ export function pageCsp(html: string): string {
     `script-src ${hashes.length > 0 ? hashes.join(' ') : "'none'"}`,
     "style-src 'unsafe-inline'",
     'img-src data:',
-    "connect-src 'self'",
+    where === 'header' ? "connect-src 'self'" : "connect-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
+    ...(where === 'header' ? ["frame-ancestors 'none'"] : []),
   ].join('; ');
 }
 

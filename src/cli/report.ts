@@ -1,0 +1,146 @@
+/**
+ * `pop3scope report CAPTURE... -o FILE`: one self-contained HTML file (web/html.ts) with every session's
+ * sequence diagram, the bytes of each arrow, the mailbox over time and the summary; it opens from file:// and
+ * as an email attachment, and loads nothing. Records are written out as each session ends, so a 1 GiB
+ * capture needs no more memory than its open sessions. FILE appears whole or not at all: the report is
+ * written to FILE.partial and renamed at the end; on an error the partial file is removed and an existing
+ * FILE kept.
+ */
+import { once } from 'node:events';
+import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import type { Command } from 'commander';
+import type { EngineEvent } from '../analysis/types.js';
+import { PcapError } from '../capture/pcap/types.js';
+import { type JsonRecord, jsonRecord, withFile } from '../render/json.js';
+import { PageBundleError, pageBundle, ReportWriter, type TextOut } from '../web/html.js';
+import { analyzeCaptures } from './captureInput.js';
+import { CliError } from './errors.js';
+import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
+
+interface ReportOptions extends TraceFlags {
+  output: string;
+  session?: string;
+  title?: string;
+  withBodies?: boolean;
+}
+
+const shown = (file: string) => (file === '-' ? 'stdin' : file);
+
+/** The report file being written: FILE.partial until `finish` renames it. */
+class ReportFile implements TextOut {
+  private readonly temp: string;
+  private readonly stream: WriteStream;
+  private failure: Error | null = null;
+
+  constructor(private readonly path: string) {
+    this.temp = `${path}.partial`;
+    let fd: number;
+    try {
+      // Opened here, so an unwritable place is one line before any capture is read.
+      fd = openSync(this.temp, 'w', 0o644);
+    } catch (error) {
+      throw new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    this.stream = createWriteStream('', { fd });
+    this.stream.on('error', (error) => {
+      this.failure = error;
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    this.check();
+    if (!this.stream.write(text))
+      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    this.check();
+  }
+
+  async finish(): Promise<void> {
+    this.stream.end();
+    await Promise.race([once(this.stream, 'close'), once(this.stream, 'error')]).catch(() => {});
+    this.check();
+    try {
+      renameSync(this.temp, this.path);
+    } catch (error) {
+      rmSync(this.temp, { force: true });
+      throw new CliError(
+        `cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
+    }
+  }
+
+  /** Something went wrong: nothing half-written is left behind, an existing FILE stays as it was. */
+  abandon(): void {
+    this.stream.destroy();
+    rmSync(this.temp, { force: true });
+  }
+
+  private check(): void {
+    if (!this.failure) return;
+    const code = (this.failure as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot write ${this.path}: ${code ?? this.failure.message}`);
+  }
+}
+
+export async function runReport(files: string[], o: ReportOptions): Promise<void> {
+  const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
+  try {
+    pageBundle();
+  } catch (error) {
+    if (error instanceof PageBundleError) throw new CliError(error.message);
+    throw error;
+  }
+  const trace = await traceOptions(o, warn);
+  const title = o.title ?? `pop3scope report — ${files.map(shown).join(', ')}`;
+  const out = new ReportFile(o.output);
+  const writer = new ReportWriter(out, {
+    mode: 'report',
+    title,
+    ...(o.withBodies ? { withBodies: true } : {}),
+  });
+  // With several captures, every record says which one it came from (session ids repeat across files).
+  const several = files.length > 1;
+  const toRecord: (e: EngineEvent) => JsonRecord | null = jsonRecord;
+  const sink = async (e: EngineEvent, file: string) => {
+    const record = toRecord(e);
+    if (record) await writer.add(several ? withFile(record, shown(file)) : record);
+  };
+  try {
+    await analyzeCaptures(files, o.session, sink, warn, undefined, trace);
+    const stats = await writer.finish();
+    await out.finish();
+    process.stderr.write(
+      `pop3scope: wrote ${o.output} (${stats.sessions} session${stats.sessions === 1 ? '' : 's'})\n`,
+    );
+  } catch (error) {
+    out.abandon();
+    if (error instanceof PcapError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export function registerReport(program: Command): void {
+  const command = program
+    .command('report')
+    .description(
+      'write one self-contained HTML file: every session as a sequence diagram, click for the bytes',
+    )
+    .argument('<capture...>', 'captures or pcap/pcapng traces, gzipped or not ("-" reads stdin)')
+    .requiredOption('-o, --output <file>', 'the HTML file to write (replaced whole, or not at all)')
+    .option('-s, --session <id>', 'only this session')
+    .option('--title <text>', 'the page title (default: "pop3scope report — " and the captures)')
+    .option('--with-bodies', 'keep message bodies in the file (each up to a size cap); default: summarised');
+  addTraceOptions(command)
+    .addHelpText(
+      'after',
+      `
+The file needs no network and no server: open it in a browser (file://) or send it as an attachment.
+Passwords are redacted as everywhere in pop3scope. Click an arrow to see its bytes, what it means, its latency.
+
+Examples:
+  pop3scope report captures/seed-download-and-delete.jsonl -o seed.html
+  pop3scope report captures/*.jsonl -o all.html --title "Tuesday's lab"
+  pop3scope report trace.pcap --tls-keylog keys.log -o trace.html
+  pop3scope report session.jsonl --session s2 --with-bodies -o s2.html`,
+    )
+    .action(async (files: string[], options: ReportOptions) => runReport(files, options));
+}
