@@ -56,6 +56,21 @@ export interface JsonTransactionRecord extends JsonRecordBase {
   readonly explain: string;
   readonly rfc: string;
   readonly violations: readonly JsonViolation[];
+  /** Only in the web page's records (render/wireBytes.ts recordMaker), never in `show --format json`. */
+  readonly bytes?: JsonWireBytes;
+}
+
+/**
+ * The exact bytes of a transaction as they were on the wire, secrets masked (the engine's data events): one
+ * character per octet (latin1, so exact and reversible), each string a prefix of what was sent.
+ */
+export interface JsonWireBytes {
+  /** The command line with its ending (an AUTH exchange: its client lines too); null for the greeting. */
+  readonly command: string | null;
+  /** The response from its status line on (a long body only up to a head: render/limits.ts). */
+  readonly response: string;
+  /** Octets of the command and the response left out (a string cut short does not end in its line's LF). */
+  readonly omitted: number;
 }
 
 export interface JsonPhaseRecord extends JsonRecordBase {
