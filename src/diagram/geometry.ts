@@ -34,6 +34,9 @@ export const GEOMETRY = {
   proportionalMaxSpan: 8000,
   /** Ticks closer than this are skipped (their labels would overlap). */
   tickMinGap: 24,
-  /** The average advance of a 12 px character: labels longer than their arrow are clipped with an ellipsis. */
-  charWidth: 6.6,
+  /**
+   * The advance of a 12 px character, the widest of the fonts used (monospace for commands, style.ts): labels
+   * longer than their arrow are clipped with an ellipsis.
+   */
+  charWidth: 7.2,
 } as const;

@@ -115,9 +115,10 @@ function markerSvg(m: Marker): string {
   );
 }
 
+/** Arrowheads sized in user units: a selected (thicker) arrow keeps the same head. */
 function defs(prefix: string): string {
   const head = (id: string, cls: string) =>
-    `<marker id="${id}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">` +
+    `<marker id="${id}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">` +
     `<path class="${cls}" d="M0,0 L10,5 L0,10 z"/></marker>`;
   return `<defs>${head(`${prefix}-head`, 'head')}${head(`${prefix}-head-err`, 'head-err')}${head(`${prefix}-head-pop3scope`, 'head-pop3scope')}</defs>`;
 }
@@ -138,7 +139,8 @@ export function renderSvg(d: Diagram, o: SvgOptions = {}): string {
   for (const b of d.bands) {
     parts.push(
       `<rect class="band phase-${b.phase}" data-phase="${b.phase}" x="${left}" y="${n(b.y1)}" width="${n(right - left)}" height="${n(b.y2 - b.y1)}"/>`,
-      `<text class="band-label" data-phase="${b.phase}" x="${left + 4}" y="${n(b.y2 - 6)}">${b.phase}</text>`,
+      // Top right: clear of the time ticks on the left and of the arrows' labels between the lanes.
+      `<text class="band-label" data-phase="${b.phase}" x="${right - 4}" y="${n(b.y1 + 11)}" text-anchor="end">${b.phase}</text>`,
     );
   }
   parts.push('</g>');
