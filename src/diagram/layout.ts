@@ -11,7 +11,7 @@ import type { Phase } from '../analysis/types.js';
 import type { JsonTransactionRecord, JsonViolation } from '../render/json.js';
 import { GEOMETRY } from './geometry.js';
 import { MAX_ARROWS, MAX_MARKERS_PER_ARROW, MAX_SESSION_MARKERS } from './limits.js';
-import { drawingOrder, type Element, hasResponse } from './order.js';
+import { drawingOrderUpTo, type Element, hasResponse } from './order.js';
 import { type TimePoint, timeTicks } from './timeAxis.js';
 import type {
   Arrow,
@@ -150,16 +150,15 @@ function laneShapes(withPop3scope: boolean): LaneShape[] {
   return lanes;
 }
 
-/** Where the cut falls: the elements before the (maxArrows + 1)-th arrow, and how many arrows there are. */
-function cut(order: readonly Element[], maxArrows: number): { end: number; total: number } {
-  let total = 0;
-  let end = order.length;
+/** Where the cut falls: the elements before the (maxArrows + 1)-th arrow. */
+function cut(order: readonly Element[], maxArrows: number): number {
+  let arrows = 0;
   for (let k = 0; k < order.length; k++) {
     if (!isArrow(order[k] as Element)) continue;
-    if (total === maxArrows && end === order.length) end = k;
-    total++;
+    if (arrows === maxArrows) return k;
+    arrows++;
   }
-  return { end, total };
+  return order.length;
 }
 
 function validMax(x: number | undefined): number {
@@ -169,8 +168,10 @@ function validMax(x: number | undefined): number {
 /** Lays out one session. Never throws on records it cannot make sense of: it draws what it can. */
 export function layoutSession(s: SessionRecords, o: Partial<DiagramOptions> = {}): Diagram {
   const proportional = o.time === 'proportional';
-  const order = drawingOrder(s);
-  const { end, total } = cut(order, validMax(o.maxArrows));
+  const maxArrows = validMax(o.maxArrows);
+  // One peer arrow beyond the cut is enough to know where the cut falls.
+  const { elements: order, arrows: total } = drawingOrderUpTo(s, maxArrows + 1);
+  const end = cut(order, maxArrows);
   const withPop3scope = s.proxy.length + s.injected.length + s.alter.length > 0;
   const lanes = laneShapes(withPop3scope);
   const x = (lane: Lane) => G.laneX[lane];

@@ -38,37 +38,54 @@ export function hasResponse(tx: JsonTransactionRecord): boolean {
   return tx.command === null || r.status !== null || r.text !== '' || r.multiline || r.bodyOctets > 0;
 }
 
-/** The transactions by seq, each seq once (the first record of it wins: arrow ids stay unique). */
-function transactionsBySeq(list: readonly JsonTransactionRecord[]): JsonTransactionRecord[] {
+/**
+ * The transactions by seq, each seq once (the first record of it wins: arrow ids stay unique). The engine
+ * hands them on in increasing seq order, which one pass confirms; only a hand-made file costs a set and a sort.
+ */
+function transactionsBySeq(list: readonly JsonTransactionRecord[]): readonly JsonTransactionRecord[] {
+  let increasing = true;
+  for (let k = 1; k < list.length && increasing; k++) {
+    increasing = (list[k - 1] as JsonTransactionRecord).seq < (list[k] as JsonTransactionRecord).seq;
+  }
+  if (increasing) return list;
   const seen = new Set<number>();
   const out: JsonTransactionRecord[] = [];
-  let sorted = true;
   for (const tx of list) {
     if (seen.has(tx.seq)) continue;
     seen.add(tx.seq);
-    const prev = out[out.length - 1];
-    if (prev !== undefined && prev.seq > tx.seq) sorted = false;
     out.push(tx);
   }
-  // The engine hands transactions on in seq order; only a hand-made file needs the sort.
-  return sorted ? out : out.sort((a, b) => a.seq - b.seq);
+  return out.sort((a, b) => a.seq - b.seq);
 }
+
+/** The index of the next transaction from `k` on that `ok` accepts (txs.length when none). */
+function next(
+  txs: readonly JsonTransactionRecord[],
+  k: number,
+  ok: (tx: JsonTransactionRecord) => boolean,
+): number {
+  while (k < txs.length && !ok(txs[k] as JsonTransactionRecord)) k++;
+  return k;
+}
+
+const isCommand = (tx: JsonTransactionRecord) => tx.command !== null;
 
 /**
  * Commands and responses merged: a command goes before an earlier transaction's response when it was sent
  * before that response ended and the engine saw it as pipelined (sent with answers outstanding). The flag
  * decides, not the clock alone: two lines in the same millisecond are still in the order they happened.
+ * Two cursors over the transactions (one for commands, one for responses), stopping after `limit` arrows.
  */
-function peerArrows(s: SessionRecords): Element[] {
+function peerArrows(s: SessionRecords, limit: number): { arrows: Element[]; total: number } {
   const txs = transactionsBySeq(s.transactions);
-  const commands = txs.filter((tx) => tx.command !== null);
-  const responses = txs.filter(hasResponse);
+  let total = 0;
+  for (const tx of txs) total += (tx.command !== null ? 1 : 0) + (hasResponse(tx) ? 1 : 0);
   const out: Element[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < commands.length || j < responses.length) {
-    const c = commands[i];
-    const r = responses[j];
+  let i = next(txs, 0, isCommand);
+  let j = next(txs, 0, hasResponse);
+  while ((i < txs.length || j < txs.length) && out.length < limit) {
+    const c = txs[i];
+    const r = txs[j];
     const commandFirst =
       c !== undefined &&
       (r === undefined ||
@@ -76,13 +93,13 @@ function peerArrows(s: SessionRecords): Element[] {
         (c.command?.pipelined === true && time(c.startedAt) <= time(r.endedAt)));
     if (commandFirst) {
       out.push({ kind: 'command', t: time(c.startedAt), tx: c });
-      i++;
+      i = next(txs, i + 1, isCommand);
     } else if (r !== undefined) {
       out.push({ kind: 'response', t: time(r.endedAt), tx: r });
-      j++;
+      j = next(txs, j + 1, hasResponse);
     }
   }
-  return out;
+  return { arrows: out, total };
 }
 
 /** The records that are not a peer's arrow, by time (stable: records of one time keep their kinds' order). */
@@ -103,13 +120,20 @@ function asides(s: SessionRecords): Aside[] {
   return out.sort((a, b) => (a.t === b.t ? 0 : a.t < b.t ? -1 : 1));
 }
 
+/** The session's elements in drawing order, and how many arrows the whole session has. */
+export interface DrawingOrder {
+  readonly elements: readonly Element[];
+  readonly arrows: number;
+}
+
 /**
- * Every element of the session in drawing order. An aside goes before the first peer arrow that happened
- * after it; at the same time, after responses (a phase changes when the answer ended) and before commands
- * (the command is the next thing in the new phase).
+ * Every element of the session in drawing order, the peers' arrows merged only as far as `limit` of them (a
+ * diagram cut at maxArrows needs no more: a huge session costs its cut, not its length). An aside goes before
+ * the first peer arrow that happened after it; at the same time, after responses (a phase changes when the
+ * answer ended) and before commands (the command is the next thing in the new phase).
  */
-export function drawingOrder(s: SessionRecords): Element[] {
-  const peers = peerArrows(s);
+export function drawingOrderUpTo(s: SessionRecords, limit: number): DrawingOrder {
+  const { arrows: peers, total } = peerArrows(s, limit);
   const others = asides(s);
   const out: Element[] = [];
   let k = 0;
@@ -123,5 +147,10 @@ export function drawingOrder(s: SessionRecords): Element[] {
     out.push(e);
   }
   while (k < others.length) out.push(others[k++] as Aside);
-  return out;
+  return { elements: out, arrows: total + s.proxy.length + s.alter.length + s.injected.length };
+}
+
+/** Every element of the session in drawing order (mermaid.ts draws them all, bounded by its own limit). */
+export function drawingOrder(s: SessionRecords): Element[] {
+  return [...drawingOrderUpTo(s, Number.POSITIVE_INFINITY).elements];
 }

@@ -16,7 +16,7 @@ export interface TimePoint {
 /** Elapsed time as a tick label: "0 ms", "250 ms", "1.2 s", "1.25 s", "2 min 30 s". */
 export function elapsedLabel(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '0 ms';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${trimmed(ms / 1000)} s`;
   const minutes = Math.floor(ms / 60_000);
   const seconds = (ms - minutes * 60_000) / 1000;
