@@ -7,7 +7,7 @@
  * server (STAT straight at it), and when a client deleted mail, that it was the client's doing.
  *
  * The behaviour recorded here is what these client versions do (curl 7.88, Python 3.11 poplib, fetchmail 6.4.37,
- * mpop 1.4.18); faults-peers-dovecot.test.ts does the same against Dovecot.
+ * mpop 1.4.18); faults-peers-dovecot*.test.ts do the same against Dovecot.
  */
 import { afterAll, expect, it } from 'vitest';
 import { curlPop3, poplib } from '../helpers/clients.js';
@@ -148,6 +148,16 @@ describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], '-ERR on DELE (DELE 
     expect(await u.bench.stat()).toBe('+OK 2 1410');
   });
 
+  it('fetchmail keep: sends no DELE, so the rule never fires; both delivered, exit 0', async () => {
+    const u = await underFault('embedded', RULE, fm(true));
+    expect(u.client.code, u.client.stdout).toBe(0);
+    expect(subjects(u.client.mbox)).toHaveLength(2);
+    expect(u.injected).toEqual([]);
+    expect(u.summary.injected).toBeUndefined();
+    expect(u.summary).toMatchObject({ retrieved: [1, 2], marked: [], removed: [] });
+    expect(await u.bench.stat()).toBe('+OK 2 1410');
+  });
+
   it('fetchmail delete mode: stops after the -ERR, QUITs, exits 24; message 1 (downloaded) is removed by the server, 2 stays', async () => {
     const u = await underFault('embedded', RULE, fm(false));
     expect(u.client.code, u.client.stdout).toBe(24);
@@ -206,6 +216,16 @@ describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], 'sizes that lie (LIS
     expect(await u.bench.stat()).toBe('+OK 2 1410');
   });
 
+  it('fetchmail delete mode: downloads both whole with TOP, then DELEs them (its own doing), exit 0', async () => {
+    const u = await underFault('embedded', RULE, fm(false));
+    expect(u.client.code, u.client.stdout).toBe(0);
+    expect(subjects(u.client.mbox)).toHaveLength(2);
+    expectInjected(u, RULE, ['LIST 1', 'LIST 2']);
+    expect(u.after).toEqual(['TOP 1 99999999', 'DELE 1', 'LIST 2', 'TOP 2 99999999', 'DELE 2', 'QUIT']);
+    expect(u.summary).toMatchObject({ retrieved: [1, 2], marked: [1, 2], removed: [1, 2] });
+    expect(await u.bench.stat()).toBe('+OK 0 0');
+  });
+
   it('mpop keep: downloads both whole (it does not check RETR against LIST), exits 0; both stay', async () => {
     const u = await underFault('embedded', RULE, mp(true));
     expect(u.client.code).toBe(0);
@@ -250,6 +270,17 @@ describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], 'no final "." (RETR 
     expect(await u.bench.stat()).toBe('+OK 2 1410');
   });
 
+  it('fetchmail delete mode (TOP drop-terminator): delivers message 1 without its ".", times out (exit 2), no DELE', async () => {
+    const u = await underFault('embedded', 'TOP drop-terminator', fm(false));
+    expect(u.client.code, u.client.stdout).toBe(2);
+    expect(u.client.stdout).toContain('timeout after 2 seconds');
+    expect(subjects(u.client.mbox)).toEqual(['Subject: Lunch on Friday?']);
+    expectInjected(u, 'TOP drop-terminator', ['TOP 1']);
+    expect(u.after).toEqual([]);
+    expect(u.summary).toMatchObject({ marked: [], removed: [] });
+    expect(await u.bench.stat()).toBe('+OK 2 1410');
+  });
+
   it('mpop delete mode: stores message 1 + the RETR 2 answer as ONE message, times out (exit 74), sends no DELE', async () => {
     const u = await underFault('embedded', RULE, mp(false));
     expect(u.client.code).toBe(74);
@@ -266,7 +297,7 @@ describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], 'no final "." (RETR 
   });
 });
 
-describeWithPeers(['curl', 'python3', 'fetchmail'], 'a server that stalls (RETR stall)', () => {
+describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], 'a server that stalls (RETR stall)', () => {
   const RULE = 'RETR stall';
 
   it('curl: gives up at its own --max-time (exit 28, 0 bytes received)', async () => {
@@ -294,6 +325,29 @@ describeWithPeers(['curl', 'python3', 'fetchmail'], 'a server that stalls (RETR 
     expect(u.client.mboxSize).toBe(0);
     expectInjected(u, RULE, ['RETR 1']);
     expect(u.after).toEqual([]);
+    expect(await u.bench.stat()).toBe('+OK 2 1410');
+  });
+  it('fetchmail delete mode (TOP stall) with `timeout 2`: times out the same way, exit 2, nothing delivered, no DELE', async () => {
+    const u = await underFault('embedded', 'TOP stall', fm(false));
+    expect(u.client.code, u.client.stdout).toBe(2);
+    expect(u.client.stdout).toContain('timeout after 2 seconds waiting for server');
+    expect(u.client.mboxSize).toBe(0);
+    expectInjected(u, 'TOP stall', ['TOP 1']);
+    expect(u.after).toEqual([]);
+    expect(u.summary).toMatchObject({ marked: [], removed: [], closedBy: 'client', violations: {} });
+    expect(await u.bench.stat()).toBe('+OK 2 1410');
+  });
+
+  it('mpop delete mode with `timeout 2`: "the operation timed out", exit 74, nothing delivered, no DELE', async () => {
+    const u = await underFault('embedded', RULE, mp(false));
+    expect(u.client.code).toBe(74);
+    expect(u.client.stderr).toContain('network read error: the operation timed out');
+    expect(u.client.mboxSize).toBe(0);
+    expectInjected(u, RULE, ['RETR 1']);
+    // RETR 2 was pipelined with RETR 1; mpop gave up by itself, so no POP3_CLIENT_NO_TIMEOUT.
+    expect(u.after).toEqual(['RETR 2']);
+    expect(u.summary).toMatchObject({ retrieved: [1, 2], marked: [], removed: [], closedBy: 'client' });
+    expect(u.summary.violations).toEqual({});
     expect(await u.bench.stat()).toBe('+OK 2 1410');
   });
 });
@@ -328,6 +382,13 @@ describeWithPeers(
 
     it('fetchmail: QUITs at once, but reports an authentication failure (exit 3, AUTHFAIL)', async () => {
       const u = await underFault('embedded', RULE, fm(true));
+      expect(u.client.code).toBe(3);
+      expect(u.client.stdout).toContain('Query status=3 (AUTHFAIL)');
+      await check(u, ['QUIT']);
+    });
+
+    it('fetchmail delete mode: the same — QUIT, exit 3 (AUTHFAIL)', async () => {
+      const u = await underFault('embedded', RULE, fm(false));
       expect(u.client.code).toBe(3);
       expect(u.client.stdout).toContain('Query status=3 (AUTHFAIL)');
       await check(u, ['QUIT']);
