@@ -48,6 +48,8 @@ describe('renderSvg', async () => {
     expect(svg).toContain('<title>pass &lt;redacted 6 octets&gt;</title>');
     expect(svg).toMatch(/marker-end="url\(#p3s-head\)"/);
     expect(svg).toMatch(/<marker id="p3s-head"/);
+    // Regression: heads were sized by stroke width, so the selected (thicker) arrow got a huge one.
+    expect(svg).toMatch(/<marker id="p3s-head" [^>]*markerUnits="userSpaceOnUse"/);
   });
 
   it('draws bands with labels, body blocks with octets and lines', () => {
