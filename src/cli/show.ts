@@ -1,6 +1,7 @@
 /** `pop3scope show CAPTURE… [--session ID] [--format text|json|markdown]`: the offline viewer. */
 import type { Command } from 'commander';
 import type { EngineEvent, Violation } from '../analysis/types.js';
+import { MermaidRecords } from '../diagram/mermaid.js';
 import { jsonRecord, withFile } from '../render/json.js';
 import { markdownReport } from '../render/markdown.js';
 import { styleFor, wantColour } from '../render/style.js';
@@ -26,6 +27,8 @@ interface Pending {
   printer: TranscriptPrinter;
   lines: string[];
   violations: { seq: number | null; violation: Violation }[];
+  /** Markdown only: the session's JSON records for its Mermaid block (bounded, see MermaidRecords). */
+  mermaid: MermaidRecords | null;
 }
 
 export async function runShow(files: string[], options: ShowOptions, out = new Output()): Promise<void> {
@@ -50,12 +53,17 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
         printer: new TranscriptPrinter({ style }),
         lines: [],
         violations: [],
+        mermaid: format === 'markdown' ? new MermaidRecords() : null,
       };
       sessions.set(key, pending);
     }
     if (e.type === 'transaction')
       for (const v of e.tx.violations) pending.violations.push({ seq: e.tx.seq, violation: v });
     if (e.type === 'violation') pending.violations.push({ seq: null, violation: e.violation });
+    if (pending.mermaid) {
+      const record = jsonRecord(e);
+      if (record) pending.mermaid.add(record);
+    }
     if (e.type !== 'summary') {
       pending.lines.push(...pending.printer.event(e));
       return;
@@ -67,7 +75,13 @@ export async function runShow(files: string[], options: ShowOptions, out = new O
     const all = [...head, ...pending.lines, ...pending.printer.event(e)];
     if (format === 'markdown')
       await out.lines([
-        markdownReport({ summary: s, lines: all, violations: pending.violations, file: from }),
+        markdownReport({
+          summary: s,
+          lines: all,
+          violations: pending.violations,
+          file: from,
+          mermaid: pending.mermaid?.sequence() ?? undefined,
+        }),
       ]);
     else await out.lines([...all, '']);
   };

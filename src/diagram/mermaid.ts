@@ -242,8 +242,9 @@ export class MermaidRecords {
 
   add(record: JsonRecord): void {
     const w = mermaidWeight(record);
+    // Kept until the cap is reached (a record may go past it: mermaidSequence cuts at the very arrow).
     if (!this.cut && record.type !== 'summary')
-      this.cut = this.arrows + w.arrows > this.maxArrows || this.notes + w.notes > MERMAID_MAX_NOTES;
+      this.cut = this.arrows >= this.maxArrows || this.notes >= MERMAID_MAX_NOTES;
     if (this.cut && record.type !== 'summary') {
       this.omitted += w.arrows;
       this.omittedNotes += w.notes;

@@ -1,4 +1,7 @@
-/** The Markdown report: per session, the transcript as a fenced block and a table of violations, for bug reports. */
+/**
+ * The Markdown report: per session, the transcript as a fenced block, the session as a Mermaid sequenceDiagram
+ * (GitHub and GitLab draw it; diagram/mermaid.ts writes it) and a table of violations, for bug reports.
+ */
 import type { SessionSummary, Violation } from '../analysis/types.js';
 
 export interface SessionReport {
@@ -9,6 +12,8 @@ export interface SessionReport {
   readonly violations: readonly { readonly seq: number | null; readonly violation: Violation }[];
   /** The capture the session came from, when several were read. */
   readonly file?: string;
+  /** The session's sequenceDiagram (diagram/mermaid.ts), without its fence: drawn after the transcript. */
+  readonly mermaid?: string;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -31,6 +36,8 @@ export function markdownReport(report: SessionReport): string {
   out.push(`${fence}text`);
   for (const l of report.lines) out.push(l);
   out.push(fence, '');
+  // Every line of it begins with a keyword or an indent (mermaid.ts), never with a backtick: ``` closes it.
+  if (report.mermaid !== undefined) out.push('```mermaid', report.mermaid, '```', '');
   if (report.violations.length === 0) {
     out.push('No violations.');
   } else {
