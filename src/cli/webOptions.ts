@@ -6,8 +6,9 @@
  */
 import { Option } from 'commander';
 import type { ReplaySink } from '../events.js';
+import { recordMaker } from '../render/wireBytes.js';
 import { RecordFeed } from '../web/feed.js';
-import { livePageHtml } from '../web/livePage.js';
+import { PageBundleError, pageBundle, pageHtml } from '../web/html.js';
 import { WebServer } from '../web/server.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
@@ -82,12 +83,20 @@ export async function startWebView(
     throw new CliError(
       `--web ${showHostPort(listen)}: other machines may reach that address and see every session; add --web-public if that is what you want`,
     );
-  const feed = new RecordFeed();
+  // The page is built from the bundle: a tree where it was never built says so before anything listens.
+  try {
+    pageBundle();
+  } catch (error) {
+    if (error instanceof PageBundleError) throw new CliError(`--web: ${error.message}`);
+    throw error;
+  }
+  // The page's records carry the exact bytes of each arrow (shown when one is clicked).
+  const feed = new RecordFeed({ toRecord: recordMaker(), withData: true });
   const server = await WebServer.start({
     host: listen.host,
     port: listen.port,
     feed,
-    page: livePageHtml,
+    page: pageHtml,
     title: o.title,
     steps: o.steps,
   }).catch(async (error: NodeJS.ErrnoException) => {

@@ -20,6 +20,7 @@ export const WIRE_COMMAND_MAX = 8 * 1024;
 
 /**
  * Client octets kept while their commands wait for an answer: a pipelining client (mpop, fetchmail) sends a
- * few hundred short commands ahead at most; commands sent beyond this many octets ahead get no bytes shown.
+ * few hundred short commands ahead at most; the bytes of commands sent beyond this many octets ahead are
+ * shown cut (or empty), what is missing counted in `omitted`.
  */
 export const WIRE_PIPELINED_MAX = 64 * 1024;

@@ -36,6 +36,11 @@ export interface FeedOptions {
   readonly limits?: Partial<BacklogLimits>;
   /** An event's record (default render/json.ts jsonRecord). */
   readonly toRecord?: (e: EngineEvent) => JsonRecord | null;
+  /**
+   * toRecord is also handed the data events, in order with the rest (render/wireBytes.ts recordMaker reads
+   * the bytes of each arrow from them). They are queued by reference until the next flush, like every event.
+   */
+  readonly withData?: boolean;
   readonly sendAhead?: number;
   readonly heartbeatMs?: number;
   readonly maxSubscribers?: number;
@@ -53,6 +58,7 @@ interface Subscriber {
 export class RecordFeed implements ProxySink {
   private readonly backlog: Backlog;
   private readonly toRecord: (e: EngineEvent) => JsonRecord | null;
+  private readonly withData: boolean;
   private readonly sendAhead: number;
   readonly maxSubscribers: number;
   private readonly subscribers = new Set<Subscriber>();
@@ -70,6 +76,7 @@ export class RecordFeed implements ProxySink {
       bytes: o.limits?.bytes ?? MAX_BACKLOG_BYTES,
     });
     this.toRecord = o.toRecord ?? jsonRecord;
+    this.withData = o.withData ?? false;
     this.sendAhead = o.sendAhead ?? MAX_SEND_AHEAD;
     this.maxSubscribers = o.maxSubscribers ?? MAX_SUBSCRIBERS;
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs ?? HEARTBEAT_MS);
@@ -78,8 +85,9 @@ export class RecordFeed implements ProxySink {
 
   // The sink's hook, on the relay path: a type test and a push.
   event(e: EngineEvent): void {
-    // data and command events have no JSON record (the transaction record carries the command).
-    if (this.ended || e.type === 'data' || e.type === 'command') return;
+    // data and command events have no JSON record (the transaction record carries the command); data events
+    // go on only to a converter that reads them.
+    if (this.ended || e.type === 'command' || (e.type === 'data' && !this.withData)) return;
     this.pending.push(e);
     this.scheduled ??= setImmediate(() => this.flush());
   }
