@@ -23,7 +23,7 @@ import { choiceOption, milliseconds, parsedOption, portNumber } from './parsers.
 import { LIVE_FORMATS, type LiveFormat, type ProxyCliOptions, startProxy } from './proxy.js';
 import { localCertificate } from './serve.js';
 import { untilSignal } from './signals.js';
-import { startWebView, WEB_HELP, type WebFlags, webOption, webPublicOption } from './webOptions.js';
+import { startWebView, WEB_HELP, type WebFlags, webHint, webOption, webPublicOption } from './webOptions.js';
 
 /** The flags, parsed and checked by commander (parsers.ts). */
 interface DemoOptions extends WebFlags {
@@ -163,7 +163,7 @@ ${WEB_HELP}`,
         ? await liveDashboard({
             capture: o.capture ?? null,
             logs: 'logs off',
-            hint: `connect: pop3scope client 127.0.0.1:${port}${web ? ` · web view: ${web.url}` : ''}`,
+            hint: webHint(web, `connect: pop3scope client 127.0.0.1:${port}`),
             colour: wantColour(o.color, process.stdout),
             // How to connect, on screen as long as the dashboard runs (the by-hand lines are not printed then).
             connect: {

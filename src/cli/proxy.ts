@@ -30,6 +30,7 @@ import {
   WEB_HELP,
   type WebFlags,
   type WebView,
+  webHint,
   webOption,
   webPublicOption,
 } from './webOptions.js';
@@ -340,7 +341,7 @@ async function proxyWithDashboard(o: ProxyCliOptions, web: WebView | null): Prom
   const dashboard = await liveDashboard({
     capture: o.capture ?? null,
     logs: logging.note,
-    hint: `clients connect to ${o.listen}, relayed to ${o.upstream}${web ? ` · web view: ${web.url}` : ''}`,
+    hint: webHint(web, `clients connect to ${o.listen}, relayed to ${o.upstream}`),
     colour: wantColour(o.color, process.stdout),
     lesson: Boolean(o.lesson),
     paceMs: o.teachingPace ? TEACHING_PACE_MS : null,

@@ -84,7 +84,13 @@ async function replayInDashboard(
   const dashboard = new Dashboard({
     mode: 'replay',
     replay: { file, speed, step: Boolean(o.step) },
-    hint: o.step ? 'press space for the first step' : 'the first session is on its way',
+    // With --web the URL first, whole (a clipped token is refused); the step hint after it.
+    hint: [
+      web?.url,
+      o.step ? 'press space for the first step' : web ? null : 'the first session is on its way',
+    ]
+      .filter(Boolean)
+      .join(' · '),
     colour: wantColour(o.color, process.stdout),
     lesson: Boolean(o.lesson),
     paceMs: o.teachingPace ? TEACHING_PACE_MS : null,

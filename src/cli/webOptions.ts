@@ -113,6 +113,15 @@ export async function startWebView(
 }
 
 /**
+ * The dashboard's hint while no session is listed: with --web, the page's URL alone (the connect lines say how
+ * to connect already, and a longer hint would clip the token off on an 80-column terminal, leaving a URL that
+ * is refused); without, `otherwise`.
+ */
+export function webHint(web: Pick<WebView, 'url'> | null, otherwise: string): string {
+  return web ? web.url : otherwise;
+}
+
+/**
  * A replay's sink that also feeds the web view. The replay's own sink comes first (a promise it returns is the
  * replay's pace) and stays synchronous when it is (the dashboard): the feed's hook only queues.
  */
