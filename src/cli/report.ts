@@ -11,7 +11,8 @@ import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } fro
 import type { Command } from 'commander';
 import type { EngineEvent } from '../analysis/types.js';
 import { PcapError } from '../capture/pcap/types.js';
-import { type JsonRecord, jsonRecord, withFile } from '../render/json.js';
+import { withFile } from '../render/json.js';
+import { recordMaker } from '../render/wireBytes.js';
 import { PageBundleError, pageBundle, ReportWriter, type TextOut } from '../web/html.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
@@ -50,7 +51,14 @@ class ReportFile implements TextOut {
   async write(text: string): Promise<void> {
     this.check();
     if (!this.stream.write(text))
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+      await new Promise<void>((resolve) => {
+        // Either ends the wait; both listeners go, so a long report does not pile them up.
+        const done = () => {
+          this.stream.off('drain', done).off('error', done);
+          resolve();
+        };
+        this.stream.once('drain', done).once('error', done);
+      });
     this.check();
   }
 
@@ -99,13 +107,19 @@ export async function runReport(files: string[], o: ReportOptions): Promise<void
   });
   // With several captures, every record says which one it came from (session ids repeat across files).
   const several = files.length > 1;
-  const toRecord: (e: EngineEvent) => JsonRecord | null = jsonRecord;
+  // The records with each arrow's exact bytes (bodies cut to a head unless --with-bodies); one converter per
+  // analysed stream, so a new one for each capture.
+  const bodies = o.withBodies ? 'whole' : 'summary';
+  let toRecord = recordMaker({ bodies });
+  const fileDone = () => {
+    toRecord = recordMaker({ bodies });
+  };
   const sink = async (e: EngineEvent, file: string) => {
     const record = toRecord(e);
     if (record) await writer.add(several ? withFile(record, shown(file)) : record);
   };
   try {
-    await analyzeCaptures(files, o.session, sink, warn, undefined, trace);
+    await analyzeCaptures(files, o.session, sink, warn, fileDone, trace);
     const stats = await writer.finish();
     await out.finish();
     process.stderr.write(

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSessionsCapture } from '../../bench/reportCapture.js';
+import type { JsonRecord, JsonTransactionRecord } from '../../src/render/json.js';
 import { INDEX_ID } from '../../src/web/page/embedded.js';
 import type { IndexEntry } from '../../src/web/page/entries.js';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -85,6 +87,32 @@ describe('pop3scope report', () => {
     const r = runCli(['report', '-', '-o', out], readFileSync(join(ROOT, SEED), 'utf8'));
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('pop3scope report — stdin');
+  });
+
+  it("carries each arrow's exact bytes; bodies cut to a head, whole with --with-bodies", async () => {
+    const capture = join(dir, 'big-body.jsonl');
+    await writeSessionsCapture(capture, { sessions: 1, bodyOctets: 20_000 });
+    const retr = (html: string) => {
+      const tx = [
+        ...html.matchAll(/<script type="application\/json" id="pop3scope-part-\d+">([\s\S]*?)<\/script>/g),
+      ]
+        .flatMap((m) => JSON.parse(m[1]!) as JsonRecord[])
+        .find((r): r is JsonTransactionRecord => r.type === 'transaction' && r.command?.verb === 'RETR');
+      return tx!.bytes!;
+    };
+    const cut = join(dir, 'cut.html');
+    const whole = join(dir, 'whole.html');
+    expect(runCli(['report', capture, '-o', cut]).code).toBe(0);
+    expect(runCli(['report', capture, '-o', whole, '--with-bodies']).code).toBe(0);
+    const head = retr(readFileSync(cut, 'utf8'));
+    expect(head.command).toBe('RETR 1\r\n');
+    expect(head.response.length).toBeLessThanOrEqual(4096);
+    expect(head.omitted).toBeGreaterThan(15_000);
+    const all = retr(readFileSync(whole, 'utf8'));
+    expect(all.omitted).toBe(0);
+    expect(all.response.endsWith('\r\n.\r\n')).toBe(true);
+    expect(all.response.length).toBeGreaterThan(20_000);
+    expect(readFileSync(whole, 'utf8')).toContain('"withBodies":true');
   });
 
   it('refuses bad flags and a missing -o in one line', () => {

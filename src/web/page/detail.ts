@@ -1,20 +1,13 @@
 /**
  * What the detail pane shows for a clicked arrow (its id, diagram/types.ts Arrow.id): the exact bytes when
- * the record carries them (render/wireBytes.ts `bytes`), else the line as recorded; the explanation, the
+ * the record carries them (render/wireBytes.ts `bytes`: one char per octet; its `omitted` counts both sides'
+ * cut octets and is shown under the response), else the line as recorded; the explanation, the
  * latency, the RFC, the violations. Pure: the DOM part only writes these strings with textContent.
  */
 
 import type { SessionRecords } from '../../diagram/types.js';
 import type { JsonTransactionRecord, JsonViolation } from '../../render/json.js';
 import { visibleBytes } from './bytesView.js';
-
-/** The optional `bytes` field of a transaction record (render/wireBytes.ts): one char per octet. */
-export interface RecordBytes {
-  readonly command: string | null;
-  readonly response: string;
-  /** Octets of the response left out (a body beyond the head, or beyond --with-bodies' cap). */
-  readonly omitted: number;
-}
 
 export interface ArrowDetail {
   readonly title: string;
@@ -31,8 +24,6 @@ export interface ArrowDetail {
   readonly violations: readonly JsonViolation[];
 }
 
-const bytesOf = (tx: JsonTransactionRecord) => (tx as { readonly bytes?: RecordBytes }).bytes;
-
 function statusLine(tx: JsonTransactionRecord): string {
   const r = tx.response;
   return [r.status, r.code ? `[${r.code}]` : '', r.text].filter((p) => p !== '').join(' ');
@@ -48,7 +39,7 @@ function omittedText(octets: number): string {
 }
 
 function transactionDetail(tx: JsonTransactionRecord, side: 'command' | 'response'): ArrowDetail {
-  const wire = bytesOf(tx);
+  const wire = tx.bytes;
   const r = tx.response;
   let shown: string;
   let exact: boolean;

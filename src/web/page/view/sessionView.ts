@@ -13,6 +13,19 @@ import { MAX_DIAGRAM_ARROWS } from '../limits.js';
 import { el, fill } from './dom.js';
 import { mailboxTable, summaryTable } from './tables.js';
 
+/**
+ * The bytes text with ␍ and ␊ in spans of their own: the page draws them as small "CR"/"LF" boxes (page.css),
+ * since many fonts have no control pictures; the text itself (copy, find, tests) keeps ␍ and ␊.
+ */
+function withMarks(text: string): (Node | string)[] {
+  return text
+    .split(/([␍␊])/)
+    .filter((p) => p !== '')
+    .map((p) =>
+      p === '␍' || p === '␊' ? el('span', { class: 'ctl', 'data-c': p === '␍' ? 'CR' : 'LF' }, p) : p,
+    );
+}
+
 export interface SessionView {
   readonly element: HTMLElement;
   show(s: SessionRecords | null): void;
@@ -66,7 +79,7 @@ export function sessionView(onArrow: (id: string) => void): SessionView {
       detail,
       el('h3', { class: 'detail-title' }, d.title),
       el('p', { class: 'detail-what' }, d.exact ? 'bytes on the wire (redacted)' : 'as recorded (redacted)'),
-      el('pre', { class: 'bytes', id: 'detail-bytes', 'data-exact': String(d.exact) }, d.bytes),
+      el('pre', { class: 'bytes', id: 'detail-bytes', 'data-exact': String(d.exact) }, ...withMarks(d.bytes)),
       d.omitted && el('p', { class: 'omitted' }, d.omitted),
       d.body && el('p', { class: 'body' }, d.body),
       d.explain && el('p', { class: 'explain', id: 'detail-explain' }, d.explain),

@@ -1,0 +1,67 @@
+/**
+ * A generated capture of many short POP3 sessions (bench/report.ts, test/cli/report tests): each logs in,
+ * lists, retrieves message 1 (`bodyOctets` long) and quits; every third deletes it, every seventh answers
+ * a RETR with -ERR. Written as a stream, so 10,000 sessions cost no memory.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+
+export interface ReportCaptureOptions {
+  readonly sessions: number;
+  /** Octets of message 1's body (default 400). */
+  readonly bodyOctets?: number;
+}
+
+const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
+
+export async function writeSessionsCapture(file: string, o: ReportCaptureOptions): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (r: object) => {
+    if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
+  };
+  const line = `${'x'.repeat(70)}\r\n`;
+  const octets = o.bodyOctets ?? 400;
+  const body = `Subject: bench\r\n\r\n${line.repeat(Math.max(0, Math.ceil((octets - 18) / line.length)))}`;
+  await write({
+    type: 'header',
+    format: 'pop3scope-capture',
+    version: 1,
+    createdAt: new Date(T0).toISOString(),
+    tool: 'pop3scope bench',
+  });
+  for (let i = 0; i < o.sessions; i++) {
+    const session = `s${i + 1}`;
+    let t = T0 + i * 1000;
+    const data = async (dir: 'c2s' | 's2c', text: string) => {
+      t += 5;
+      await write({ type: 'data', session, t, dir, text });
+    };
+    await write({
+      type: 'open',
+      session,
+      t,
+      client: `127.0.0.1:${20000 + (i % 40000)}`,
+      upstream: '127.0.0.1:110',
+      tls: 'none',
+    });
+    await data('s2c', '+OK ready\r\n');
+    await data('c2s', `USER user${i % 500}\r\n`);
+    await data('s2c', '+OK\r\n');
+    await data('c2s', 'PASS ******\r\n');
+    await data('s2c', '+OK logged in\r\n');
+    await data('c2s', 'LIST\r\n');
+    await data('s2c', `+OK 1 message\r\n1 ${body.length}\r\n.\r\n`);
+    await data('c2s', 'RETR 1\r\n');
+    if (i % 7 === 6) await data('s2c', '-ERR no such message\r\n');
+    else await data('s2c', `+OK ${body.length} octets\r\n${body}.\r\n`);
+    if (i % 3 === 0) {
+      await data('c2s', 'DELE 1\r\n');
+      await data('s2c', '+OK deleted\r\n');
+    }
+    await data('c2s', 'QUIT\r\n');
+    await data('s2c', '+OK bye\r\n');
+    await write({ type: 'close', session, t: t + 1, by: 'server', reason: 'bench' });
+  }
+  out.end();
+  await once(out, 'close');
+}
