@@ -5,13 +5,13 @@
  * client's password never break out of it. Mermaid's own parser reads these blocks in
  * test/browser/mermaid.test.ts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mermaidSequence } from '../../src/diagram/mermaid.js';
 import { MERMAID_MAX_ARROWS } from '../../src/diagram/mermaidLimits.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { mermaidBlocks } from './mermaidBlocks.js';
 import { captureSession } from './records.js';
 
@@ -51,6 +51,13 @@ describe('show --format markdown', () => {
     expect(at('── summary of session s1 ──')).toBeLessThan(at('```mermaid'));
     expect(at('```mermaid')).toBeLessThan(at('No violations.'));
     expect(r.stdout).not.toMatch(/hungry|aHVuZ3J5/);
+  });
+
+  it('is what the README shows for the seed (the README’s example is real output)', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(mermaidBlocks(readme)).toContain(
+      mermaidSequence(await captureSession('seed-download-and-delete')),
+    );
   });
 
   it('has one block per session, before each session’s violations table, with several captures', () => {
