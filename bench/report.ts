@@ -3,7 +3,8 @@
  * (time and peak memory), opens the file in Debian's Chromium from file:// and measures the time from
  * navigation to the session list drawn (target ≤ 2 s), and to the first session's diagram. A figure, not a
  * timed test:
- *   node --import tsx bench/report.ts [--sessions N]
+ *   node --import tsx bench/report.ts [--sessions N] [--big-mib M]
+ * --big-mib also reports a capture of one session with an M MiB RETR (default 1024: memory stays bounded).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -13,10 +14,12 @@ import { pathToFileURL } from 'node:url';
 import { launchChromium, newPage } from '../test/helpers/browser.js';
 import { buildPageBundle } from '../test/helpers/pageBundle.js';
 import { watchPeakRss } from './proc.js';
-import { writeSessionsCapture } from './reportCapture.js';
+import { writeBigRetrCapture, writeSessionsCapture } from './reportCapture.js';
 
 const at = process.argv.indexOf('--sessions');
 const SESSIONS = at > 0 ? Number(process.argv[at + 1]) : 10_000;
+const big = process.argv.indexOf('--big-mib');
+const BIG_MIB = big > 0 ? Number(process.argv[big + 1]) : 0;
 const ROOT = new URL('..', import.meta.url).pathname;
 
 async function runReport(capture: string, out: string): Promise<{ ms: number; peakMiB: number }> {
@@ -49,6 +52,17 @@ async function main(): Promise<void> {
         `report ${(statSync(html).size / 1e6).toFixed(1)} MB in ${(written.ms / 1000).toFixed(2)} s, ` +
         `peak RSS ${written.peakMiB.toFixed(0)} MiB`,
     );
+    if (BIG_MIB > 0) {
+      const bigCapture = join(dir, 'big.jsonl');
+      const bigHtml = join(dir, 'big.html');
+      await writeBigRetrCapture(bigCapture, BIG_MIB);
+      const r = await runReport(bigCapture, bigHtml);
+      console.log(
+        `report of one session with a ${BIG_MIB} MiB RETR: capture ${(statSync(bigCapture).size / 1e6).toFixed(0)} MB → ` +
+          `report ${(statSync(bigHtml).size / 1e3).toFixed(0)} kB in ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.peakMiB.toFixed(0)} MiB`,
+      );
+      rmSync(bigCapture);
+    }
     const browser = await launchChromium();
     try {
       const runs: { list: number; diagram: number }[] = [];

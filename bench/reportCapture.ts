@@ -65,3 +65,37 @@ export async function writeSessionsCapture(file: string, o: ReportCaptureOptions
   out.end();
   await once(out, 'close');
 }
+
+/**
+ * One session whose RETR answer is `mib` MiB long, in 64 KiB data records (a capture the size of a big
+ * mailbox download): the report must stay within bounded memory and cut the body to a head.
+ */
+export async function writeBigRetrCapture(file: string, mib: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (r: object) => {
+    if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
+  };
+  const t = T0;
+  const session = 's1';
+  await write({
+    type: 'header',
+    format: 'pop3scope-capture',
+    version: 1,
+    createdAt: new Date(t).toISOString(),
+    tool: 'pop3scope bench',
+  });
+  await write({ type: 'open', session, t, client: '127.0.0.1:1', upstream: '127.0.0.1:110', tls: 'none' });
+  for (const text of ['+OK\r\n', 'USER bob\r\n', '+OK\r\n', 'PASS ******\r\n', '+OK\r\n', 'RETR 1\r\n'])
+    await write({ type: 'data', session, t, dir: text.startsWith('+') ? 's2c' : 'c2s', text });
+  const octets = mib * 1024 * 1024;
+  await write({ type: 'data', session, t, dir: 's2c', text: `+OK ${octets} octets\r\n` });
+  const chunk = `${'y'.repeat(78)}\r\n`.repeat(65536 / 80);
+  for (let sent = 0; sent < octets; sent += chunk.length)
+    await write({ type: 'data', session, t, dir: 's2c', text: chunk });
+  await write({ type: 'data', session, t, dir: 's2c', text: '.\r\n' });
+  await write({ type: 'data', session, t, dir: 'c2s', text: 'QUIT\r\n' });
+  await write({ type: 'data', session, t, dir: 's2c', text: '+OK bye\r\n' });
+  await write({ type: 'close', session, t, by: 'server', reason: 'bench' });
+  out.end();
+  await once(out, 'close');
+}
