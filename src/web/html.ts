@@ -38,17 +38,18 @@ const BUNDLE_DIR = new URL('../../dist/web/', import.meta.url);
 
 let cached: PageBundle | null = null;
 
-/** The built page, read once. Throws PageBundleError when it is not there. */
-export function pageBundle(): PageBundle {
-  if (cached) return cached;
+/** The built page, read once. Throws PageBundleError when it is not there. `dir`: another place (tests). */
+export function pageBundle(dir: URL = BUNDLE_DIR): PageBundle {
+  if (cached && dir === BUNDLE_DIR) return cached;
   try {
-    const js = readFileSync(new URL('page.js', BUNDLE_DIR), 'utf8');
-    const css = readFileSync(new URL('page.css', BUNDLE_DIR), 'utf8');
+    const js = readFileSync(new URL('page.js', dir), 'utf8');
+    const css = readFileSync(new URL('page.css', dir), 'utf8');
     // esbuild escapes "</script" for inline scripts (scripts/build-page.mjs); a bundle that still has one
     // would end its own element early.
     if (/<\/script/i.test(js)) throw new Error('dist/web/page.js holds "</script": it cannot be inlined');
-    cached = { js, css };
-    return cached;
+    const bundle = { js, css };
+    if (dir === BUNDLE_DIR) cached = bundle;
+    return bundle;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PageBundleError();
     throw error;

@@ -176,6 +176,18 @@ describeWithPeers(['chromium'], 'pop3scope report in Chromium', () => {
     await page.close();
   });
 
+  it('?large=1 opens in the large-font mode', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${pathToFileURL(seed).href}?large=1`);
+    await page.waitForSelector('#diagram svg');
+    expect(await page.getAttribute('html', 'class')).toContain('large');
+    expect(await page.getAttribute('#toggle-large', 'aria-pressed')).toBe('true');
+    const size = await page.$eval('body', (b) => getComputedStyle(b).fontSize);
+    expect(size).toBe('22px');
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
   it('prints without the controls and the list; the large-font toggle scales the page', async () => {
     const page = await open(seed);
     await page.click('#toggle-large');

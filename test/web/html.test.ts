@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonRecord, JsonTransactionRecord } from '../../src/render/json.js';
-import { pageBundle, pageHtml, reportCsp, writeReport } from '../../src/web/html.js';
+import { PageBundleError, pageBundle, pageHtml, reportCsp, writeReport } from '../../src/web/html.js';
 import { CONFIG_ID, INDEX_ID, partId } from '../../src/web/page/embedded.js';
 import { embeddedSource } from '../../src/web/page/embeddedSource.js';
 import type { IndexEntry } from '../../src/web/page/entries.js';
@@ -202,5 +202,20 @@ describe('pageHtml (the live view)', () => {
     expect(JSON.parse(documentOf(html).getElementById(CONFIG_ID)!.textContent).eventsUrl).toBe(
       'events?t=abc',
     );
+  });
+});
+
+describe('pageBundle', () => {
+  it('a tree whose page was never built: one clear message, which the CLI prints as its one line', () => {
+    const nowhere = new URL('file:///nonexistent-pop3scope-bundle/');
+    expect(() => pageBundle(nowhere)).toThrow(PageBundleError);
+    expect(() => pageBundle(nowhere)).toThrow('the page bundle is missing (run npm run build)');
+  });
+
+  it('the built bundle can be inlined: no "</script" in it, and no Node module left in it', () => {
+    const { js, css } = pageBundle();
+    expect(js).not.toMatch(/<\/script/i);
+    expect(js).not.toMatch(/\brequire\(|node:/);
+    expect(css).toContain('@media print');
   });
 });
