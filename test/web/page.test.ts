@@ -223,6 +223,14 @@ describe('arrowDetail', () => {
     });
   });
 
+  it('says "1 line", not "1 lines" (regression: the buggy server\'s one-line LIST)', () => {
+    const base = s();
+    const one = base.transactions.map((t) =>
+      t.seq === 3 ? { ...t, response: { ...t.response, bodyOctets: 7, bodyLines: 1 } } : t,
+    );
+    expect(arrowDetail({ ...base, transactions: one }, 'r3')?.body).toBe('body: 7 octets · 1 line');
+  });
+
   it('is null for an arrow the session does not have', () => {
     expect(arrowDetail(s(), 'c0')).toBeNull(); // the greeting has no command
     expect(arrowDetail(s(), 'r99')).toBeNull();

@@ -7,6 +7,7 @@
 
 import type { SessionRecords } from '../../diagram/types.js';
 import type { JsonTransactionRecord, JsonViolation } from '../../render/json.js';
+import { counted } from '../../words.js';
 import { visibleBytes } from './bytesView.js';
 
 export interface ArrowDetail {
@@ -68,7 +69,7 @@ function transactionDetail(tx: JsonTransactionRecord, side: 'command' | 'respons
     latency: latencyText(tx.latencyMs),
     rfc: tx.rfc,
     body: r.multiline
-      ? `body: ${r.bodyOctets} octets · ${r.bodyLines} lines${r.complete ? '' : ' (cut: no terminating ".")'}`
+      ? `body: ${counted(r.bodyOctets, 'octet')} · ${counted(r.bodyLines, 'line')}${r.complete ? '' : ' (cut: no terminating ".")'}`
       : '',
     violations: tx.violations,
   };

@@ -62,12 +62,13 @@ export function listView(onSelect: (key: string) => void): ListView {
         'data-session': e.session,
         'aria-selected': e.key === selected ? 'true' : 'false',
       },
-      el('span', { class: 'c-session' }, e.session),
-      el('span', { class: 'c-user' }, e.user ?? '—'),
-      el('span', { class: 'c-flow' }, flow(e)),
-      el('span', { class: 'c-mode' }, e.mode ?? (e.ended ? '—' : 'live…')),
+      // Each cell's whole text as its hover title: the narrow columns cut it with an ellipsis.
+      el('span', { class: 'c-session', title: e.session }, e.session),
+      el('span', { class: 'c-user', title: e.user ?? undefined }, e.user ?? '—'),
+      el('span', { class: 'c-flow', title: flow(e) }, flow(e)),
+      el('span', { class: 'c-mode', title: e.mode ?? undefined }, e.mode ?? (e.ended ? '—' : 'live…')),
       el('span', { class: 'c-violations' }, String(e.violations)),
-      el('span', { class: 'c-file' }, e.file ?? ''),
+      el('span', { class: 'c-file', title: e.file }, e.file ?? ''),
     );
     r.style.top = `${i * rowHeight}px`;
     r.style.height = `${rowHeight}px`;
