@@ -72,4 +72,32 @@ describeWithPeers(['chromium'], 'the page in live mode', () => {
       await server.stop();
     }
   });
+
+  it('a page opened after the backlog dropped sessions says so, and lists the sessions kept', async () => {
+    const feed = new RecordFeed({ limits: { sessions: 1 } });
+    const server = await WebServer.start({
+      host: '127.0.0.1',
+      port: 0,
+      feed,
+      page: pageHtml,
+      title: 'dropped',
+    });
+    // Two sessions (curl's s1 and s2) before any page connects: the backlog keeps only the second.
+    for await (const e of analyzeCapture('captures/dovecot-curl.jsonl')) feed.event(e);
+    const page = await newPage(browser, [new URL(server.url()).origin]);
+    try {
+      await page.goto(server.url());
+      await page.waitForSelector('#session-list [data-session="s2"]');
+      await page.waitForSelector('#dropped:not(:empty)');
+      expect(await page.textContent('#dropped')).toMatch(
+        /^not shown, dropped before this page connected: 1 older session \(\d+ records\)$/,
+      );
+      expect(await page.$('#session-list [data-session="s1"]')).toBeNull();
+      expect(await page.textContent('#session-title')).toContain('s2');
+      expect(page.errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.stop();
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import { SessionGrouper, sessionKey } from '../../diagram/sessions.js';
 import type { SessionRecords } from '../../diagram/types.js';
 import type { JsonRecord } from '../../render/json.js';
+import { counted } from '../../words.js';
 import type { PageConfig, SourceStatus } from './config.js';
 import { CONFIG_ID } from './embedded.js';
 import { embeddedSource } from './embeddedSource.js';
@@ -143,7 +144,7 @@ function startLive(): void {
   };
   const source = liveSource(config.eventsUrl ?? 'events', {
     onDropped: (d) => {
-      dropped.textContent = `${d.sessions} older sessions (${d.records} records) were dropped before this page connected`;
+      dropped.textContent = `not shown, dropped before this page connected: ${counted(d.sessions, 'older session')} (${counted(d.records, 'record')})`;
     },
   });
   list.setEntries(entries);
