@@ -41,6 +41,9 @@ describe('npm run bench -- --quick', () => {
     expect(json.trace.showPeakRss).toBeGreaterThan(0);
     expect(json.trace.readMBps.median).toBeGreaterThan(0);
     expect(r.stdout).toContain('6. Packet traces:');
+    // The report page (issue #16): written and opened in Chromium (installed by .ci/install-peers).
+    expect(r.stdout).toContain('7. Report page');
+    if (existsSync('/usr/bin/chromium')) expect(json.report.openMs).toBeGreaterThan(0);
     expect(json.targets.length).toBeGreaterThanOrEqual(7);
   });
 });
