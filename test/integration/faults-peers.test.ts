@@ -10,42 +10,15 @@
  * mpop 1.4.18); faults-peers-dovecot*.test.ts do the same against Dovecot.
  */
 import { afterAll, expect, it } from 'vitest';
-import { curlPop3, poplib } from '../helpers/clients.js';
-import {
-  fetchmailRun,
-  mpopRun,
-  stopBenches,
-  subjects,
-  type UnderFault,
-  underFault,
-} from '../helpers/faults.js';
+import { curlPop3 } from '../helpers/clients.js';
+import { stopBenches, subjects, type UnderFault, underFault } from '../helpers/faults.js';
+import { fm, lastLine, mp, popDownload } from '../helpers/faultsDovecot.js';
 import { describeWithPeers } from '../helpers/peers.js';
 
 afterAll(stopBenches, 30_000);
 
-const env = (port: number) => ({ POP_PORT: String(port), POP_USER: 'bob', POP_PASSWORD: 'hungry' });
 const curl = (port: number, path: string, args: string[] = [], timeoutMs = 6000) =>
   curlPop3(`pop3://bob:hungry@127.0.0.1:${port}/${path}`, ['-v', ...args], { timeoutMs });
-
-/**
- * poplib downloading and deleting both messages (LIST, RETR n + DELE n, QUIT), with a 2 s socket timeout. It
- * prints each step and, on an exception, ('EXC', class, message) and exits 3.
- */
-const POPLIB_DOWNLOAD = `
-  try:
-      p = poplib.POP3(HOST, PORT, timeout=2)
-      p.user(USER); p.pass_(PASSWORD)
-      out(p.list()[1])
-      for i in (1, 2):
-          resp, lines, octets = p.retr(i); out((resp, len(lines), octets))
-          out(p.dele(i))
-      out(p.quit())
-  except Exception as e:
-      out(('EXC', type(e).__name__, str(e)))
-      sys.exit(3)
-`;
-const popDownload = (port: number) => poplib(POPLIB_DOWNLOAD, env(port), { timeoutMs: 15_000 });
-const lastLine = (s: string) => s.trim().split('\n').at(-1);
 
 /** Every fired fault names the rule; the summary counts them; the capture header records the rule. */
 function expectInjected(u: UnderFault<unknown>, rule: string, on: string[]): void {
@@ -53,12 +26,6 @@ function expectInjected(u: UnderFault<unknown>, rule: string, on: string[]): voi
   expect(u.summary.injected).toBe(on.length);
   expect(u.headerFaults?.rules).toEqual([rule]);
 }
-
-const fm = (keep: boolean) => (port: number) => fetchmailRun({ port, keep, timeoutSecs: 2 });
-const mp =
-  (keep: boolean, killAfterMs = 15_000) =>
-  (port: number) =>
-    mpopRun({ port, keep, timeoutSecs: 2, killAfterMs });
 
 describeWithPeers(['curl', 'python3', 'fetchmail', 'mpop'], 'cut mid-RETR (RETR #1 cut 400)', () => {
   const RULE = 'RETR #1 cut 400';
