@@ -14,6 +14,7 @@ import { PcapError } from '../capture/pcap/types.js';
 import { withFile } from '../render/json.js';
 import { recordMaker } from '../render/wireBytes.js';
 import { PageBundleError, pageBundle, ReportWriter, type TextOut } from '../web/html.js';
+import { counted } from '../words.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
@@ -122,9 +123,7 @@ export async function runReport(files: string[], o: ReportOptions): Promise<void
     await analyzeCaptures(files, o.session, sink, warn, fileDone, trace);
     const stats = await writer.finish();
     await out.finish();
-    process.stderr.write(
-      `pop3scope: wrote ${o.output} (${stats.sessions} session${stats.sessions === 1 ? '' : 's'})\n`,
-    );
+    process.stderr.write(`pop3scope: wrote ${o.output} (${counted(stats.sessions, 'session')})\n`);
   } catch (error) {
     out.abandon();
     if (error instanceof PcapError) throw new CliError(error.message);
