@@ -6,10 +6,7 @@
  */
 import { Option } from 'commander';
 import type { ReplaySink } from '../events.js';
-import { recordMaker } from '../render/wireBytes.js';
-import { RecordFeed } from '../web/feed.js';
-import { PageBundleError, pageBundle, pageHtml } from '../web/html.js';
-import { WebServer } from '../web/server.js';
+import type { RecordFeed } from '../web/feed.js';
 import { type HostPort, isLoopback, parseHostPort, showHostPort } from './address.js';
 import { CliError } from './errors.js';
 
@@ -83,6 +80,15 @@ export async function startWebView(
     throw new CliError(
       `--web ${showHostPort(listen)}: other machines may reach that address and see every session; add --web-public if that is what you want`,
     );
+  // The web view's modules load only when --web is given: node:http and the page builder would otherwise add
+  // ~1.5 MB to every proxy's heap at start (docs/ARCHITECTURE.md, on-demand modules).
+  const [{ recordMaker }, { RecordFeed }, { PageBundleError, pageBundle, pageHtml }, { WebServer }] =
+    await Promise.all([
+      import('../render/wireBytes.js'),
+      import('../web/feed.js'),
+      import('../web/html.js'),
+      import('../web/server.js'),
+    ]);
   // The page is built from the bundle: a tree where it was never built says so before anything listens.
   try {
     pageBundle();
