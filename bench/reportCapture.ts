@@ -14,21 +14,39 @@ export interface ReportCaptureOptions {
 
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 
-export async function writeSessionsCapture(file: string, o: ReportCaptureOptions): Promise<void> {
+/**
+ * A capture file being generated: its header written, records written one per line at the disk's pace (each
+ * write waits for a drain when the stream is behind), `end` resolving once the file is closed. Every bench
+ * capture is written through it (here, and bench/run.ts's big RETR).
+ */
+export function captureStream(
+  file: string,
+  t: number,
+): {
+  write: (record: object) => Promise<void>;
+  end: () => Promise<void>;
+} {
   const out = createWriteStream(file);
   const write = async (r: object) => {
     if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
   };
+  out.write(
+    `${JSON.stringify({ type: 'header', format: 'pop3scope-capture', version: 1, createdAt: new Date(t).toISOString(), tool: 'pop3scope bench' })}\n`,
+  );
+  return {
+    write,
+    end: async () => {
+      out.end();
+      await once(out, 'close');
+    },
+  };
+}
+
+export async function writeSessionsCapture(file: string, o: ReportCaptureOptions): Promise<void> {
+  const { write, end } = captureStream(file, T0);
   const line = `${'x'.repeat(70)}\r\n`;
   const octets = o.bodyOctets ?? 400;
   const body = `Subject: bench\r\n\r\n${line.repeat(Math.max(0, Math.ceil((octets - 18) / line.length)))}`;
-  await write({
-    type: 'header',
-    format: 'pop3scope-capture',
-    version: 1,
-    createdAt: new Date(T0).toISOString(),
-    tool: 'pop3scope bench',
-  });
   for (let i = 0; i < o.sessions; i++) {
     const session = `s${i + 1}`;
     let t = T0 + i * 1000;
@@ -62,8 +80,7 @@ export async function writeSessionsCapture(file: string, o: ReportCaptureOptions
     await data('s2c', '+OK bye\r\n');
     await write({ type: 'close', session, t: t + 1, by: 'server', reason: 'bench' });
   }
-  out.end();
-  await once(out, 'close');
+  await end();
 }
 
 /**
@@ -71,19 +88,9 @@ export async function writeSessionsCapture(file: string, o: ReportCaptureOptions
  * mailbox download): the report must stay within bounded memory and cut the body to a head.
  */
 export async function writeBigRetrCapture(file: string, mib: number): Promise<void> {
-  const out = createWriteStream(file);
-  const write = async (r: object) => {
-    if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
-  };
   const t = T0;
+  const { write, end } = captureStream(file, t);
   const session = 's1';
-  await write({
-    type: 'header',
-    format: 'pop3scope-capture',
-    version: 1,
-    createdAt: new Date(t).toISOString(),
-    tool: 'pop3scope bench',
-  });
   await write({ type: 'open', session, t, client: '127.0.0.1:1', upstream: '127.0.0.1:110', tls: 'none' });
   for (const text of ['+OK\r\n', 'USER bob\r\n', '+OK\r\n', 'PASS ******\r\n', '+OK\r\n', 'RETR 1\r\n'])
     await write({ type: 'data', session, t, dir: text.startsWith('+') ? 's2c' : 'c2s', text });
@@ -96,6 +103,5 @@ export async function writeBigRetrCapture(file: string, mib: number): Promise<vo
   await write({ type: 'data', session, t, dir: 'c2s', text: 'QUIT\r\n' });
   await write({ type: 'data', session, t, dir: 's2c', text: '+OK bye\r\n' });
   await write({ type: 'close', session, t, by: 'server', reason: 'bench' });
-  out.end();
-  await once(out, 'close');
+  await end();
 }

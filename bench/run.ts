@@ -7,13 +7,14 @@
  *   npm run bench -- --json      machine-readable results after the table
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Inspector } from '../src/analysis/inspector.js';
 import { concurrentSessions, noopRoundTrips, retrieveAll } from './client.js';
 import { makeMessage } from './messages.js';
 import { cpuMs, watchPeakRss } from './proc.js';
+import { captureStream } from './reportCapture.js';
 import { median, percentile, summary } from './stats.js';
 import { bigTrace, traceReadMBps } from './trace.js';
 
@@ -251,17 +252,8 @@ async function proxyMemory(): Promise<number> {
 /** A capture of one session retrieving a SIZE.bigMib message, written in 64 KiB data records. */
 async function bigCapture(): Promise<string> {
   const file = join(work, 'big.jsonl');
-  const out = createWriteStream(file);
-  const write = (o: object) =>
-    out.write(`${JSON.stringify(o)}\n`) ? Promise.resolve() : new Promise((r) => out.once('drain', r));
   const t = Date.now();
-  await write({
-    type: 'header',
-    format: 'pop3scope-capture',
-    version: 1,
-    createdAt: new Date(t).toISOString(),
-    tool: 'pop3scope bench',
-  });
+  const { write, end } = captureStream(file, t);
   await write({
     type: 'open',
     session: 's1',
@@ -289,7 +281,7 @@ async function bigCapture(): Promise<string> {
   }
   await write({ type: 'data', session: 's1', t, dir: 's2c', text: '.\r\n' });
   await write({ type: 'close', session: 's1', t, by: 'client', reason: 'bench' });
-  await new Promise((r) => out.end(r));
+  await end();
   return file;
 }
 
