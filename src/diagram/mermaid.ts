@@ -4,7 +4,7 @@
  * (diagram/layout.ts), in the same order (diagram/order.ts): Client and Server (and pop3scope between them
  * when it answered, injected a fault or kept bytes back), one arrow per command, SASL step and response,
  * notes for the phases, TLS, bodies and violations. Every label went through mermaidText.ts; the arrows are
- * capped (mermaidLimits.ts) and a last note says how many were left out. Pure; runs in the browser too.
+ * capped (limits.ts) and a last note says how many were left out. Pure; runs in the browser too.
  */
 import { VIOLATIONS } from '../protocol/violations.js';
 import type { JsonRecord, JsonTransactionRecord, JsonViolation } from '../render/json.js';
@@ -15,7 +15,7 @@ import {
   MERMAID_MAX_NOTES,
   MERMAID_MAX_SASL_STEPS,
   MERMAID_MAX_TEXT,
-} from './mermaidLimits.js';
+} from './limits.js';
 import { mermaidLabel } from './mermaidText.js';
 import { drawingOrder, type Element, hasResponse } from './order.js';
 import { SessionGrouper } from './sessions.js';

@@ -6,7 +6,7 @@
  * (`#59;` for `;`, `#35;` for `#`: mermaid.js.org/syntax/sequenceDiagram, "Entity codes to escape
  * characters"), which it decodes only after parsing. Pure; runs in the browser too.
  */
-import { MERMAID_MAX_LABEL } from './mermaidLimits.js';
+import { MERMAID_MAX_LABEL } from './limits.js';
 
 /**
  * ASCII that means something to Mermaid or to the HTML it renders into (`:` is safe after the message's first

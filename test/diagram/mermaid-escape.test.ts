@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MERMAID_MAX_LABEL } from '../../src/diagram/limits.js';
 import { mermaidSequence } from '../../src/diagram/mermaid.js';
-import { MERMAID_MAX_LABEL } from '../../src/diagram/mermaidLimits.js';
 import { escapeLabel, mermaidLabel, visible } from '../../src/diagram/mermaidText.js';
 import { hostile } from './hostile.js';
 import { emptySession, tx } from './records.js';

@@ -5,8 +5,8 @@
  * hostile labels is mermaid-escape.test.ts; Mermaid's own parser reads all of it in test/browser/mermaid.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { MERMAID_MAX_ARROWS, MERMAID_MAX_TEXT } from '../../src/diagram/limits.js';
 import { MermaidRecords, mermaidSequence, mermaidWeight } from '../../src/diagram/mermaid.js';
-import { MERMAID_MAX_ARROWS, MERMAID_MAX_TEXT } from '../../src/diagram/mermaidLimits.js';
 import { JSON_VERSION, type JsonRecord } from '../../src/render/json.js';
 import { captureRecords, captureSession, emptySession, tx } from './records.js';
 
