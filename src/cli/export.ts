@@ -4,13 +4,13 @@
  * (render/pcapng.ts). The file appears whole or not at all: it is written beside OUT and renamed at the end.
  */
 import { once } from 'node:events';
-import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { CaptureAnalyzer } from '../capture/analyze.js';
 import { openRecords } from '../capture/input.js';
 import { PcapError } from '../capture/pcap/types.js';
 import { PcapngExport } from '../render/pcapng.js';
+import { AtomicFile } from './atomicFile.js';
 import { CliError } from './errors.js';
 import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
 
@@ -19,57 +19,50 @@ interface ExportOptions extends TraceFlags {
   session?: string;
 }
 
-/** Where the bytes go: a temporary file renamed to OUT at the end, or stdout ("-"). */
+/** Where the bytes go: a file that appears whole at the end (cli/atomicFile.ts), or stdout ("-"). */
 class Destination {
-  private readonly stream: WriteStream | NodeJS.WriteStream;
-  private readonly temp: string | null;
+  private readonly file: AtomicFile | null;
   private failure: Error | null = null;
 
   constructor(private readonly path: string) {
-    if (path === '-') {
-      if (process.stdout.isTTY)
-        throw new CliError(
-          '--pcapng -: pcapng is binary; write it to a file, or pipe it (e.g. into tshark -r -)',
-        );
-      this.temp = null;
-      this.stream = process.stdout;
-    } else {
-      this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
-      this.stream = createWriteStream(this.temp, { flags: 'wx', mode: 0o600 });
+    if (path !== '-') {
+      this.file = new AtomicFile(path, {
+        temp: join(dirname(path), `.${basename(path)}.${process.pid}.partial`),
+        mode: 0o600,
+        exclusive: true,
+      });
+      return;
     }
-    this.stream.on('error', (error) => {
+    if (process.stdout.isTTY)
+      throw new CliError(
+        '--pcapng -: pcapng is binary; write it to a file, or pipe it (e.g. into tshark -r -)',
+      );
+    this.file = null;
+    process.stdout.on('error', (error) => {
       this.failure = error;
     });
   }
 
   async write(blocks: readonly Uint8Array[]): Promise<void> {
     for (const b of blocks) {
+      if (this.file) {
+        await this.file.write(b);
+        continue;
+      }
       this.check();
-      if (!this.stream.write(b)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+      if (!process.stdout.write(b))
+        await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'error')]);
     }
     this.check();
   }
 
   async finish(): Promise<void> {
-    if (this.temp === null) return;
-    const s = this.stream as WriteStream;
-    s.end();
-    await Promise.race([once(s, 'close'), once(s, 'error')]).catch(() => {});
-    this.check();
-    try {
-      renameSync(this.temp, this.path);
-    } catch (error) {
-      throw new CliError(
-        `cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      );
-    }
+    await this.file?.finish();
   }
 
   /** Something went wrong: nothing half-written is left behind. */
   abandon(): void {
-    if (this.temp === null) return;
-    (this.stream as WriteStream).destroy();
-    rmSync(this.temp, { force: true });
+    this.file?.abandon();
   }
 
   private check(): void {

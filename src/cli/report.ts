@@ -6,15 +6,14 @@
  * written to FILE.partial and renamed at the end; on an error the partial file is removed and an existing
  * FILE kept.
  */
-import { once } from 'node:events';
-import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { EngineEvent } from '../analysis/types.js';
 import { PcapError } from '../capture/pcap/types.js';
 import { withFile } from '../render/json.js';
 import { recordMaker } from '../render/wireBytes.js';
-import { PageBundleError, pageBundle, ReportWriter, type TextOut } from '../web/html.js';
+import { PageBundleError, pageBundle, ReportWriter } from '../web/html.js';
 import { counted } from '../words.js';
+import { AtomicFile } from './atomicFile.js';
 import { analyzeCaptures } from './captureInput.js';
 import { CliError } from './errors.js';
 import { addTraceOptions, type TraceFlags, traceOptions } from './traceOptions.js';
@@ -28,68 +27,6 @@ interface ReportOptions extends TraceFlags {
 
 const shown = (file: string) => (file === '-' ? 'stdin' : file);
 
-/** The report file being written: FILE.partial until `finish` renames it. */
-class ReportFile implements TextOut {
-  private readonly temp: string;
-  private readonly stream: WriteStream;
-  private failure: Error | null = null;
-
-  constructor(private readonly path: string) {
-    this.temp = `${path}.partial`;
-    let fd: number;
-    try {
-      // Opened here, so an unwritable place is one line before any capture is read.
-      fd = openSync(this.temp, 'w', 0o644);
-    } catch (error) {
-      throw new CliError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-    this.stream = createWriteStream('', { fd });
-    this.stream.on('error', (error) => {
-      this.failure = error;
-    });
-  }
-
-  async write(text: string): Promise<void> {
-    this.check();
-    if (!this.stream.write(text))
-      await new Promise<void>((resolve) => {
-        // Either ends the wait; both listeners go, so a long report does not pile them up.
-        const done = () => {
-          this.stream.off('drain', done).off('error', done);
-          resolve();
-        };
-        this.stream.once('drain', done).once('error', done);
-      });
-    this.check();
-  }
-
-  async finish(): Promise<void> {
-    this.stream.end();
-    await Promise.race([once(this.stream, 'close'), once(this.stream, 'error')]).catch(() => {});
-    this.check();
-    try {
-      renameSync(this.temp, this.path);
-    } catch (error) {
-      rmSync(this.temp, { force: true });
-      throw new CliError(
-        `cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      );
-    }
-  }
-
-  /** Something went wrong: nothing half-written is left behind, an existing FILE stays as it was. */
-  abandon(): void {
-    this.stream.destroy();
-    rmSync(this.temp, { force: true });
-  }
-
-  private check(): void {
-    if (!this.failure) return;
-    const code = (this.failure as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot write ${this.path}: ${code ?? this.failure.message}`);
-  }
-}
-
 export async function runReport(files: string[], o: ReportOptions): Promise<void> {
   const warn = (m: string) => process.stderr.write(`pop3scope: warning: ${m}\n`);
   try {
@@ -100,7 +37,8 @@ export async function runReport(files: string[], o: ReportOptions): Promise<void
   }
   const trace = await traceOptions(o, warn);
   const title = o.title ?? `pop3scope report — ${files.map(shown).join(', ')}`;
-  const out = new ReportFile(o.output);
+  // FILE.partial until the end: the report appears whole or not at all.
+  const out = new AtomicFile(o.output, { temp: `${o.output}.partial`, mode: 0o644 });
   const writer = new ReportWriter(out, {
     mode: 'report',
     title,
