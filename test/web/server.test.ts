@@ -307,9 +307,16 @@ describe('web/feed: limits, slow subscribers, heartbeats, the end', () => {
     stuck.pause();
     const text = 'x'.repeat(100 * 1024);
     // 40 MB in bursts, each a new session: far more than the loopback socket buffers and the 2 MB backlog.
+    // Each 1 MB burst waits for the reader to have it all, so "a reading one" means one that keeps up, however
+    // loaded the machine (CI once dropped both when a 5 ms pause was all the reader got). The predicate reads
+    // the last event's id only: records() parses all 40 MB again on every poll, in the reader's own process.
+    const readerHas = () => Number(reader.events.at(-1)?.id ?? 0);
     for (let burst = 0; burst < 40; burst++) {
+      const before = feed.lastId;
       for (let i = 0; i < 10; i++) feed.event(proxyText(`s${burst}`, text));
-      await sleep(5);
+      await reader.until(() => feed.lastId > before); // the feed keeps what was queued on its next turn
+      const sent = feed.lastId;
+      await reader.until(() => readerHas() >= sent, 20_000);
       if (feed.slowDropped > 0 && burst > 20) break;
     }
     expect(feed.slowDropped).toBe(1);
