@@ -81,7 +81,7 @@ export async function startWebView(
       `--web ${showHostPort(listen)}: other machines may reach that address and see every session; add --web-public if that is what you want`,
     );
   // The web view's modules load only when --web is given: node:http and the page builder would otherwise add
-  // ~1.5 MB to every proxy's heap at start (docs/ARCHITECTURE.md, on-demand modules).
+  // up to ~300 KiB to every proxy's heap at start (docs/ARCHITECTURE.md, on-demand modules).
   const [{ recordMaker }, { RecordFeed }, { PageBundleError, pageBundle, pageHtml }, { WebServer }] =
     await Promise.all([
       import('../render/wireBytes.js'),
