@@ -14,6 +14,7 @@ import { registerDemo } from './demo.js';
 import { CliError } from './errors.js';
 import { registerExport } from './export.js';
 import { registerFaults } from './faultsRun.js';
+import { tuneGarbageCollection } from './gc.js';
 import { registerProxy } from './proxy.js';
 import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
@@ -63,6 +64,7 @@ Examples:
 }
 
 async function main(argv: string[]): Promise<number> {
+  tuneGarbageCollection();
   // A closed pipe (show | head) is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
