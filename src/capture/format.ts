@@ -193,19 +193,21 @@ const CONTROL_BYTES = [...Array(32).keys()]
  */
 const SEARCH_BYTES_ABOVE = 512;
 
-function hasControl(bytes: Buffer, text: string): boolean {
-  if (bytes.length <= SEARCH_BYTES_ABOVE) return CONTROL.test(text);
-  for (const b of CONTROL_BYTES) if (bytes.indexOf(b) !== -1) return true;
-  return false;
+/**
+ * Whether a chunk is recorded as text: clean UTF-8 with no control character but TAB, LF and CR. Control bytes
+ * are ASCII, which UTF-8 never uses inside a multi-byte character, so the bytes are searched as they are.
+ */
+export function isTextChunk(bytes: Buffer): boolean {
+  if (!isUtf8(bytes)) return false;
+  if (bytes.length <= SEARCH_BYTES_ABOVE) return !CONTROL.test(bytes.toString('latin1'));
+  for (const b of CONTROL_BYTES) if (bytes.indexOf(b) !== -1) return false;
+  return true;
 }
 
 /** A data record for a chunk: as text when it is clean UTF-8, else as base64. */
 export function dataRecord(session: string, t: number, dir: 'c2s' | 's2c', bytes: Uint8Array): DataRecord {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (isUtf8(buffer)) {
-    const text = buffer.toString('utf8');
-    if (!hasControl(buffer, text)) return { type: 'data', session, t, dir, text };
-  }
+  if (isTextChunk(buffer)) return { type: 'data', session, t, dir, text: buffer.toString('utf8') };
   return { type: 'data', session, t, dir, b64: buffer.toString('base64') };
 }
 

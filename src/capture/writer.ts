@@ -16,9 +16,11 @@
 
 import { type FileHandle, open } from 'node:fs/promises';
 import { counted } from '../words.js';
+import { dataLine } from './dataLine.js';
 import {
   CAPTURE_FORMAT,
   type CaptureRecord,
+  dataBytes,
   type GapRecord,
   type HeaderFaults,
   headerRecord,
@@ -31,7 +33,7 @@ export { MAX_PENDING_BYTES, SLOW_DOWN_AT_BYTES } from './limits.js';
 
 /** Records waiting longer than this are written even if few: a crash loses at most this much. */
 export const FLUSH_INTERVAL_MS = 250;
-/** Written at once when this much waits: a fast session must not pile up 250 ms of mail in one string. */
+/** Written at once when this much waits: a fast session must not pile up 250 ms of mail in memory. */
 export const FLUSH_AT_BYTES = 1024 * 1024;
 
 export interface CaptureWriterOptions {
@@ -62,7 +64,7 @@ interface Gap {
 }
 
 export class CaptureWriter {
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Handed to the file and not yet written. */
   private inFlightBytes = 0;
@@ -153,22 +155,37 @@ export class CaptureWriter {
   write(record: CaptureRecord): void {
     if (this.failed) return;
     if (record.type === 'header') {
-      this.queue(`${JSON.stringify(record)}\n`);
+      this.queue(Buffer.from(`${JSON.stringify(record)}\n`));
       return;
     }
     const name =
       record.type === 'open' ? this.names.open(record.session) : this.names.current(record.session);
     const r = name === record.session ? record : { ...record, session: name };
-    const line = `${JSON.stringify(r)}\n`;
-    // The string's length, not Buffer.byteLength: that would read every body a second time.
-    if (r.type === 'data' && this.waiting + line.length > (this.o.maxPendingBytes ?? MAX_PENDING_BYTES)) {
-      this.drop(r);
-      return;
-    }
-    const gap = this.gaps.get(name);
+    const line = Buffer.from(`${JSON.stringify(r)}\n`);
+    if (r.type === 'data' && this.overflows(line.length)) this.drop(name, r.t, dataBytes(r).length);
+    else this.keep(name, line);
+  }
+
+  /** Queues the data record of a chunk (the relay's path: the line is made from the bytes). Never throws. */
+  writeData(session: string, t: number, dir: 'c2s' | 's2c', bytes: Uint8Array): void {
+    if (this.failed) return;
+    const name = this.names.current(session);
+    // A chunk is checked before its line is made: a disk that is not keeping up costs no encoding.
+    if (this.overflows(bytes.length)) this.drop(name, t, bytes.length);
+    else this.keep(name, dataLine(name, t, dir, bytes));
+  }
+
+  /** Whether a data record of about `size` bytes would take more memory than the writer may hold. */
+  private overflows(size: number): boolean {
+    return this.waiting + size > (this.o.maxPendingBytes ?? MAX_PENDING_BYTES);
+  }
+
+  /** Queues a record of `session` that is kept, after the gap record of what was dropped before it. */
+  private keep(session: string, line: Buffer): void {
+    const gap = this.gaps.get(session);
     if (gap) {
-      this.gaps.delete(name);
-      this.queue(`${JSON.stringify({ type: 'gap', session: name, ...gap } satisfies GapRecord)}\n`);
+      this.gaps.delete(session);
+      this.queue(Buffer.from(`${JSON.stringify({ type: 'gap', session, ...gap } satisfies GapRecord)}\n`));
     }
     this.queue(line);
   }
@@ -176,14 +193,14 @@ export class CaptureWriter {
   /** Writes everything queued so far; resolves when it is on its way to the disk. */
   flush(): Promise<void> {
     if (this.pending.length === 0 || this.failed) return this.writing;
-    const data = this.pending.join('');
+    const data = this.pending;
     const size = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     this.inFlightBytes += size;
     this.writing = this.writing.then(async () => {
       try {
-        if (!this.failed) await this.file.write(data);
+        if (!this.failed) await writeAll(this.file, data, size);
       } catch (error) {
         this.fail(
           new Error(
@@ -205,7 +222,7 @@ export class CaptureWriter {
     this.relieve();
     for (const [session, gap] of this.gaps)
       if (!this.failed)
-        this.queue(`${JSON.stringify({ type: 'gap', session, ...gap } satisfies GapRecord)}\n`);
+        this.queue(Buffer.from(`${JSON.stringify({ type: 'gap', session, ...gap } satisfies GapRecord)}\n`));
     this.gaps.clear();
     await this.flush();
     try {
@@ -237,20 +254,18 @@ export class CaptureWriter {
     return this.pendingBytes + this.inFlightBytes;
   }
 
-  private queue(line: string): void {
+  private queue(line: Buffer): void {
     this.pending.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes >= FLUSH_AT_BYTES) void this.flush();
   }
 
-  private drop(r: Extract<CaptureRecord, { type: 'data' }>): void {
-    const octets =
-      r.text !== undefined ? Buffer.byteLength(r.text, 'utf8') : Buffer.byteLength(r.b64 ?? '', 'base64');
-    const gap = this.gaps.get(r.session);
+  private drop(session: string, t: number, octets: number): void {
+    const gap = this.gaps.get(session);
     if (gap) {
       gap.records++;
       gap.octets += octets;
-    } else this.gaps.set(r.session, { t: r.t, records: 1, octets });
+    } else this.gaps.set(session, { t, records: 1, octets });
     if (this.dropped.records++ === 0)
       this.o.onError?.(
         new Error(
@@ -258,7 +273,7 @@ export class CaptureWriter {
         ),
       );
     this.dropped.octets += octets;
-    this.dropped.sessions.add(r.session);
+    this.dropped.sessions.add(session);
   }
 
   private fail(error: Error): void {
@@ -268,6 +283,32 @@ export class CaptureWriter {
     this.pendingBytes = 0;
     this.o.onError?.(error);
     this.relieve();
+  }
+}
+
+/**
+ * Writes the lines as they are queued, without joining them into one copy first (a recording relay would
+ * copy every megabyte once more); a short write, which a regular file does not give, is finished one by one.
+ */
+export async function writeAll(
+  file: Pick<FileHandle, 'write' | 'writev'>,
+  lines: Buffer[],
+  size: number,
+): Promise<void> {
+  let { bytesWritten } = await file.writev(lines);
+  if (bytesWritten >= size) return;
+  for (const line of lines) {
+    if (bytesWritten >= line.length) {
+      bytesWritten -= line.length;
+      continue;
+    }
+    let rest = line.subarray(bytesWritten);
+    bytesWritten = 0;
+    while (rest.length > 0) {
+      const written = (await file.write(rest)).bytesWritten;
+      if (written <= 0) throw Object.assign(new Error('nothing written'), { code: 'EIO' });
+      rest = rest.subarray(written);
+    }
   }
 }
 

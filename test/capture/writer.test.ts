@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { type CaptureRecord, dataRecord, headerRecord } from '../../src/capture/format.js';
 import { CaptureError, readCapture } from '../../src/capture/reader.js';
-import { CaptureWriter, FLUSH_AT_BYTES, MAX_PENDING_BYTES } from '../../src/capture/writer.js';
+import { CaptureWriter, FLUSH_AT_BYTES, MAX_PENDING_BYTES, writeAll } from '../../src/capture/writer.js';
 import { expectValidCapture } from '../helpers/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pop3scope-writer-'));
@@ -345,5 +345,31 @@ describe('CaptureWriter', () => {
     await second.close();
     const { records: back } = await records(path);
     expect(back.map((r) => r.type)).toEqual(['header', 'open', 'close']);
+  });
+});
+
+describe('writeAll', () => {
+  it('finishes a short writev line by line, in order, and fails on a write that writes nothing', async () => {
+    const got: Buffer[] = [];
+    const lines = ['first line\n', 'second\n', 'third line\n'].map((l) => Buffer.from(l));
+    let writes = 0;
+    const file = {
+      // The kernel took 13 octets: all of the first line and two of the second.
+      writev: async (buffers: Buffer[]) => {
+        got.push(Buffer.concat(buffers).subarray(0, 13));
+        return { bytesWritten: 13, buffers };
+      },
+      // Then 3 octets at a time.
+      write: async (buffer: Buffer) => {
+        writes++;
+        got.push(buffer.subarray(0, 3));
+        return { bytesWritten: Math.min(3, buffer.length), buffer };
+      },
+    };
+    await writeAll(file as never, lines, 29);
+    expect(Buffer.concat(got).toString()).toBe('first line\nsecond\nthird line\n');
+    expect(writes).toBeGreaterThan(1);
+    const stuck = { ...file, write: async (buffer: Buffer) => ({ bytesWritten: 0, buffer }) };
+    await expect(writeAll(stuck as never, lines, 29)).rejects.toThrow('nothing written');
   });
 });

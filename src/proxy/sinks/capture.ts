@@ -3,7 +3,6 @@
  * pop3scope's own actions and injected faults, close).
  */
 import type { EngineEvent } from '../../analysis/types.js';
-import { dataRecord } from '../../capture/format.js';
 import type { CaptureWriter } from '../../capture/writer.js';
 import type { ProxySink, SessionEnd, SessionStart } from '../../events.js';
 
@@ -20,7 +19,7 @@ export function captureSink(writer: CaptureWriter): ProxySink {
       });
     },
     event(e: EngineEvent) {
-      if (e.type === 'data') writer.write(dataRecord(e.session, e.t, e.dir, e.bytes));
+      if (e.type === 'data') writer.writeData(e.session, e.t, e.dir, e.bytes);
       else if (e.type === 'tls') writer.write({ type: 'tls', session: e.session, t: e.t, ...e.info });
       else if (e.type === 'proxy')
         writer.write({ type: 'proxy', session: e.session, t: e.t, dir: e.dir, text: e.text });
