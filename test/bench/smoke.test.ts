@@ -33,6 +33,14 @@ describe('npm run bench -- --quick', () => {
     const relaying = json.paths.filter((p: { path: string }) => p.path !== 'direct (no proxy)');
     expect(relaying.every((p: { cpuMsPerMB: number }) => p.cpuMsPerMB >= 0)).toBe(true);
     expect(json.headlessFrames).toBeGreaterThan(0);
+    // The relay-bound section (bench/fastServer.ts): every relaying path again, each with MB/s and CPU per MB.
+    expect(r.stdout).toContain('1b. Relay-bound');
+    const bound = json.relayBound.map((p: { path: string }) => p.path);
+    expect(bound).toEqual(expect.arrayContaining(relaying.map((p: { path: string }) => p.path)));
+    expect(
+      json.relayBound.every((p: { mbps: number; cpuMsPerMB: number }) => p.mbps > 0 && p.cpuMsPerMB >= 0),
+    ).toBe(true);
+    expect(json.memory.showMBps).toBeGreaterThan(0);
     expect(json.scale.errors).toBe(0);
     expect(json.memory.proxyPeakRss).toBeGreaterThan(0);
     expect(json.memory.showPeakRss).toBeGreaterThan(0);
