@@ -1,0 +1,86 @@
+/**
+ * Figure 4, scale (issue #18): concurrent sessions through the proxy against the embedded server's `many`
+ * scenario, at two sizes (1,000 and 10,000 in a full run), one server and one proxy warmed up first. Server,
+ * proxy and client each run with the limit of open files raised (a proxy holds two sockets per session); the
+ * limits they got are reported, since a limit too low shows as errors, not as slowness.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { openFilesLimit, proxy, ROOT, stop, tsxWith, withManyFiles } from './children.js';
+import { watchPeakRss } from './proc.js';
+
+export interface ScaleRun {
+  sessions: number;
+  errors: number;
+  ms: number;
+  msPerSession: number;
+  /** The most sessions open at once (connection setup is paced: bench/client.ts OPENING_AT_ONCE). */
+  peakOpen: number;
+  /** Peak RSS of the proxy so far (VmHWM only grows, and the runs go from small to big). */
+  peak: number;
+  firstError?: string;
+}
+
+export interface ScaleFigure {
+  runs: ScaleRun[];
+  openFiles: { server: number; proxy: number; client: number };
+}
+
+interface ClientResult {
+  errors: number;
+  ms: number;
+  peakOpen: number;
+  firstError?: string;
+  openFiles: number;
+}
+
+function client(port: number, sessions: number): Promise<ClientResult> {
+  const [cmd, argv] = withManyFiles(process.execPath, [
+    '--import',
+    'tsx',
+    join(ROOT, 'bench', 'scaleClient.ts'),
+    String(port),
+    String(sessions),
+  ]);
+  const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ClientResult);
+      else reject(new Error(`bench/scaleClient.ts exited ${code}: ${err.trim().slice(-300)}`));
+    }),
+  );
+}
+
+/** `sizes` run in this order, after `warmup` sessions; the server has users for the largest. */
+export async function scale(warmup: number, sizes: readonly number[]): Promise<ScaleFigure> {
+  const server = await tsxWith({ manyFiles: true }, 'server.ts', 'many', String(Math.max(...sizes)));
+  const p = await proxy(server.port, [], { manyFiles: true });
+  const warm = await client(p.port, warmup);
+  const runs: ScaleRun[] = [];
+  for (const sessions of sizes) {
+    const watch = watchPeakRss(p.child.pid!);
+    const r = await client(p.port, sessions);
+    runs.push({
+      sessions,
+      errors: r.errors,
+      ms: r.ms,
+      msPerSession: r.ms / sessions,
+      peakOpen: r.peakOpen,
+      peak: watch.stop(),
+      firstError: r.firstError,
+    });
+  }
+  const openFiles = {
+    server: openFilesLimit(server.child.pid!),
+    proxy: openFilesLimit(p.child.pid!),
+    client: warm.openFiles,
+  };
+  await stop(p.child);
+  await stop(server.child);
+  return { runs, openFiles };
+}
