@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boundAddress, canListen, listen } from '../src/listen.js';
+import { ProxyServer } from '../src/proxy/server.js';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(() => {
@@ -39,4 +42,30 @@ describe('listen', () => {
     expect(await canListen('127.0.0.1', taken.port)).toBe(false);
     expect(await canListen('192.0.2.1')).toBe(false); // TEST-NET-1: no interface has it
   });
+
+  // The backlog the kernel gave a listening socket is what `ss -ltn` shows as its Send-Q.
+  const SOMAXCONN = '/proc/sys/net/core/somaxconn';
+  const somaxconn = existsSync(SOMAXCONN) ? Number(readFileSync(SOMAXCONN, 'utf8')) : 0;
+  const hasSs = spawnSync('ss', ['-V']).status === 0;
+  const backlogOf = (port: number): number => {
+    const out = spawnSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim();
+    return Number(out.split(/\s+/)[2]);
+  };
+  it.skipIf(!hasSs || somaxconn <= 511)(
+    "the backlog is the system's most (net.core.somaxconn), not Node's 511, for the proxy too",
+    async () => {
+      const bound = await listen(server(), '127.0.0.1', 0);
+      expect(backlogOf(bound.port)).toBe(somaxconn);
+      const proxy = await ProxyServer.start({
+        listen: { host: '127.0.0.1', port: 0 },
+        upstream: { host: '127.0.0.1', port: 9 },
+        sinks: [],
+      });
+      try {
+        expect(backlogOf(proxy.address().port)).toBe(somaxconn);
+      } finally {
+        await proxy.stop(0);
+      }
+    },
+  );
 });

@@ -70,6 +70,10 @@ export function connectTls(
   const watch = new RecordWatch(socket);
   const secure = tls.connect({
     socket: watch,
+    // The name the certificate is checked against. Without it Node checks a wrapped stream against
+    // "localhost", so an address upstream failed its own IP SAN and passed a certificate for localhost.
+    host,
+    // SNI carries host names only (RFC 6066 §3), never an address.
     servername: isIP(host) ? undefined : host,
     ca: o.upstreamCa,
     rejectUnauthorized: !o.insecureUpstream,
