@@ -8,11 +8,6 @@ import type { startProxy as StartProxy } from '../src/cli/proxy.js';
 import type { liveDashboard as LiveDashboard } from '../src/ui/live.js';
 
 const [upstream] = process.argv.slice(2);
-// As the CLI does first thing (src/cli/gc.ts): this path must measure what `pop3scope proxy --ui` costs.
-const { tuneGarbageCollection } = (await import(new URL('../dist/cli/gc.js', import.meta.url).href)) as {
-  tuneGarbageCollection: () => void;
-};
-tuneGarbageCollection();
 // The built code, not src/ through tsx: every proxy path in the bench must run the same compiled JavaScript.
 const { startProxy } = (await import(new URL('../dist/cli/proxy.js', import.meta.url).href)) as {
   startProxy: typeof StartProxy;
