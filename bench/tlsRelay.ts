@@ -7,19 +7,12 @@
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import tls from 'node:tls';
+import { pipePair } from './pipePair.js';
 
 const [upstreamPort, certFile = '', keyFile = ''] = process.argv.slice(2);
 const cert = readFileSync(certFile);
 const server = tls.createServer({ cert, key: readFileSync(keyFile) }, (client) => {
   const upstream = tls.connect({ host: '127.0.0.1', port: Number(upstreamPort), ca: cert });
-  client.setNoDelay(true);
-  upstream.setNoDelay(true);
-  client.pipe(upstream).pipe(client);
-  const close = () => {
-    client.destroy();
-    upstream.destroy();
-  };
-  client.on('error', close);
-  upstream.on('error', close);
+  pipePair(client, upstream);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`));
