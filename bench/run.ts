@@ -94,7 +94,7 @@ async function throughputAndLatency(server: number): Promise<PathResult[]> {
   ];
   // All paths run at once and are measured in turns (round-robin), so a slow phase of the shared machine
   // lands on every path alike instead of on whichever happened to run then.
-  const started = [];
+  const started: ({ name: string } & Awaited<ReturnType<(typeof paths)[number]['start']>>)[] = [];
   for (const p of paths) started.push({ name: p.name, ...(await p.start()) });
   for (const p of started) await retrieveAll(p.port, 'bench', 'bench'); // warm-up
   const mbps = new Map<string, number[]>(started.map((p) => [p.name, []]));
@@ -177,6 +177,28 @@ async function relayBound(): Promise<BoundResult[]> {
   await stop(server.child);
   rmSync(capture, { force: true });
   return bound;
+}
+
+/** What making and writing a capture's data lines costs alone (bench/captureFloor.ts), per MB of mail. */
+async function captureFloor(): Promise<{ encodeMsPerMB: number; writeMsPerMB: number }> {
+  const [, mib, turns] = SIZE.fast;
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench', 'captureFloor.ts'),
+      join(work, 'floor.jsonl'),
+      String(mib),
+      String(turns),
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `bench/captureFloor.ts failed (exit ${r.status}): ${(r.stderr || '').trim().slice(-400)}`,
+    );
+  return JSON.parse(r.stdout) as { encodeMsPerMB: number; writeMsPerMB: number };
 }
 
 async function proxyMemory(): Promise<number> {
@@ -358,6 +380,13 @@ async function main(): Promise<void> {
     log(
       `| ${r.path} | ${fmt(r.mbps)} | ${fmt(r.mbps / boundRelay.mbps, 2)} | ${fmt(r.cpuMsPerMB, 2)} | ${fmt(r.cpuMsPerMB / boundRelay.cpuMsPerMB, 2)} | ${boundSocat ? fmt(r.cpuMsPerMB / boundSocat.cpuMsPerMB, 2) : '—'} |`,
     );
+  const floor = await captureFloor();
+  results.captureFloor = floor;
+  const boundProxy = bound.find((r) => r.path === 'pop3scope proxy')!;
+  const floorMs = boundProxy.cpuMsPerMB + floor.encodeMsPerMB + floor.writeMsPerMB;
+  log(
+    `Recording's own floor (bench/captureFloor.ts, alone in a process): making the data lines ${fmt(floor.encodeMsPerMB, 2)} ms/MB, writing them to this disk ${fmt(floor.writeMsPerMB, 2)} ms/MB; with the proxy's ${fmt(boundProxy.cpuMsPerMB, 2)}, a recording proxy cannot cost less than ${fmt(floorMs, 2)} ms/MB (${fmt(floorMs / boundRelay.cpuMsPerMB, 2)} × Node relay)`,
+  );
   const tls = await tlsFigure();
   const proxyMem = await proxyMemory();
   const captureFile = await bigCapture();

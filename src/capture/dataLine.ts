@@ -27,8 +27,9 @@ export function dataLine(session: string, t: number, dir: 'c2s' | 's2c', bytes: 
 function escapeJson(s: string): string {
   if (s.includes('\\')) s = s.replaceAll('\\', '\\\\');
   if (s.includes('"')) s = s.replaceAll('"', '\\"');
-  // CRLF first, as one replacement: a mail body has one per line.
-  s = s.replaceAll('\r\n', '\\r\\n');
+  // CRLF first, as one replacement: a mail body has one per line. split/join builds the result flat at once,
+  // where replaceAll chains ~1,700 pieces per 64 KiB chunk to be flattened when written (1.39 → 1.51 GB/s).
+  s = s.split('\r\n').join('\\r\\n');
   if (s.includes('\r')) s = s.replaceAll('\r', '\\r');
   if (s.includes('\n')) s = s.replaceAll('\n', '\\n');
   if (s.includes('\t')) s = s.replaceAll('\t', '\\t');

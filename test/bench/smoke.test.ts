@@ -41,6 +41,10 @@ describe('npm run bench -- --quick', () => {
       json.relayBound.every((p: { mbps: number; cpuMsPerMB: number }) => p.mbps > 0 && p.cpuMsPerMB >= 0),
     ).toBe(true);
     expect(json.memory.showMBps).toBeGreaterThan(0);
+    // Recording's floor beside the capture row: making the lines and writing them, each measured alone.
+    expect(r.stdout).toContain("Recording's own floor");
+    expect(json.captureFloor.encodeMsPerMB).toBeGreaterThan(0);
+    expect(json.captureFloor.writeMsPerMB).toBeGreaterThan(0);
     // TLS (figure 1c): the Node TLS relay, the proxy with TLS on both sides and with STLS intercepted, each with
     // MB/s and CPU per MB; without openssl to make the certificate the figure says why instead.
     expect(r.stdout).toContain('1c. TLS');
