@@ -15,8 +15,8 @@ import { logSink } from '../proxy/sinks/log.js';
 import { pcapngSink } from '../proxy/sinks/pcapng.js';
 import type { ProxyTlsOptions, StlsMode } from '../proxy/tls.js';
 import { wantColour } from '../render/style.js';
-import type { CertificateAuthority } from '../tls/ca.js';
 import { caFiles } from '../tls/caFiles.js';
+import type { LeafIssuer } from '../tls/caWorker.js';
 import { TEACHING_PACE_MS } from '../ui/limits.js';
 import { dashboardLogging, liveDashboard, runDashboard, wantsDashboard } from '../ui/live.js';
 import { VERSION } from '../version.js';
@@ -162,12 +162,11 @@ async function tlsOptions(o: ProxyCliOptions): Promise<ProxyTlsOptions> {
   }
   // The CA is loaded (or created, once) only when a session first needs a certificate; --listen-tls needs
   // one for every session, so it is loaded now and a broken CA is reported before anything listens.
-  let loaded: Promise<CertificateAuthority> | null = null;
+  let loaded: Promise<LeafIssuer> | null = null;
   const ca = () => {
-    // Imported here, not at the top: the X.509 library is big, and most proxies never make a certificate.
-    loaded ??= import('../tls/ca.js')
-      .then(({ CertificateAuthority }) => CertificateAuthority.loadOrCreate())
-      .then(({ ca: authority }) => authority);
+    // In a thread of its own, started on first use: the X.509 library is big, most proxies never make a
+    // certificate, and in the relay's heap it made V8 mark that heap over and over (tls/caWorker.ts).
+    loaded ??= import('../tls/caWorker.js').then(({ caInWorker }) => caInWorker());
     return loaded;
   };
   if (o.listenTls) {

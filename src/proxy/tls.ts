@@ -7,7 +7,7 @@
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { ClientTlsFacts, UpstreamTlsFacts } from '../protocol/types.js';
-import type { CertificateAuthority } from '../tls/ca.js';
+import type { LeafIssuer } from '../tls/caWorker.js';
 import type { StlsMode } from './stlsGate.js';
 import { RecordWatch } from './tlsEnd.js';
 
@@ -20,7 +20,7 @@ export interface ProxyTlsOptions {
   readonly upstreamTls: boolean;
   readonly stls: StlsMode;
   /** pop3scope's CA, for listenTls and STLS intercept; loaded (or created) on first use. */
-  readonly ca: (() => Promise<CertificateAuthority>) | null;
+  readonly ca: (() => Promise<LeafIssuer>) | null;
   /** PEM of the CA(s) that sign the upstream's certificate, instead of the system's. */
   readonly upstreamCa?: string;
   readonly insecureUpstream: boolean;
@@ -39,7 +39,7 @@ export const NO_TLS: ProxyTlsOptions = {
 /** Wraps an accepted socket as a TLS server with a leaf for the SNI name (or the default names). */
 export async function acceptTls(
   raw: Socket,
-  ca: CertificateAuthority,
+  ca: LeafIssuer,
   names: readonly string[],
   keylog?: (l: Buffer) => void,
 ): Promise<tls.TLSSocket> {

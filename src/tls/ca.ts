@@ -2,7 +2,7 @@
  * pop3scope's local certificate authority: an ECDSA P-256 CA created once and kept in the user's config
  * directory (key mode 0600), and leaf certificates issued from it per upstream host, with SANs from the
  * client's SNI, the upstream host name and IP. Leaves carry the Authority and Subject Key Identifiers that
- * strict verifiers (OpenSSL with X509_STRICT, Python 3.13, curl) require. Issued leaves are cached.
+ * strict verifiers (OpenSSL with X509_STRICT, Python 3.13, curl) require. Issued leaves are kept (limits.ts).
  */
 import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
@@ -10,6 +10,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { type CaFiles, caFiles } from './caFiles.js';
+import { MAX_CACHED_LEAVES } from './limits.js';
 
 export { type CaFiles, caFiles };
 
@@ -111,15 +112,16 @@ export class CertificateAuthority {
       .join(':');
   }
 
-  /** A leaf for these names (DNS names and IP addresses), issued once and cached. */
+  /** A leaf for these names (DNS names and IP addresses), issued once and kept (up to MAX_CACHED_LEAVES). */
   leaf(names: readonly string[]): Promise<Leaf> {
     const unique = [...new Set(names.filter((n) => n !== ''))].sort();
     const key = unique.join(',');
     let leaf = this.leaves.get(key);
-    if (!leaf) {
-      leaf = this.issue(unique);
-      this.leaves.set(key, leaf);
-    }
+    // A leaf kept is set again below: the Map's order is then the order of last use.
+    if (leaf) this.leaves.delete(key);
+    else leaf = this.issue(unique);
+    this.leaves.set(key, leaf);
+    if (this.leaves.size > MAX_CACHED_LEAVES) this.leaves.delete(this.leaves.keys().next().value!);
     return leaf;
   }
 
