@@ -100,6 +100,30 @@ describe('CaptureWriter', () => {
     }
   });
 
+  it('a write takes all that waits when it starts: a burst goes out in a few writes, not 1 MiB per turn', async () => {
+    // One write per FLUSH_AT_BYTES batch, chained, let a relay that queues several MiB per turn of the event loop
+    // leave the file ~12 MB behind (issue #18). Spied on the FileHandle class, which node:fs does not export.
+    const probe = await (await import('node:fs/promises')).open(fresh(), 'w');
+    const proto = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const writev = vi.spyOn(proto, 'writev');
+    try {
+      const path = fresh();
+      const writer = await CaptureWriter.open(path, { toolVersion: '1', now });
+      const body = Buffer.alloc(64 * 1024, 'b');
+      const chunks = (16 * FLUSH_AT_BYTES) / body.length;
+      writev.mockClear();
+      for (let i = 0; i < chunks; i++) writer.writeData('s1', i, 's2c', body);
+      await writer.close();
+      // The first write starts at FLUSH_AT_BYTES; everything queued meanwhile goes out with the next.
+      expect(writev.mock.calls.length).toBeLessThanOrEqual(3);
+      const data = (await records(path)).records.filter((r) => r.type === 'data');
+      expect(data).toHaveLength(chunks);
+    } finally {
+      writev.mockRestore();
+    }
+  });
+
   it('bounds what waits for a disk that does not keep up: data being written counts too', async () => {
     const errors: Error[] = [];
     const writer = await CaptureWriter.open(fresh(), {
