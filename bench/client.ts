@@ -164,11 +164,13 @@ const SESSION_LIMIT_MS = 60_000;
 
 /**
  * `n` concurrent sessions (users u1..un): login, LIST, RETR 1, QUIT, all started at once and let through the
- * connection setup OPENING_AT_ONCE at a time. Returns errors, milliseconds, and how many were open at once.
+ * connection setup OPENING_AT_ONCE at a time. With `hold`, every session waits after its login until all have
+ * logged in (or failed), so all `n` are open together. Returns errors, milliseconds, how many were open at once.
  */
 export async function concurrentSessions(
   port: number,
   n: number,
+  hold = false,
 ): Promise<{ errors: number; ms: number; peakOpen: number; firstError?: string }> {
   const started = performance.now();
   let errors = 0;
@@ -177,7 +179,16 @@ export async function concurrentSessions(
   let open = 0;
   let peakOpen = 0;
   const waiting: (() => void)[] = [];
-  const session = async (i: number) => {
+  let arrived = 0;
+  let allIn: () => void = () => {};
+  const everyoneIn = new Promise<void>((resolve) => (allIn = resolve));
+  /** A session logged in, or failed before it could: once all have, the held sessions go on. */
+  const arrive = (state: { arrived: boolean }) => {
+    if (state.arrived) return;
+    state.arrived = true;
+    if (++arrived === n) allIn();
+  };
+  const session = async (i: number, state: { arrived: boolean }) => {
     while (opening >= OPENING_AT_ONCE) await new Promise<void>((r) => waiting.push(r));
     opening++;
     let c: Conn;
@@ -191,6 +202,10 @@ export async function concurrentSessions(
     peakOpen = Math.max(peakOpen, ++open);
     try {
       await c.login(`u${i + 1}`, 'bench');
+      if (hold) {
+        arrive(state);
+        await everyoneIn;
+      }
       await c.command('LIST', true);
       await c.command('RETR 1', true);
       await c.quit();
@@ -207,11 +222,13 @@ export async function concurrentSessions(
           SESSION_LIMIT_MS,
         );
       });
+      const state = { arrived: false };
       try {
-        await Promise.race([session(i), late]);
+        await Promise.race([session(i, state), late]);
       } catch (error) {
         errors++;
         firstError ??= (error as Error).message;
+        arrive(state);
       } finally {
         clearTimeout(timer);
       }

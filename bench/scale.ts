@@ -21,8 +21,16 @@ export interface ScaleRun {
   firstError?: string;
 }
 
+/** Open files the proxy keeps besides its sessions' two sockets each (listener, stdio, libuv, V8's threads). */
+const PROXY_SPARE_FILES = 64;
+
 export interface ScaleFigure {
   runs: ScaleRun[];
+  /**
+   * The largest size again with every session held open until all have logged in — as many as the proxy's
+   * limit of open files allows (two sockets per session), which `limitedBy` then says.
+   */
+  held: ScaleRun & { limitedBy: string | null };
   openFiles: { server: number; proxy: number; client: number };
 }
 
@@ -34,13 +42,14 @@ interface ClientResult {
   openFiles: number;
 }
 
-function client(port: number, sessions: number): Promise<ClientResult> {
+function client(port: number, sessions: number, hold = false): Promise<ClientResult> {
   const [cmd, argv] = withManyFiles(process.execPath, [
     '--import',
     'tsx',
     join(ROOT, 'bench', 'scaleClient.ts'),
     String(port),
     String(sessions),
+    ...(hold ? ['hold'] : []),
   ]);
   const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
   let out = '';
@@ -80,7 +89,23 @@ export async function scale(warmup: number, sizes: readonly number[]): Promise<S
     proxy: openFilesLimit(p.child.pid!),
     client: warm.openFiles,
   };
+  const largest = Math.max(...sizes);
+  const fits = Math.floor((openFiles.proxy - PROXY_SPARE_FILES) / 2);
+  const together = Math.min(largest, fits);
+  const watch = watchPeakRss(p.child.pid!);
+  const r = await client(p.port, together, true);
+  const held = {
+    sessions: together,
+    errors: r.errors,
+    ms: r.ms,
+    msPerSession: r.ms / together,
+    peakOpen: r.peakOpen,
+    peak: watch.stop(),
+    firstError: r.firstError,
+    limitedBy:
+      together < largest ? `the proxy's limit of ${openFiles.proxy} open files (two per session)` : null,
+  };
   await stop(p.child);
   await stop(server.child);
-  return { runs, openFiles };
+  return { runs, held, openFiles };
 }

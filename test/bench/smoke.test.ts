@@ -72,6 +72,10 @@ describe('npm run bench -- --quick', () => {
       expect(run.peak).toBeGreaterThan(0);
     }
     expect(json.scale.openFiles.proxy).toBeGreaterThan(0);
+    // And the larger size once more with every session held open until all have logged in.
+    expect(json.scale.held.errors).toBe(0);
+    expect(json.scale.held.peakOpen).toBe(json.scale.held.sessions);
+    expect(r.stdout).toMatch(/sessions held open together/);
     expect(r.stdout).toMatch(/ms per session/);
     expect(json.memory.proxyPeakRss).toBeGreaterThan(0);
     expect(json.memory.showPeakRss).toBeGreaterThan(0);
