@@ -37,8 +37,9 @@ for (let turn = -1; turn < Number(turns); turn++) {
     const lines: Buffer[] = [];
     let size = 0;
     for (; at < mail.length && size < FLUSH_AT_BYTES; at += CHUNK) {
-      lines.push(dataLine('s1', turn, 's2c', mail.subarray(at, at + CHUNK)));
-      size += lines.at(-1)!.length;
+      const line = dataLine('s1', turn, 's2c', mail.subarray(at, at + CHUNK));
+      lines.push(line);
+      size += line.length;
     }
     encoded += cpuMs() - c;
     c = cpuMs();

@@ -6,7 +6,7 @@
  *   npm run bench -- --quick     small sizes, seconds (the test suite's smoke run)
  *   npm run bench -- --json      machine-readable results after the table
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -180,21 +180,19 @@ async function relayBound(): Promise<BoundResult[]> {
   return bound;
 }
 
+/** Runs a bench script to its end in a process of its own (through tsx, from the repository). */
+function benchScript(script: string, args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+}
+
 /** What making and writing a capture's data lines costs alone (bench/captureFloor.ts), per MB of mail. */
 async function captureFloor(): Promise<{ encodeMsPerMB: number; writeMsPerMB: number }> {
   const [, mib, turns] = SIZE.fast;
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(ROOT, 'bench', 'captureFloor.ts'),
-      join(work, 'floor.jsonl'),
-      String(mib),
-      String(turns),
-    ],
-    { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
-  );
+  const r = benchScript('captureFloor.ts', [join(work, 'floor.jsonl'), String(mib), String(turns)]);
   if (r.status !== 0)
     throw new Error(
       `bench/captureFloor.ts failed (exit ${r.status}): ${(r.stderr || '').trim().slice(-400)}`,
@@ -390,10 +388,10 @@ async function main(): Promise<void> {
     );
   const floor = await captureFloor();
   results.captureFloor = floor;
-  const boundProxy = bound.find((r) => r.path === 'pop3scope proxy')!;
-  const floorMs = boundProxy.cpuMsPerMB + floor.encodeMsPerMB + floor.writeMsPerMB;
+  const bProxy = bound.find((r) => r.path === 'pop3scope proxy')!;
+  const floorMs = bProxy.cpuMsPerMB + floor.encodeMsPerMB + floor.writeMsPerMB;
   log(
-    `Recording's own floor (bench/captureFloor.ts, alone in a process): making the data lines ${fmt(floor.encodeMsPerMB, 2)} ms/MB, writing them to this disk ${fmt(floor.writeMsPerMB, 2)} ms/MB; with the proxy's ${fmt(boundProxy.cpuMsPerMB, 2)}, a recording proxy cannot cost less than ${fmt(floorMs, 2)} ms/MB (${fmt(floorMs / boundRelay.cpuMsPerMB, 2)} × Node relay)`,
+    `Recording's own floor (bench/captureFloor.ts, alone in a process): making the data lines ${fmt(floor.encodeMsPerMB, 2)} ms/MB, writing them to this disk ${fmt(floor.writeMsPerMB, 2)} ms/MB; with the proxy's ${fmt(bProxy.cpuMsPerMB, 2)}, a recording proxy cannot cost less than ${fmt(floorMs, 2)} ms/MB (${fmt(floorMs / boundRelay.cpuMsPerMB, 2)} × Node relay)`,
   );
   const tls = await tlsFigure();
   const proxyMem = await proxyMemory();
@@ -444,7 +442,6 @@ async function main(): Promise<void> {
   const sock = get('socat');
   const bget = (name: string) => bound.find((p) => p.path === name)!;
   const cpuRatio = (name: string, base: BoundResult) => bget(name).cpuMsPerMB / base.cpuMsPerMB;
-  const bProxy = bget('pop3scope proxy');
   const tlsRelay = tls?.find((r) => r.path === TLS_PATH.relay);
   const tlsProxy = tls?.find((r) => r.path === TLS_PATH.proxy);
   const targets = [
@@ -545,15 +542,7 @@ function reportFigure(sessions: number): {
       openMs: null,
       why: 'left out: /usr/bin/chromium is not installed (sudo .ci/install-peers)',
     };
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench', 'report.ts'), '--sessions', String(sessions)],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 300_000,
-    },
-  );
+  const r = benchScript('report.ts', ['--sessions', String(sessions)]);
   const best = /navigation → session list: best (\d+) ms/.exec(r.stdout ?? '');
   const written = /report of \d+ sessions: (.*)/.exec(r.stdout ?? '');
   if (r.status !== 0 || !best)

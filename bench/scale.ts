@@ -70,11 +70,11 @@ export async function scale(warmup: number, sizes: readonly number[]): Promise<S
   const server = await tsxWith({ manyFiles: true }, 'server.ts', 'many', String(Math.max(...sizes)));
   const p = await proxy(server.port, [], { manyFiles: true });
   const warm = await client(p.port, warmup);
-  const runs: ScaleRun[] = [];
-  for (const sessions of sizes) {
+  /** One client run of `sessions` through the proxy, with the proxy's peak RSS so far. */
+  const measure = async (sessions: number, hold = false): Promise<ScaleRun> => {
     const watch = watchPeakRss(p.child.pid!);
-    const r = await client(p.port, sessions);
-    runs.push({
+    const r = await client(p.port, sessions, hold);
+    return {
       sessions,
       errors: r.errors,
       ms: r.ms,
@@ -82,26 +82,19 @@ export async function scale(warmup: number, sizes: readonly number[]): Promise<S
       peakOpen: r.peakOpen,
       peak: watch.stop(),
       firstError: r.firstError,
-    });
-  }
+    };
+  };
+  const runs: ScaleRun[] = [];
+  for (const sessions of sizes) runs.push(await measure(sessions));
   const openFiles = {
     server: openFilesLimit(server.child.pid!),
     proxy: openFilesLimit(p.child.pid!),
     client: warm.openFiles,
   };
   const largest = Math.max(...sizes);
-  const fits = Math.floor((openFiles.proxy - PROXY_SPARE_FILES) / 2);
-  const together = Math.min(largest, fits);
-  const watch = watchPeakRss(p.child.pid!);
-  const r = await client(p.port, together, true);
+  const together = Math.min(largest, Math.floor((openFiles.proxy - PROXY_SPARE_FILES) / 2));
   const held = {
-    sessions: together,
-    errors: r.errors,
-    ms: r.ms,
-    msPerSession: r.ms / together,
-    peakOpen: r.peakOpen,
-    peak: watch.stop(),
-    firstError: r.firstError,
+    ...(await measure(together, true)),
     limitedBy:
       together < largest ? `the proxy's limit of ${openFiles.proxy} open files (two per session)` : null,
   };

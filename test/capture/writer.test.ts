@@ -11,6 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -103,7 +104,7 @@ describe('CaptureWriter', () => {
   it('a write takes all that waits when it starts: a burst goes out in a few writes, not 1 MiB per turn', async () => {
     // One write per FLUSH_AT_BYTES batch, chained, let a relay that queues several MiB per turn of the event loop
     // leave the file ~12 MB behind (issue #18). Spied on the FileHandle class, which node:fs does not export.
-    const probe = await (await import('node:fs/promises')).open(fresh(), 'w');
+    const probe = await openFile(fresh(), 'w');
     const proto = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => Promise<unknown> };
     await probe.close();
     const writev = vi.spyOn(proto, 'writev');
