@@ -29,7 +29,9 @@ export interface SessionEnd {
 
 /**
  * A live sink. Its hooks are called synchronously on the relay path, so it must only queue work, never block;
- * it slows the relay down only through `pressure`.
+ * it slows the relay down only through `pressure`. A data event's bytes are valid during the `event` call only:
+ * the proxy reads the server into buffers it uses again (proxy/readPool.ts), so a sink that keeps bytes for
+ * later copies them (web/feed.ts does; the capture and pcapng writers encode them at once).
  */
 export interface ProxySink {
   open?(start: SessionStart): void;

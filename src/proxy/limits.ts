@@ -33,3 +33,12 @@ export const PCAPNG_SLOW_DOWN_AT = 16 * 1024 * 1024;
  * that never closes cannot keep them.
  */
 export const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The server's bytes are read into buffers the proxy keeps and uses again (proxy/readPool.ts): each as large as
+ * the most one read returns (libuv reads at most 64 KiB), and a few of them, so that a read can go into a free
+ * one while the client is still being written the last. Past that many writes in flight the relay is paused by
+ * backpressure anyway; a read that finds none free gets a buffer of its own, as without the pool.
+ */
+export const READ_BUFFER_OCTETS = 64 * 1024;
+export const READ_BUFFERS = 4;

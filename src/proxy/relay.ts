@@ -6,6 +6,7 @@
  * (`pressure`). End-of-stream (half-close) is passed on.
  */
 import type { Duplex } from 'node:stream';
+import type { ReadPool } from './readPool.js';
 
 export type Side = 'client' | 'upstream';
 
@@ -34,8 +35,17 @@ export interface RelayHandlers {
   ended(from: Side): void;
 }
 
-/** Relays `from` → `to`. Returns a function that stops relaying (used when the proxy takes over a side). */
-export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: RelayHandlers): () => void {
+/**
+ * Relays `from` → `to`. Returns a function that stops relaying (used when the proxy takes over a side). With
+ * `pool`, `from` was opened with `pool.onread`: its chunks come from there, in buffers used again (readPool.ts).
+ */
+export function pipeSide(
+  fromSide: Side,
+  from: Duplex,
+  to: Duplex,
+  handlers: RelayHandlers,
+  pool?: ReadPool,
+): () => void {
   let waiting = false;
   let held = false;
   let stopped = false;
@@ -50,7 +60,7 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
   const onData = (chunk: Buffer) => {
     const gated = handlers.gate ? handlers.gate(fromSide, chunk) : null;
     const out = gated ? gated.forward : chunk;
-    if (out && out.length > 0 && !to.destroyed && !to.write(out) && !waiting) {
+    if (out && out.length > 0 && !to.destroyed && !(pool ? pool.write(to, out) : to.write(out)) && !waiting) {
       waiting = true;
       from.pause();
       to.once('drain', resume);
@@ -67,11 +77,19 @@ export function pipeSide(fromSide: Side, from: Duplex, to: Duplex, handlers: Rel
     if (!to.destroyed && !to.writableEnded) to.end();
     handlers.ended(fromSide);
   };
-  from.on('data', onData);
+  if (pool) {
+    // Pausing is onData's (from.pause() stops reading); chunks read before the relay began come first.
+    pool.attach((chunk) => {
+      onData(chunk);
+      return true;
+    });
+    if (!waiting && !held) from.resume();
+  } else from.on('data', onData);
   from.on('end', onEnd);
   return () => {
     // Whoever takes the sockets over (STLS) decides when they flow again: no late resume from here.
     stopped = true;
+    pool?.detach();
     from.off('data', onData);
     from.off('end', onEnd);
     to.off('drain', resume);

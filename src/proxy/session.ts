@@ -16,6 +16,7 @@ import { closeSockets } from './closeSockets.js';
 import { clientTlsFailure, errorText, TRUST_HINT } from './failures.js';
 import { type Injector, pipeWithFaults } from './faultRelay.js';
 import type { Hooks } from './hooks.js';
+import { ReadPool } from './readPool.js';
 import { type Gated, pipeSide, type RelayHandlers, type Side } from './relay.js';
 import { type GateDecision, type GateEngine, stlsGate } from './stlsGate.js';
 import {
@@ -53,6 +54,8 @@ export class ProxySession {
   readonly inspector: Inspector;
   private client: net.Socket;
   private upstreamSocket: net.Socket | null = null;
+  /** Plain TCP to the server, relayed as it is: its bytes are read into buffers used again (readPool.ts). */
+  private readPool: ReadPool | null = null;
   /** Under upstream TLS: the stream beneath it, which sees how the server ends TLS. */
   private upstreamWatch: RecordWatch | null = null;
   private ended: SessionEnd | null = null;
@@ -151,9 +154,19 @@ export class ProxySession {
   private connect(): void {
     const { upstream, connectTimeoutMs } = this.o;
     const t = this.tlsOptions;
+    // Not where something else keeps the server's chunks: node:tls over RecordWatch (--upstream-tls), a fault
+    // injector holding chunks back, or a TLS client socket queueing them in ways a plain socket does not. STLS
+    // is fine: the pool hands the socket over to TLS when it begins (upgrade).
+    const plain = !t.upstreamTls && !t.listenTls && !this.o.faults;
+    this.readPool = plain && !this.o.dial ? new ReadPool() : null;
     const raw = this.o.dial
       ? this.o.dial(upstream)
-      : net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+      : net.connect({
+          host: upstream.host,
+          port: upstream.port,
+          allowHalfOpen: true,
+          ...(this.readPool ? { onread: this.readPool.onread } : {}),
+        });
     // Implicit TLS starts once TCP is up, over a RecordWatch that tells how the server ends it (tlsEnd.ts).
     const implicitTls = t.upstreamTls && !this.o.dial;
     this.upstreamSocket = raw;
@@ -198,7 +211,10 @@ export class ProxySession {
   }
 
   private relay(client: net.Socket, upstream: net.Socket): void {
-    this.stops = [pipeSide('client', client, upstream, this.fromClient), this.pipeUpstream(upstream, client)];
+    this.stops = [
+      pipeSide('client', client, upstream, this.fromClient),
+      this.pipeUpstream(upstream, client, this.readPool ?? undefined),
+    ];
     upstream.on('close', () =>
       this.finish(this.firstEnd === 'client' ? 'client' : 'server', 'server closed the connection'),
     );
@@ -206,9 +222,9 @@ export class ProxySession {
   }
 
   /** Server → client: relayed as it came, or through this session's fault injector (faultRelay.ts). */
-  private pipeUpstream(upstream: net.Socket, client: net.Socket): () => void {
+  private pipeUpstream(upstream: net.Socket, client: net.Socket, pool?: ReadPool): () => void {
     const injector = this.o.faults;
-    if (!injector) return pipeSide('upstream', upstream, client, this.fromUpstream);
+    if (!injector) return pipeSide('upstream', upstream, client, this.fromUpstream, pool);
     return pipeWithFaults(upstream, client, this.fromUpstream, injector, {
       injected: (step) => this.emit(this.inspector.injected(step, this.o.now())),
       close: (rst) => {
@@ -242,9 +258,12 @@ export class ProxySession {
   }
 
   /** STLS accepted: TLS with the server first, and only then its +OK to the client and TLS with the client. */
-  private async upgrade(answer: Buffer, before: Buffer): Promise<void> {
+  private async upgrade(answerRead: Buffer, before: Buffer): Promise<void> {
+    // Both may be views of a buffer the server is read into again (readPool.ts): the +OK goes out only after
+    // the handshake, and the client write of `before` may stay queued.
+    const answer = Buffer.from(answerRead);
     // Responses to commands sent before STLS go out now, in order, before anything else.
-    if (before.length) this.client.write(before);
+    if (before.length) this.client.write(Buffer.from(before));
     for (const stop of this.stops.splice(0)) stop();
     const upstreamRaw = this.upstreamSocket!;
     this.client.pause();
@@ -254,6 +273,7 @@ export class ProxySession {
     try {
       const { secure, watch } = connectTls(this.tlsOptions, host, upstreamRaw);
       this.upstreamWatch = watch;
+      this.readPool?.handOver(upstreamRaw);
       upstream = await handshakeServer(secure, this.o.connectTimeoutMs);
     } catch (error) {
       const reason = `TLS with the server failed (${formatHostPort(host, port)}: ${errorText(error as Error)})`;

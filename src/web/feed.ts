@@ -38,7 +38,8 @@ export interface FeedOptions {
   readonly toRecord?: (e: EngineEvent) => JsonRecord | null;
   /**
    * toRecord is also handed the data events, in order with the rest (render/wireBytes.ts recordMaker reads
-   * the bytes of each arrow from them). They are queued by reference until the next flush, like every event.
+   * the bytes of each arrow from them). Their bytes are copied when queued: the relay's are its own again once
+   * the call returns (events.ts).
    */
   readonly withData?: boolean;
   readonly sendAhead?: number;
@@ -88,7 +89,8 @@ export class RecordFeed implements ProxySink {
     // data and command events have no JSON record (the transaction record carries the command); data events
     // go on only to a converter that reads them.
     if (this.ended || e.type === 'command' || (e.type === 'data' && !this.withData)) return;
-    this.pending.push(e);
+    // A data event's bytes are the relay's for the call only (events.ts): these are read at the next flush.
+    this.pending.push(e.type === 'data' ? { ...e, bytes: Buffer.from(e.bytes) } : e);
     this.scheduled ??= setImmediate(() => this.flush());
   }
 

@@ -146,11 +146,32 @@ export class Collector {
   }
 }
 
-/** Feeds a dialogue to a fresh Inspector, each step cut by `chunker`, then closes it. */
-export function runDialogue(dialogue: Dialogue, chunker: Chunker, session = 'test'): RunResult {
+/**
+ * Feeds a dialogue to a fresh Inspector, each step cut by `chunker`, then closes it. `reuse`: every chunk is
+ * fed from one buffer that is overwritten after each call, as the proxy's reused read buffers are
+ * (src/proxy/readPool.ts): the engine must keep nothing of a caller's buffer past the call.
+ */
+export function runDialogue(
+  dialogue: Dialogue,
+  chunker: Chunker,
+  session = 'test',
+  o: { reuse?: boolean } = {},
+): RunResult {
   const inspector = new Inspector(session, { client: '192.0.2.1:50000', upstream: '192.0.2.2:110' }, 0);
   const out = new Collector();
   const fed: { c2s: number[]; s2c: number[] } = { c2s: [], s2c: [] };
+  let scratch = Buffer.alloc(0);
+  const feed = (dir: Direction, chunk: Buffer, t: number): void => {
+    if (!o.reuse) {
+      out.add(inspector.receive(dir, chunk, t));
+      return;
+    }
+    if (scratch.length < chunk.length) scratch = Buffer.alloc(Math.max(chunk.length, 2 * scratch.length));
+    chunk.copy(scratch);
+    // add() copies each data event's bytes, as a sink keeping them must; then the buffer is read into again.
+    out.add(inspector.receive(dir, scratch.subarray(0, chunk.length), t));
+    scratch.fill(0x7e, 0, chunk.length);
+  };
   dialogue.forEach((step, i) => {
     const t = i + 1;
     if (step[0] === 'tls') {
@@ -171,7 +192,7 @@ export function runDialogue(dialogue: Dialogue, chunker: Chunker, session = 'tes
     const before = Buffer.from(bytes);
     let at = 0;
     for (const n of chunker(bytes.length, i)) {
-      out.add(inspector.receive(dir, bytes.subarray(at, at + n), t));
+      feed(dir, bytes.subarray(at, at + n), t);
       fed[dir].push(n);
       at += n;
     }

@@ -21,7 +21,8 @@ export function collector(): ProxySink & Collected {
     events: [],
     closes: [],
     open: (s) => void c.opens.push(s),
-    event: (e) => void c.events.push(e),
+    // A data event's bytes are the proxy's for the call only (src/events.ts): kept, they are copied.
+    event: (e) => void c.events.push(e.type === 'data' ? { ...e, bytes: Buffer.from(e.bytes) } : e),
     close: (end) => {
       c.closes.push(end);
       for (const w of waiters.filter((w) => c.closes.length >= w.n)) w.resolve();

@@ -39,6 +39,36 @@ describe('properties', () => {
   );
 
   it(
+    "the engine keeps nothing of the caller's buffer past the call, so the proxy may read into it again",
+    () => {
+      fc.assert(
+        fc.property(cut(hostileDialogueArbitrary), ([dialogue, cuts]) => {
+          const fresh = runDialogue(dialogue, splitChunks(cuts));
+          const reused = runDialogue(dialogue, splitChunks(cuts), 'test', { reuse: true });
+          expect(reused.events).toEqual(fresh.events);
+          expect(digest(reused.data.c2s)).toBe(digest(fresh.data.c2s));
+          expect(digest(reused.data.s2c)).toBe(digest(fresh.data.s2c));
+        }),
+        { numRuns: RUNS },
+      );
+      fc.assert(
+        fc.property(
+          secretDialogueArbitrary.chain((x) => fc.tuple(fc.constant(x), cutsArbitrary(x.dialogue.length, 6))),
+          ([{ dialogue, secrets }, cuts]) => {
+            const fresh = runDialogue(dialogue, splitChunks(cuts));
+            const reused = runDialogue(dialogue, splitChunks(cuts), 'test', { reuse: true });
+            expect(reused.events).toEqual(fresh.events);
+            expect(digest(reused.data.c2s)).toBe(digest(fresh.data.c2s));
+            expectNoSecretAnywhere(reused, secrets);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
     'the replay of the masked output shows what the live run showed',
     () => {
       fc.assert(

@@ -4,6 +4,7 @@
  * the rest, masked; the default feed never queues data events; the real page (web/html.ts pageHtml) served
  * with a CSP header that hashes exactly its one inline script.
  */
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/analysis/types.js';
 import { type JsonRecord, jsonRecord } from '../../src/render/json.js';
@@ -13,6 +14,7 @@ import { pageBundle, pageHtml } from '../../src/web/html.js';
 import { inlineScripts, pageCsp, WebServer } from '../../src/web/server.js';
 import { c, LOGIN, multiline, runDialogue, s, wholeChunks } from '../helpers/chunking.js';
 import { buildPageBundle } from '../helpers/pageBundle.js';
+import { waitFor } from '../helpers/proxyHarness.js';
 import { jsonOutputProblems } from '../helpers/schema.js';
 import { secretForms } from '../helpers/secrets.js';
 import { fetchText, openEvents } from '../helpers/sse.js';
@@ -66,6 +68,38 @@ describe('the feed with recordMaker', () => {
     expect(txs[3]!.bytes?.response).toBe('+OK\r\nSubject: hi\r\n\r\ntext\r\n.\r\n');
     for (const form of secretForms('hunter2')) expect(events.text()).not.toContain(form);
     events.close();
+  });
+
+  it("keeps its own copy of a data event's bytes: the proxy reads into that buffer again after the call", async () => {
+    const reused = new RecordFeed({ toRecord: recordMaker(), withData: true });
+    const records: JsonRecord[] = [];
+    const out = new PassThrough();
+    out.on('data', (d: Buffer) => {
+      for (const m of d.toString('utf8').matchAll(/^data: (.*)$/gm))
+        records.push(JSON.parse(m[1]!) as JsonRecord);
+    });
+    reused.subscribe(out, null);
+    for (const e of run().raw) {
+      if (e.type !== 'data') {
+        reused.event(e);
+        continue;
+      }
+      // As src/proxy/readPool.ts does: the same memory holds the next read once event() has returned.
+      const bytes = Buffer.from(e.bytes);
+      reused.event({ ...e, bytes });
+      bytes.fill(0x7e);
+    }
+    await waitFor(() => records.some((r) => r.type === 'summary'));
+    await reused.stop();
+    const txs = records.flatMap((r) => (r.type === 'transaction' ? [r] : []));
+    expect(txs.map((t) => t.bytes?.command)).toEqual([
+      null,
+      'USER bob\r\n',
+      'PASS *******\r\n',
+      'RETR 1\r\n',
+      'QUIT\r\n',
+    ]);
+    expect(txs[3]!.bytes?.response).toBe('+OK\r\nSubject: hi\r\n\r\ntext\r\n.\r\n');
   });
 
   it('serves the real page with a CSP that hashes exactly its one inline script, the bundle', async () => {

@@ -1,0 +1,175 @@
+/**
+ * The server's bytes read into buffers used again (src/proxy/readPool.ts): a buffer is read into again only once
+ * its write is done, so a slow client gets every byte exactly; what arrives before the relay is kept; at most
+ * READ_BUFFERS are kept, beyond that a read gets a buffer of its own; handed over (STLS), chunks are copies.
+ */
+import net from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { READ_BUFFER_OCTETS, READ_BUFFERS } from '../../src/proxy/limits.js';
+import { ReadPool } from '../../src/proxy/readPool.js';
+import { pipeSide } from '../../src/proxy/relay.js';
+import { prng } from '../helpers/prng.js';
+
+/** The buffer the next read goes into, and that read arriving (what net does with `onread`). */
+function read(pool: ReadPool, bytes: Buffer): Buffer {
+  const buffer = (pool.onread.buffer as () => Buffer)();
+  bytes.copy(buffer);
+  pool.onread.callback(bytes.length, buffer);
+  return buffer;
+}
+
+/** A writable whose writes complete only when the test says so. */
+class HeldWritable extends Writable {
+  private readonly dones: (() => void)[] = [];
+  constructor() {
+    super({ highWaterMark: 1 << 30 });
+  }
+  override _write(_chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.dones.push(done);
+  }
+  complete(): void {
+    this.dones.shift()?.();
+  }
+}
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+describe('ReadPool', () => {
+  it('reads into the same buffer again while each write went out at once', () => {
+    const pool = new ReadPool();
+    const sink = new PassThrough();
+    sink.resume();
+    pool.attach((chunk) => {
+      pool.write(sink, chunk);
+      return true;
+    });
+    const used = new Set<Buffer>();
+    for (let i = 0; i < 20; i++) used.add(read(pool, Buffer.from(`chunk ${i}\r\n`)));
+    expect(used.size).toBe(1);
+    expect([...used][0]!.length).toBe(READ_BUFFER_OCTETS);
+  });
+
+  it('never reads into a buffer whose write is still queued; past READ_BUFFERS a read gets its own', async () => {
+    const pool = new ReadPool();
+    const out = new HeldWritable();
+    const written: string[] = [];
+    pool.attach((chunk) => {
+      written.push(chunk.toString('latin1'));
+      pool.write(out, chunk);
+      return true;
+    });
+    const buffers: Buffer[] = [];
+    for (let i = 0; i < READ_BUFFERS + 2; i++) buffers.push(read(pool, Buffer.from(`read ${i}`)));
+    // Every write is queued: each read went into a different buffer, none of them overwritten.
+    expect(new Set(buffers).size).toBe(buffers.length);
+    expect(buffers.map((b, i) => b.subarray(0, `read ${i}`.length).toString('latin1'))).toEqual(
+      buffers.map((_, i) => `read ${i}`),
+    );
+    // Once the first write is done its buffer is free again, and the next read goes there.
+    out.complete();
+    await new Promise((r) => setImmediate(r));
+    expect(read(pool, Buffer.from('again'))).toBe(buffers[0]);
+    expect(written).toEqual([...buffers.map((_, i) => `read ${i}`), 'again']);
+  });
+
+  it('keeps a copy of what arrives before anyone relays, pauses, and hands it over first', () => {
+    const pool = new ReadPool();
+    const buffer = (pool.onread.buffer as () => Buffer)();
+    Buffer.from('+OK early\r\n').copy(buffer);
+    expect(pool.onread.callback(11, buffer)).toBe(false);
+    buffer.fill(0x7e);
+    const got: string[] = [];
+    pool.attach((chunk) => {
+      got.push(chunk.toString('latin1'));
+      return true;
+    });
+    read(pool, Buffer.from('+OK later\r\n'));
+    expect(got).toEqual(['+OK early\r\n', '+OK later\r\n']);
+  });
+
+  it('handed over, each chunk is emitted as a copy, as a socket without the pool would', () => {
+    const pool = new ReadPool();
+    const socket = new PassThrough();
+    const got: Buffer[] = [];
+    socket.on('data', (d: Buffer) => got.push(d));
+    pool.handOver(socket);
+    const first = read(pool, Buffer.from('\x16\x03\x01 hello'));
+    first.fill(0);
+    read(pool, Buffer.from('\x17\x03\x03 data'));
+    expect(got.map((b) => b.toString('latin1'))).toEqual(['\x16\x03\x01 hello', '\x17\x03\x03 data']);
+  });
+
+  it('relays a large stream exactly to a client that reads in fits and starts', async () => {
+    const random = prng(18);
+    const sent = Buffer.alloc(12 * 1024 * 1024);
+    for (let i = 0; i < sent.length; i++) sent[i] = Math.floor(random() * 256);
+    // The server writes it in small odd pieces, a turn of the event loop apart: the relay reads them one by one,
+    // and writes below the client socket's high-water mark stay queued without pausing the relay.
+    const server = net.createServer((s) => {
+      let at = 0;
+      const more = () => {
+        if (at >= sent.length) return void s.end();
+        const n = Math.min(sent.length - at, 1 + Math.floor(random() * 12_000));
+        const ok = s.write(sent.subarray(at, at + n));
+        at += n;
+        if (ok) setImmediate(more);
+        else s.once('drain', more);
+      };
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    // The relay: a listener whose accepted socket is the client side, the server read through the pool.
+    const relay = net.createServer((client) => {
+      const pool = new ReadPool();
+      const queuedAfterWrite = { count: 0 };
+      const write = pool.write.bind(pool);
+      pool.write = (to, chunk) => {
+        const ok = write(to, chunk);
+        if (to.writableLength > 0) queuedAfterWrite.count++;
+        return ok;
+      };
+      stats.queued = queuedAfterWrite;
+      const upstream = net.connect({ host: '127.0.0.1', port, onread: pool.onread });
+      upstream.once('connect', () =>
+        pipeSide(
+          'upstream',
+          upstream,
+          client,
+          {
+            inspect: (_from, chunk) => inspected.push(Buffer.from(chunk)),
+            ended: () => {},
+          },
+          pool,
+        ),
+      );
+    });
+    const stats: { queued?: { count: number } } = {};
+    const inspected: Buffer[] = [];
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    closers.push(() => relay.close());
+    const client = net.connect({ host: '127.0.0.1', port: (relay.address() as net.AddressInfo).port });
+    const received: Buffer[] = [];
+    let stalls = 0;
+    client.on('data', (d: Buffer) => {
+      received.push(d);
+      // Now and then it stops reading long enough for the kernel's buffers to fill and the relay's writes to queue.
+      if (stalls < 4 && received.length % 50 === 1) {
+        stalls++;
+        client.pause();
+        setTimeout(() => client.resume(), 250);
+      }
+    });
+    await new Promise((r) => client.on('end', r));
+    client.destroy();
+    expect(Buffer.concat(received).equals(sent)).toBe(true);
+    expect(Buffer.concat(inspected).equals(sent)).toBe(true);
+    // The case this test is for happened: writes stayed queued while the server was read on.
+    expect(stats.queued?.count ?? 0).toBeGreaterThan(0);
+  }, 30_000);
+});
