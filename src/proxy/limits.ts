@@ -42,3 +42,13 @@ export const CLOSE_GRACE_MS = 2000;
  */
 export const READ_BUFFER_OCTETS = 64 * 1024;
 export const READ_BUFFERS = 4;
+
+/**
+ * A quiet session (commands, their short answers, a segment at a time) reads into one small buffer instead, a
+ * slice of Node's shared 8 KiB pool. A read that fills it means more is waiting (a body): the next go into the
+ * large buffers, and a read shorter than BULK_READ_OCTETS that leaves nothing queued means the body has ended,
+ * so the large buffers are let go. Kept for the rest of a session instead, they cost ~7 KiB of resident memory
+ * per session: 9,968 sessions held open took 408–465 MiB instead of 342–365.
+ */
+export const QUIET_READ_OCTETS = 2048;
+export const BULK_READ_OCTETS = 16 * 1024;

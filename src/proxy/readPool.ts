@@ -9,10 +9,14 @@
  *   right after the write (it went to the kernel at once), or once that write's callback came;
  * - inspection, which must be done with it when its call returns: the engine copies whatever it holds
  *   (protocol/tap.ts `own`, the line buffer, the body preview) and sinks copy what they keep (events.ts).
+ *
+ * A quiet session reads into one small buffer; a read that fills it switches to the large ones, which are let go
+ * once a short read leaves nothing queued (limits.ts QUIET_READ_OCTETS, BULK_READ_OCTETS): 10,000 sessions do
+ * not each keep a large buffer touched by their last body.
  */
 import type { OnReadOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { READ_BUFFER_OCTETS, READ_BUFFERS } from './limits.js';
+import { BULK_READ_OCTETS, QUIET_READ_OCTETS, READ_BUFFER_OCTETS, READ_BUFFERS } from './limits.js';
 
 interface Slot {
   readonly buffer: Buffer;
@@ -24,7 +28,13 @@ interface Slot {
 export type Taker = (chunk: Buffer) => boolean;
 
 export class ReadPool {
-  private readonly slots: Slot[] = [];
+  /** The large buffers, while the session moves bulk (a body); empty while it is quiet. */
+  private slots: Slot[] = [];
+  private readonly quiet: Slot = { buffer: Buffer.allocUnsafe(QUIET_READ_OCTETS), lastWrite: 0 };
+  /** Octets of the last read (0 before the first). */
+  private lastRead = 0;
+  /** Reading into the large buffers (a read filled the quiet one). */
+  private bulk = false;
   /** The slot being read into, or null when the read goes into a buffer of its own (every slot was busy). */
   private current: Slot | null = null;
   private writes = 0;
@@ -72,7 +82,13 @@ export class ReadPool {
     });
   }
 
+  /** Octets of the large buffers held (for the memory tests). */
+  get heldOctets(): number {
+    return this.slots.length * READ_BUFFER_OCTETS;
+  }
+
   private read(chunk: Buffer): boolean {
+    this.lastRead = chunk.length;
     if (this.taker) return this.taker(chunk);
     // Nobody relays yet (or any more): keep a copy, and read no further until someone does.
     this.early.push(Buffer.from(chunk));
@@ -84,11 +100,21 @@ export class ReadPool {
     if (this.called > this.done) this.done = this.called;
   };
 
-  /** The buffer the next read goes into: a free slot, a new one while there are fewer than READ_BUFFERS. */
+  /**
+   * The buffer the next read goes into: the quiet one while reads are short, else a free large one, a new one
+   * while there are fewer than READ_BUFFERS, or (all busy) one of its own.
+   */
   private next(): Buffer {
-    const free = this.slots.find((s) => s.lastWrite <= this.done) ?? this.grow();
-    this.current = free;
-    return free ? free.buffer : Buffer.allocUnsafe(READ_BUFFER_OCTETS);
+    const free = (s: Slot) => s.lastWrite <= this.done;
+    if (this.lastRead >= (this.bulk ? BULK_READ_OCTETS : QUIET_READ_OCTETS)) this.bulk = true;
+    else if (this.bulk && this.done === this.writes) {
+      // Gone quiet with nothing queued: the large buffers go (a write still in flight keeps its own alive).
+      this.bulk = false;
+      this.slots = [];
+    }
+    const slot = !this.bulk && free(this.quiet) ? this.quiet : (this.slots.find(free) ?? this.grow());
+    this.current = slot;
+    return slot ? slot.buffer : Buffer.allocUnsafe(READ_BUFFER_OCTETS);
   }
 
   private grow(): Slot | null {

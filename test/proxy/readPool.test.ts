@@ -1,21 +1,32 @@
 /**
  * The server's bytes read into buffers used again (src/proxy/readPool.ts): a buffer is read into again only once
- * its write is done, so a slow client gets every byte exactly; what arrives before the relay is kept; at most
- * READ_BUFFERS are kept, beyond that a read gets a buffer of its own; handed over (STLS), chunks are copies.
+ * its write is done, so a slow client gets every byte exactly; a quiet session keeps one small buffer, a body
+ * moves to large ones and lets them go when it ends; what arrives before the relay is kept; at most READ_BUFFERS
+ * large ones, beyond that a read gets a buffer of its own; handed over (STLS), chunks are copies.
  */
 import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { READ_BUFFER_OCTETS, READ_BUFFERS } from '../../src/proxy/limits.js';
+import {
+  BULK_READ_OCTETS,
+  QUIET_READ_OCTETS,
+  READ_BUFFER_OCTETS,
+  READ_BUFFERS,
+} from '../../src/proxy/limits.js';
 import { ReadPool } from '../../src/proxy/readPool.js';
 import { pipeSide } from '../../src/proxy/relay.js';
 import { prng } from '../helpers/prng.js';
 
-/** The buffer the next read goes into, and that read arriving (what net does with `onread`). */
+/** The buffer each pool's next read goes into, chosen as net does: at the start, then right after each read. */
+const nextBuffer = new WeakMap<ReadPool, Buffer>();
+const generate = (pool: ReadPool) => (pool.onread.buffer as () => Buffer)();
+
+/** A read of `bytes` arriving (what net does with `onread`); returns the buffer it went into. */
 function read(pool: ReadPool, bytes: Buffer): Buffer {
-  const buffer = (pool.onread.buffer as () => Buffer)();
+  const buffer = nextBuffer.get(pool) ?? generate(pool);
   bytes.copy(buffer);
   pool.onread.callback(bytes.length, buffer);
+  nextBuffer.set(pool, generate(pool));
   return buffer;
 }
 
@@ -33,24 +44,52 @@ class HeldWritable extends Writable {
   }
 }
 
+/** A writable that takes every write at once, as a socket whose kernel buffer has room. */
+const sinkAtOnce = () =>
+  new Writable({
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
+
 const closers: (() => void)[] = [];
 afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
 describe('ReadPool', () => {
-  it('reads into the same buffer again while each write went out at once', () => {
+  it('reads a quiet session into one small buffer, again and again while each write went out at once', () => {
     const pool = new ReadPool();
-    const sink = new PassThrough();
-    sink.resume();
+    const sink = sinkAtOnce();
     pool.attach((chunk) => {
       pool.write(sink, chunk);
       return true;
     });
     const used = new Set<Buffer>();
-    for (let i = 0; i < 20; i++) used.add(read(pool, Buffer.from(`chunk ${i}\r\n`)));
+    for (let i = 0; i < 20; i++) used.add(read(pool, Buffer.from(`+OK answer ${i}\r\n`)));
     expect(used.size).toBe(1);
-    expect([...used][0]!.length).toBe(READ_BUFFER_OCTETS);
+    expect([...used][0]!.length).toBe(QUIET_READ_OCTETS);
+    expect(pool.heldOctets).toBe(0);
+  });
+
+  it('a read that fills the small buffer moves to the large ones; a short one with nothing queued lets them go', () => {
+    const pool = new ReadPool();
+    const sink = sinkAtOnce();
+    pool.attach((chunk) => {
+      pool.write(sink, chunk);
+      return true;
+    });
+    // A body begins: the small buffer is filled, more is waiting.
+    read(pool, Buffer.alloc(QUIET_READ_OCTETS, 0x41));
+    const large = read(pool, Buffer.alloc(READ_BUFFER_OCTETS, 0x42));
+    expect(large.length).toBe(READ_BUFFER_OCTETS);
+    // Partial reads of a body keep the large buffer, the same one while the writes go out at once.
+    expect(read(pool, Buffer.alloc(BULK_READ_OCTETS, 0x43)) === large).toBe(true);
+    expect(pool.heldOctets).toBe(READ_BUFFER_OCTETS);
+    // The body's end, short, and nothing queued: the session is quiet again and keeps no 64 KiB.
+    read(pool, Buffer.from('.\r\n'));
+    expect(pool.heldOctets).toBe(0);
+    expect(read(pool, Buffer.from('+OK\r\n')).length).toBe(QUIET_READ_OCTETS);
   });
 
   it('never reads into a buffer whose write is still queued; past READ_BUFFERS a read gets its own', async () => {
@@ -69,11 +108,14 @@ describe('ReadPool', () => {
     expect(buffers.map((b, i) => b.subarray(0, `read ${i}`.length).toString('latin1'))).toEqual(
       buffers.map((_, i) => `read ${i}`),
     );
-    // Once the first write is done its buffer is free again, and the next read goes there.
+    // Once the first write is done its buffer is free again: the read after next goes there (the next one's
+    // buffer was chosen when the last read came, with every buffer busy).
     out.complete();
     await new Promise((r) => setImmediate(r));
-    expect(read(pool, Buffer.from('again'))).toBe(buffers[0]);
-    expect(written).toEqual([...buffers.map((_, i) => `read ${i}`), 'again']);
+    const own = read(pool, Buffer.from('again'));
+    expect(buffers.includes(own)).toBe(false);
+    expect(read(pool, Buffer.from('and again')) === buffers[0]).toBe(true);
+    expect(written).toEqual([...buffers.map((_, i) => `read ${i}`), 'again', 'and again']);
   });
 
   it('keeps a copy of what arrives before anyone relays, pauses, and hands it over first', () => {
