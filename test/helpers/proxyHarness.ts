@@ -95,3 +95,26 @@ export function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<voi
     tick();
   });
 }
+
+/**
+ * Writes `bytes` to `socket` in pieces of 1..maxPiece octets (sizes from `random`), each a turn of the event
+ * loop after the last, or after 'drain': the reader gets many small reads. Calls `done` after the last piece.
+ */
+export function writeInPieces(
+  socket: net.Socket,
+  bytes: Buffer,
+  random: () => number,
+  maxPiece = 12_000,
+  done: () => void = () => {},
+): void {
+  let at = 0;
+  const more = () => {
+    if (at >= bytes.length) return done();
+    const n = Math.min(bytes.length - at, 1 + Math.floor(random() * maxPiece));
+    const ok = socket.write(bytes.subarray(at, at + n));
+    at += n;
+    if (ok) setImmediate(more);
+    else socket.once('drain', more);
+  };
+  more();
+}

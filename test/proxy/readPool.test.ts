@@ -16,6 +16,7 @@ import {
 import { ReadPool } from '../../src/proxy/readPool.js';
 import { pipeSide } from '../../src/proxy/relay.js';
 import { prng } from '../helpers/prng.js';
+import { writeInPieces } from '../helpers/proxyHarness.js';
 
 /** The buffer each pool's next read goes into, chosen as net does: at the start, then right after each read. */
 const nextBuffer = new WeakMap<ReadPool, Buffer>();
@@ -44,13 +45,20 @@ class HeldWritable extends Writable {
   }
 }
 
-/** A writable that takes every write at once, as a socket whose kernel buffer has room. */
-const sinkAtOnce = () =>
-  new Writable({
+/** A pool whose chunks are written, as the relay writes them, to a writable that takes each at once. */
+function relayingAtOnce(): ReadPool {
+  const pool = new ReadPool();
+  const sink = new Writable({
     write(_chunk, _enc, done) {
       done();
     },
   });
+  pool.attach((chunk) => {
+    pool.write(sink, chunk);
+    return true;
+  });
+  return pool;
+}
 
 const closers: (() => void)[] = [];
 afterEach(() => {
@@ -59,12 +67,7 @@ afterEach(() => {
 
 describe('ReadPool', () => {
   it('reads a quiet session into one small buffer, again and again while each write went out at once', () => {
-    const pool = new ReadPool();
-    const sink = sinkAtOnce();
-    pool.attach((chunk) => {
-      pool.write(sink, chunk);
-      return true;
-    });
+    const pool = relayingAtOnce();
     const used = new Set<Buffer>();
     for (let i = 0; i < 20; i++) used.add(read(pool, Buffer.from(`+OK answer ${i}\r\n`)));
     expect(used.size).toBe(1);
@@ -73,12 +76,7 @@ describe('ReadPool', () => {
   });
 
   it('a read that fills the small buffer moves to the large ones; a short one with nothing queued lets them go', () => {
-    const pool = new ReadPool();
-    const sink = sinkAtOnce();
-    pool.attach((chunk) => {
-      pool.write(sink, chunk);
-      return true;
-    });
+    const pool = relayingAtOnce();
     // A body begins: the small buffer is filled, more is waiting.
     read(pool, Buffer.alloc(QUIET_READ_OCTETS, 0x41));
     const large = read(pool, Buffer.alloc(READ_BUFFER_OCTETS, 0x42));
@@ -151,18 +149,7 @@ describe('ReadPool', () => {
     for (let i = 0; i < sent.length; i++) sent[i] = Math.floor(random() * 256);
     // The server writes it in small odd pieces, a turn of the event loop apart: the relay reads them one by one,
     // and writes below the client socket's high-water mark stay queued without pausing the relay.
-    const server = net.createServer((s) => {
-      let at = 0;
-      const more = () => {
-        if (at >= sent.length) return void s.end();
-        const n = Math.min(sent.length - at, 1 + Math.floor(random() * 12_000));
-        const ok = s.write(sent.subarray(at, at + n));
-        at += n;
-        if (ok) setImmediate(more);
-        else s.once('drain', more);
-      };
-      more();
-    });
+    const server = net.createServer((s) => writeInPieces(s, sent, random, 12_000, () => s.end()));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     closers.push(() => server.close());
     const port = (server.address() as net.AddressInfo).port;

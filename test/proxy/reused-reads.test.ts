@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataRecord, dataBytes } from '../../src/capture/format.js';
 import { readTrace } from '../../src/capture/pcap/readTrace.js';
 import { prng } from '../helpers/prng.js';
-import { fakeUpstream } from '../helpers/proxyHarness.js';
+import { fakeUpstream, writeInPieces } from '../helpers/proxyHarness.js';
 import { type ProxyProcess, parseJsonLines, startProxyProcess } from '../helpers/proxyProcess.js';
 
 const random = prng(1803);
@@ -47,17 +47,8 @@ beforeAll(async () => {
       if (got.includes('RETR 1\r\n') && !got.includes('#sent')) {
         got += '#sent';
         const wire = Buffer.concat([Buffer.from('+OK message follows\r\n'), body, Buffer.from('.\r\n')]);
-        let at = 0;
         // Small pieces a turn of the event loop apart: many reads, each into a buffer the proxy uses again.
-        const more = () => {
-          if (at >= wire.length) return;
-          const n = Math.min(wire.length - at, 1 + Math.floor(random() * 12_000));
-          const ok = s.write(wire.subarray(at, at + n));
-          at += n;
-          if (ok) setImmediate(more);
-          else s.once('drain', more);
-        };
-        more();
+        writeInPieces(s, wire, random);
       }
       if (got.endsWith('QUIT\r\n')) s.end('+OK bye\r\n');
     });

@@ -33,6 +33,19 @@ const run = () =>
     's1',
   );
 
+/** The transactions of run(), each with its exact bytes, masked. */
+function expectRunBytes(records: readonly JsonRecord[]): void {
+  const txs = records.flatMap((r) => (r.type === 'transaction' ? [r] : []));
+  expect(txs.map((t) => t.bytes?.command)).toEqual([
+    null,
+    'USER bob\r\n',
+    'PASS *******\r\n',
+    'RETR 1\r\n',
+    'QUIT\r\n',
+  ]);
+  expect(txs[3]!.bytes?.response).toBe('+OK\r\nSubject: hi\r\n\r\ntext\r\n.\r\n');
+}
+
 describe('the feed with recordMaker', () => {
   let web: WebServer;
   let feed: RecordFeed;
@@ -57,15 +70,7 @@ describe('the feed with recordMaker', () => {
     await events.until(() => events.records().some((x) => x.record.type === 'summary'));
     const records = events.records().map((x) => x.record as unknown as JsonRecord);
     for (const r of records) expect(jsonOutputProblems(r)).toBeNull();
-    const txs = records.flatMap((r) => (r.type === 'transaction' ? [r] : []));
-    expect(txs.map((t) => t.bytes?.command)).toEqual([
-      null,
-      'USER bob\r\n',
-      'PASS *******\r\n',
-      'RETR 1\r\n',
-      'QUIT\r\n',
-    ]);
-    expect(txs[3]!.bytes?.response).toBe('+OK\r\nSubject: hi\r\n\r\ntext\r\n.\r\n');
+    expectRunBytes(records);
     for (const form of secretForms('hunter2')) expect(events.text()).not.toContain(form);
     events.close();
   });
@@ -91,15 +96,7 @@ describe('the feed with recordMaker', () => {
     }
     await waitFor(() => records.some((r) => r.type === 'summary'));
     await reused.stop();
-    const txs = records.flatMap((r) => (r.type === 'transaction' ? [r] : []));
-    expect(txs.map((t) => t.bytes?.command)).toEqual([
-      null,
-      'USER bob\r\n',
-      'PASS *******\r\n',
-      'RETR 1\r\n',
-      'QUIT\r\n',
-    ]);
-    expect(txs[3]!.bytes?.response).toBe('+OK\r\nSubject: hi\r\n\r\ntext\r\n.\r\n');
+    expectRunBytes(records);
   });
 
   it('serves the real page with a CSP that hashes exactly its one inline script, the bundle', async () => {
