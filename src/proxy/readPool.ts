@@ -1,8 +1,7 @@
 /**
  * The server's bytes read into a few buffers used again and again (net's `onread`), instead of a fresh one for
- * every read. Allocating, accounting and freeing 64 KiB per read was the plain relay's largest cost after the
- * syscalls themselves (docs/benchmarks.md: 0.72–0.84 ms of CPU per MB for a Node relay, 0.50–0.53 reading into
- * one reused buffer).
+ * every read: allocating, accounting and freeing 64 KiB per read (glibc growing and trimming its heap for them)
+ * cost the proxy ~0.2 ms of CPU per MB, relay-bound 1.21 → 0.99–1.05 ms/MB (docs/benchmarks.md).
  *
  * A buffer is read into again only once nothing refers to its bytes any more. Two things see a chunk:
  * - the write to the client, which may keep it queued: the buffer is free once the socket has nothing queued

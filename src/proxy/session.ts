@@ -154,9 +154,10 @@ export class ProxySession {
   private connect(): void {
     const { upstream, connectTimeoutMs } = this.o;
     const t = this.tlsOptions;
-    // Not where something else keeps the server's chunks: node:tls over RecordWatch (--upstream-tls), a fault
-    // injector holding chunks back, or a TLS client socket queueing them in ways a plain socket does not. STLS
-    // is fine: the pool hands the socket over to TLS when it begins (upgrade).
+    // Not where something else keeps the server's chunks: node:tls over RecordWatch (--upstream-tls), or a fault
+    // injector holding chunks back. Nor under --listen-tls: what a TLS client socket keeps of a write until it is
+    // encrypted was not audited, and nothing measured needs it. STLS is fine: the pool hands the socket over
+    // to TLS when it begins (upgrade).
     const plain = !t.upstreamTls && !t.listenTls && !this.o.faults;
     this.readPool = plain && !this.o.dial ? new ReadPool() : null;
     const raw = this.o.dial
