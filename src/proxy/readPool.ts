@@ -23,8 +23,8 @@ interface Slot {
   lastWrite: number;
 }
 
-/** Takes one chunk (valid only during the call); false pauses reading until the taker resumes the socket. */
-export type Taker = (chunk: Buffer) => boolean;
+/** Takes one chunk, valid only during the call (the taker pauses the socket itself when it must). */
+export type Taker = (chunk: Buffer) => void;
 
 export class ReadPool {
   /** The large buffers, while the session moves bulk (a body); empty while it is quiet. */
@@ -75,10 +75,7 @@ export class ReadPool {
    * chunk is copied and emitted as 'data', as a socket without the pool would, and its pausing works as usual.
    */
   handOver(socket: Readable): void {
-    this.attach((chunk) => {
-      socket.emit('data', Buffer.from(chunk));
-      return true;
-    });
+    this.attach((chunk) => socket.emit('data', Buffer.from(chunk)));
   }
 
   /** Octets of the large buffers held (for the memory tests). */
@@ -88,7 +85,10 @@ export class ReadPool {
 
   private read(chunk: Buffer): boolean {
     this.lastRead = chunk.length;
-    if (this.taker) return this.taker(chunk);
+    if (this.taker) {
+      this.taker(chunk);
+      return true;
+    }
     // Nobody relays yet (or any more): keep a copy, and read no further until someone does.
     this.early.push(Buffer.from(chunk));
     return false;

@@ -79,10 +79,7 @@ export function pipeSide(
   };
   if (pool) {
     // Pausing is onData's (from.pause() stops reading); chunks read before the relay began come first.
-    pool.attach((chunk) => {
-      onData(chunk);
-      return true;
-    });
+    pool.attach(onData);
     if (!waiting && !held) from.resume();
   } else from.on('data', onData);
   from.on('end', onEnd);

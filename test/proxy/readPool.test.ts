@@ -53,10 +53,7 @@ function relayingAtOnce(): ReadPool {
       done();
     },
   });
-  pool.attach((chunk) => {
-    pool.write(sink, chunk);
-    return true;
-  });
+  pool.attach((chunk) => pool.write(sink, chunk));
   return pool;
 }
 
@@ -97,7 +94,6 @@ describe('ReadPool', () => {
     pool.attach((chunk) => {
       written.push(chunk.toString('latin1'));
       pool.write(out, chunk);
-      return true;
     });
     const buffers: Buffer[] = [];
     for (let i = 0; i < READ_BUFFERS + 2; i++) buffers.push(read(pool, Buffer.from(`read ${i}`)));
@@ -123,10 +119,7 @@ describe('ReadPool', () => {
     expect(pool.onread.callback(11, buffer)).toBe(false);
     buffer.fill(0x7e);
     const got: string[] = [];
-    pool.attach((chunk) => {
-      got.push(chunk.toString('latin1'));
-      return true;
-    });
+    pool.attach((chunk) => got.push(chunk.toString('latin1')));
     read(pool, Buffer.from('+OK later\r\n'));
     expect(got).toEqual(['+OK early\r\n', '+OK later\r\n']);
   });
