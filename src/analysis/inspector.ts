@@ -12,7 +12,10 @@ import { Mailbox } from './mailbox.js';
 import { applyToMailbox } from './model.js';
 import { ReactionWatch } from './reactions.js';
 import { SummaryFacts, summarize } from './summary.js';
-import type { EngineEvent, Transaction } from './types.js';
+import type { EngineEvent, Response, Transaction } from './types.js';
+
+/** A Response being built: its optional fields are set after the literal. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface SessionOpen {
   readonly client?: string | null;
@@ -167,36 +170,63 @@ export class Inspector {
     return out;
   }
 
+  // Every object here is a literal of one fixed shape, optional fields assigned after it in their place at the end
+  // (JSON keeps the order): spreads of optional parts made V8 build this object's shape at run time, and one of
+  // its field checks failed on every few hundred NOOPs, deoptimizing and recompiling finish each time.
   private finish(raw: RawTransaction): Transaction {
     for (const v of applyToMailbox(raw, this.mailbox)) raw.violations.push(v);
     this.facts.learn(raw);
     for (const v of raw.violations) this.facts.count(v);
     const r = raw.response;
-    return {
-      session: this.session,
-      seq: raw.seq,
-      phase: raw.phase,
-      command: raw.command,
-      response: {
-        status: r.status,
-        code: r.code,
-        text: r.text,
-        multiline: r.multiline,
-        bodyOctets: r.bodyOctets,
-        bodyLines: r.bodyLines,
-        complete: r.complete,
-        ...(r.preview ? { preview: r.preview.toString('utf8') } : {}),
-        ...(r.listing ? { listing: r.listing } : {}),
-        ...(r.digest ? { digest: r.digest } : {}),
-      },
-      wire: { ...raw.wire },
-      ...(raw.sasl ? { sasl: raw.sasl } : {}),
-      startedAt: raw.startedAt,
-      endedAt: raw.endedAt,
-      latencyMs: raw.command ? raw.endedAt - raw.startedAt : null,
-      explain: explain(raw, this.mailbox),
-      rfc: raw.spec?.rfc ?? (raw.seq === 0 && !raw.command ? 'RFC 1939 §4' : 'RFC 1939 §3'),
-      violations: raw.violations,
+    const response: Writable<Response> = {
+      status: r.status,
+      code: r.code,
+      text: r.text,
+      multiline: r.multiline,
+      bodyOctets: r.bodyOctets,
+      bodyLines: r.bodyLines,
+      complete: r.complete,
     };
+    if (r.preview) response.preview = r.preview.toString('utf8');
+    if (r.listing) response.listing = r.listing;
+    if (r.digest) response.digest = r.digest;
+    const w = raw.wire;
+    const wire = { c2sStart: w.c2sStart, c2sEnd: w.c2sEnd, s2cStart: w.s2cStart, s2cEnd: w.s2cEnd };
+    const latencyMs = raw.command ? raw.endedAt - raw.startedAt : null;
+    const explained = explain(raw, this.mailbox);
+    const rfc = raw.spec?.rfc ?? (raw.seq === 0 && !raw.command ? 'RFC 1939 §4' : 'RFC 1939 §3');
+    const { session } = this;
+    const { seq, phase, command, startedAt, endedAt, violations } = raw;
+    // sasl sits before the times, as it always has in captures and JSON output.
+    return raw.sasl
+      ? {
+          session,
+          seq,
+          phase,
+          command,
+          response,
+          wire,
+          sasl: raw.sasl,
+          startedAt,
+          endedAt,
+          latencyMs,
+          explain: explained,
+          rfc,
+          violations,
+        }
+      : {
+          session,
+          seq,
+          phase,
+          command,
+          response,
+          wire,
+          startedAt,
+          endedAt,
+          latencyMs,
+          explain: explained,
+          rfc,
+          violations,
+        };
   }
 }
