@@ -11,9 +11,10 @@ function transactions(lines: [dir: 'c2s' | 's2c', text: string][], digests = fal
   const ins = new Inspector('s1', { digests }, 1_000);
   const out: Transaction[] = [];
   let t = 1_000;
-  for (const [dir, text] of lines)
-    for (const e of ins.receive(dir, Buffer.from(text), (t += 1.5)))
-      if (e.type === 'transaction') out.push(e.tx);
+  for (const [dir, text] of lines) {
+    t += 1.5;
+    for (const e of ins.receive(dir, Buffer.from(text), t)) if (e.type === 'transaction') out.push(e.tx);
+  }
   return out;
 }
 
