@@ -23,3 +23,12 @@ export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
  * MAX_PENDING_BYTES leaves room for the chunks already on their way while the relay pauses.
  */
 export const SLOW_DOWN_AT_BYTES = MAX_PENDING_BYTES / 4;
+
+/**
+ * A capture file is read in chunks of this size, this many at once: with one read at a time (a read stream),
+ * `show` sat idle ~20 µs per chunk waiting for the next one, 14 % of its time on a 1 GiB capture; with reads
+ * queued ahead the next chunk is there when it is wanted (2.43 → 2.22 s). More than two gained nothing
+ * measurable; each costs one chunk of memory.
+ */
+export const FILE_READ_OCTETS = 64 * 1024;
+export const FILE_READS_AHEAD = 2;
