@@ -27,7 +27,7 @@ export const SLOW_DOWN_AT_BYTES = MAX_PENDING_BYTES / 4;
 /**
  * A capture file is read in chunks of this size, this many at once: with one read at a time (a read stream),
  * `show` sat idle ~20 µs per chunk waiting for the next one, 14 % of its time on a 1 GiB capture; with reads
- * queued ahead the next chunk is there when it is wanted (2.43 → 2.22 s). More than two gained nothing
+ * queued ahead the next chunk is there when it is wanted (2.51 → 2.36 s, median of six). Four gained nothing
  * measurable; each costs one chunk of memory.
  */
 export const FILE_READ_OCTETS = 64 * 1024;
