@@ -15,7 +15,13 @@
  */
 import type { OnReadOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { BULK_READ_OCTETS, QUIET_READ_OCTETS, READ_BUFFER_OCTETS, READ_BUFFERS } from './limits.js';
+import {
+  BULK_READ_OCTETS,
+  FLOOD_READ_OCTETS,
+  QUIET_READ_OCTETS,
+  READ_BUFFER_OCTETS,
+  READ_BUFFERS,
+} from './limits.js';
 
 interface Slot {
   readonly buffer: Buffer;
@@ -34,6 +40,8 @@ export class ReadPool {
   private lastRead = 0;
   /** Reading into the large buffers (a read filled the quiet one). */
   private bulk = false;
+  /** The size of the large buffers: READ_BUFFER_OCTETS, or FLOOD_READ_OCTETS once a read filled one. */
+  private slotOctets = READ_BUFFER_OCTETS;
   /** The slot being read into, or null when the read goes into a buffer of its own (every slot was busy). */
   private current: Slot | null = null;
   private writes = 0;
@@ -80,7 +88,7 @@ export class ReadPool {
 
   /** Octets of the large buffers held (for the memory tests). */
   get heldOctets(): number {
-    return this.slots.length * READ_BUFFER_OCTETS;
+    return this.slots.length * this.slotOctets;
   }
 
   private read(chunk: Buffer): boolean {
@@ -105,20 +113,28 @@ export class ReadPool {
    */
   private next(): Buffer {
     const free = (s: Slot) => s.lastWrite <= this.done;
-    if (this.lastRead >= (this.bulk ? BULK_READ_OCTETS : QUIET_READ_OCTETS)) this.bulk = true;
-    else if (this.bulk && this.done === this.writes) {
+    if (this.lastRead >= (this.bulk ? BULK_READ_OCTETS : QUIET_READ_OCTETS)) {
+      this.bulk = true;
+      if (this.lastRead === this.slotOctets && this.slotOctets < FLOOD_READ_OCTETS) {
+        // A read filled a large buffer: the server sends faster than they hold, so read more at a time. The
+        // small ones go (a write still in flight keeps its own alive).
+        this.slotOctets = FLOOD_READ_OCTETS;
+        this.slots = [];
+      }
+    } else if (this.bulk && this.done === this.writes) {
       // Gone quiet with nothing queued: the large buffers go (a write still in flight keeps its own alive).
       this.bulk = false;
       this.slots = [];
+      this.slotOctets = READ_BUFFER_OCTETS;
     }
     const slot = !this.bulk && free(this.quiet) ? this.quiet : (this.slots.find(free) ?? this.grow());
     this.current = slot;
-    return slot ? slot.buffer : Buffer.allocUnsafe(READ_BUFFER_OCTETS);
+    return slot ? slot.buffer : Buffer.allocUnsafe(this.slotOctets);
   }
 
   private grow(): Slot | null {
     if (this.slots.length >= READ_BUFFERS) return null;
-    const slot = { buffer: Buffer.allocUnsafe(READ_BUFFER_OCTETS), lastWrite: 0 };
+    const slot = { buffer: Buffer.allocUnsafe(this.slotOctets), lastWrite: 0 };
     this.slots.push(slot);
     return slot;
   }

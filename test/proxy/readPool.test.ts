@@ -1,7 +1,7 @@
 /**
  * The server's bytes read into buffers used again (src/proxy/readPool.ts): a buffer is read into again only once
  * its write is done, so a slow client gets every byte exactly; a quiet session keeps one small buffer, a body
- * moves to large ones and lets them go when it ends; what arrives before the relay is kept; at most READ_BUFFERS
+ * moves to large ones (larger still when a read fills one) and lets them go when it ends; what arrives before the relay is kept; at most READ_BUFFERS
  * large ones, beyond that a read gets a buffer of its own; handed over (STLS), chunks are copies.
  */
 import net from 'node:net';
@@ -9,6 +9,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BULK_READ_OCTETS,
+  FLOOD_READ_OCTETS,
   QUIET_READ_OCTETS,
   READ_BUFFER_OCTETS,
   READ_BUFFERS,
@@ -76,7 +77,7 @@ describe('ReadPool', () => {
     const pool = relayingAtOnce();
     // A body begins: the small buffer is filled, more is waiting.
     read(pool, Buffer.alloc(QUIET_READ_OCTETS, 0x41));
-    const large = read(pool, Buffer.alloc(READ_BUFFER_OCTETS, 0x42));
+    const large = read(pool, Buffer.alloc(READ_BUFFER_OCTETS - 1, 0x42));
     expect(large.length).toBe(READ_BUFFER_OCTETS);
     // Partial reads of a body keep the large buffer, the same one while the writes go out at once.
     expect(read(pool, Buffer.alloc(BULK_READ_OCTETS, 0x43)) === large).toBe(true);
@@ -85,6 +86,22 @@ describe('ReadPool', () => {
     read(pool, Buffer.from('.\r\n'));
     expect(pool.heldOctets).toBe(0);
     expect(read(pool, Buffer.from('+OK\r\n')).length).toBe(QUIET_READ_OCTETS);
+  });
+
+  it('a read that fills a large buffer moves to larger ones until the body ends; the next body starts small', () => {
+    const pool = relayingAtOnce();
+    read(pool, Buffer.alloc(QUIET_READ_OCTETS, 0x41));
+    // A fast server: the 64 KiB read comes back full, so the reads after it take FLOOD_READ_OCTETS at a time.
+    expect(read(pool, Buffer.alloc(READ_BUFFER_OCTETS, 0x42)).length).toBe(READ_BUFFER_OCTETS);
+    const flood = read(pool, Buffer.alloc(FLOOD_READ_OCTETS, 0x43));
+    expect(flood.length).toBe(FLOOD_READ_OCTETS);
+    expect(read(pool, Buffer.alloc(BULK_READ_OCTETS, 0x44)) === flood).toBe(true);
+    expect(pool.heldOctets).toBe(FLOOD_READ_OCTETS);
+    // The body's end lets them go; the next body starts again from the quiet buffer and 64 KiB ones.
+    read(pool, Buffer.from('.\r\n'));
+    expect(pool.heldOctets).toBe(0);
+    read(pool, Buffer.alloc(QUIET_READ_OCTETS, 0x45));
+    expect(read(pool, Buffer.alloc(100, 0x46)).length).toBe(READ_BUFFER_OCTETS);
   });
 
   it('never reads into a buffer whose write is still queued; past READ_BUFFERS a read gets its own', async () => {
