@@ -11,7 +11,8 @@
  *
  * A quiet session reads into one small buffer; a read that fills it switches to the large ones, which are let go
  * once a short read leaves nothing queued (limits.ts QUIET_READ_OCTETS, BULK_READ_OCTETS): 10,000 sessions do
- * not each keep a large buffer touched by their last body.
+ * not each keep a large buffer touched by their last body. A read that fills a large one switches the rest of
+ * the body to larger ones still (FLOOD_READ_OCTETS): a fast server's body in a quarter of the reads and writes.
  */
 import type { OnReadOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
