@@ -7,18 +7,27 @@
  * Latin-1, which leaves UTF-8 sequences as they are, so the text is never decoded nor encoded again.
  */
 import { isTextChunk } from './format.js';
+import { DATA_LINE_PIECE_OCTETS } from './limits.js';
 
 /** The line of dataRecord(session, t, dir, bytes) as written to a capture, newline included. */
 export function dataLine(session: string, t: number, dir: 'c2s' | 's2c', bytes: Uint8Array): Buffer {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const head = `{"type":"data","session":${JSON.stringify(session)},"t":${JSON.stringify(t)},"dir":"${dir}",`;
   const text = isTextChunk(buffer);
-  const body = text ? escapeJson(buffer.toString('latin1')) : buffer.toString('base64');
+  // Piece by piece: escaping is per character and the pieces' base64 joins into the whole's (limits.ts).
+  const pieces: string[] = [];
+  let length = 0;
+  for (let at = 0; at < buffer.length; at += DATA_LINE_PIECE_OCTETS) {
+    const piece = buffer.subarray(at, at + DATA_LINE_PIECE_OCTETS);
+    const body = text ? escapeJson(piece.toString('latin1')) : piece.toString('base64');
+    pieces.push(body);
+    length += body.length;
+  }
   const start = Buffer.byteLength(head);
-  const line = Buffer.allocUnsafe(start + body.length + (text ? 11 : 10));
+  const line = Buffer.allocUnsafe(start + length + (text ? 11 : 10));
   line.write(head, 0, 'utf8');
   let at = start + line.write(text ? '"text":"' : '"b64":"', start, 'latin1');
-  at += line.write(body, at, 'latin1');
+  for (const body of pieces) at += line.write(body, at, 'latin1');
   line.write('"}\n', at, 'latin1');
   return line;
 }

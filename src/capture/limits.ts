@@ -32,3 +32,11 @@ export const SLOW_DOWN_AT_BYTES = MAX_PENDING_BYTES / 4;
  */
 export const FILE_READ_OCTETS = 64 * 1024;
 export const FILE_READS_AHEAD = 2;
+
+/**
+ * A data line is made this many octets of its chunk at a time (capture/dataLine.ts). Past ~128 KiB V8 makes
+ * every string a large object of its own: the proxy's 256 KiB reads of a fast body (proxy/limits.ts
+ * FLOOD_READ_OCTETS) cost 2.6–2.7 ms/MB to record made whole, against 1.6–1.8 for 64 KiB chunks. A multiple of
+ * three, so that the pieces' base64 is the base64 of the whole.
+ */
+export const DATA_LINE_PIECE_OCTETS = 3 * 21_845;

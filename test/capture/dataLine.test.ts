@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dataLine } from '../../src/capture/dataLine.js';
 import { dataRecord } from '../../src/capture/format.js';
+import { DATA_LINE_PIECE_OCTETS } from '../../src/capture/limits.js';
 
 const expected = (session: string, t: number, dir: 'c2s' | 's2c', bytes: Uint8Array) =>
   Buffer.from(`${JSON.stringify(dataRecord(session, t, dir, bytes))}\n`, 'utf8');
@@ -65,6 +66,24 @@ describe('dataLine', () => {
     });
     const binary = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x0a]);
     expect(JSON.parse(dataLine('s1', 1, 'c2s', binary).toString('utf8')).b64).toBe(binary.toString('base64'));
+  });
+
+  it('is the same line for a chunk larger than the pieces it is made in, whatever falls on their edges', () => {
+    const P = DATA_LINE_PIECE_OCTETS;
+    // Text with an escape, a CRLF or a UTF-8 sequence across every edge; binary at sizes around multiples.
+    for (const across of ['\r\n', '""', '\\\\', '\t\t', 'é€😀']) {
+      const edge = Buffer.from(across, 'utf8');
+      for (const shift of [-2, -1, 0, 1]) {
+        const head = Buffer.alloc(P + shift - Math.floor(edge.length / 2), 'a');
+        const chunk = Buffer.concat([head, edge, Buffer.alloc(P, 'b'), edge, Buffer.from('tail\r\n')]);
+        expect(dataLine('s1', 3, 's2c', chunk).equals(expected('s1', 3, 's2c', chunk))).toBe(true);
+      }
+    }
+    for (const size of [2 * P - 1, 2 * P, 2 * P + 1, 4 * P + 2]) {
+      const binary = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) binary[i] = (i * 7 + 3) & 0xff;
+      expect(dataLine('s1', 3, 's2c', binary).equals(expected('s1', 3, 's2c', binary))).toBe(true);
+    }
   });
 
   it('keeps the bytes of a chunk it is given as a view into a larger buffer', () => {
