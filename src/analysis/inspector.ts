@@ -170,9 +170,9 @@ export class Inspector {
     return out;
   }
 
-  // Every object here is a literal of one fixed shape, optional fields assigned after it in their place at the end
-  // (JSON keeps the order): spreads of optional parts made V8 build this object's shape at run time, and one of
-  // its field checks failed on every few hundred NOOPs, deoptimizing and recompiling finish each time.
+  // Every object here is a literal of one fixed shape, a response's optional fields assigned after it in their
+  // place at the end (JSON keeps the order): spreads of optional parts made V8 build this object's shape at run
+  // time, and one of its field checks failed every few hundred NOOPs, deoptimizing and recompiling finish.
   private finish(raw: RawTransaction): Transaction {
     for (const v of applyToMailbox(raw, this.mailbox)) raw.violations.push(v);
     this.facts.learn(raw);
@@ -197,36 +197,22 @@ export class Inspector {
     const rfc = raw.spec?.rfc ?? (raw.seq === 0 && !raw.command ? 'RFC 1939 §4' : 'RFC 1939 §3');
     const { session } = this;
     const { seq, phase, command, startedAt, endedAt, violations } = raw;
-    // sasl sits before the times, as it always has in captures and JSON output.
-    return raw.sasl
-      ? {
-          session,
-          seq,
-          phase,
-          command,
-          response,
-          wire,
-          sasl: raw.sasl,
-          startedAt,
-          endedAt,
-          latencyMs,
-          explain: explained,
-          rfc,
-          violations,
-        }
-      : {
-          session,
-          seq,
-          phase,
-          command,
-          response,
-          wire,
-          startedAt,
-          endedAt,
-          latencyMs,
-          explain: explained,
-          rfc,
-          violations,
-        };
+    // One shape for every transaction: sasl is undefined when there is none, which JSON leaves out, so the
+    // output is what it always was (sasl before the times).
+    return {
+      session,
+      seq,
+      phase,
+      command,
+      response,
+      wire,
+      sasl: raw.sasl,
+      startedAt,
+      endedAt,
+      latencyMs,
+      explain: explained,
+      rfc,
+      violations,
+    };
   }
 }

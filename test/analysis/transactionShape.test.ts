@@ -1,7 +1,7 @@
 /**
- * A transaction's fields come in one order in captures and JSON output, optional ones in their place or absent
- * (never present as undefined). Inspector.finish builds it without spreads (for V8: jitSettles.test.ts), which
- * must not move a key.
+ * A transaction's fields come in one order in JSON output, optional ones in their place or absent.
+ * Inspector.finish builds it without spreads, in one shape (for V8: jitSettles.test.ts; a missing sasl is an
+ * undefined field, which JSON leaves out), which must not move a key.
  */
 import { describe, expect, it } from 'vitest';
 import { Inspector } from '../../src/analysis/inspector.js';
@@ -36,8 +36,8 @@ describe('a transaction as output', () => {
     true,
   );
 
-  it('keeps its keys in order, sasl before the times', () => {
-    const [greeting, capa, auth, retr] = plain;
+  it('keeps its keys in order in JSON, sasl before the times and only when there is one', () => {
+    const [greeting, capa, auth, retr] = plain.map((tx) => JSON.parse(JSON.stringify(tx)));
     expect(Object.keys(greeting!)).toEqual([...HEAD, ...TAIL]);
     expect(Object.keys(capa!)).toEqual([...HEAD, ...TAIL]);
     expect(Object.keys(auth!)).toEqual([...HEAD, 'sasl', ...TAIL]);
@@ -47,6 +47,7 @@ describe('a transaction as output', () => {
 
   it('gives a response its optional fields after the fixed ones, and only when they have a value', () => {
     const [greeting, capa, , retr] = plain;
+    expect(Object.keys(plain[0]!)).toContain('sasl'); // present, undefined: one shape for V8
     expect(Object.keys(greeting!.response)).toEqual(RESPONSE);
     expect(Object.keys(capa!.response)).toEqual([...RESPONSE, 'listing']);
     expect(Object.keys(retr!.response)).toEqual([...RESPONSE, 'preview', 'digest']);
