@@ -37,8 +37,9 @@ export const CLOSE_GRACE_MS = 2000;
 /**
  * The server's bytes are read into buffers the proxy keeps and uses again (proxy/readPool.ts): each as large as
  * Node's own reads (64 KiB; a read takes at most the buffer it is given), and a few of them, so that a read can
- * go into a free one while the client is still being written the last. Past that many writes in flight the relay is paused by
- * backpressure anyway; a read that finds none free gets a buffer of its own, as without the pool.
+ * go into a free one while the client is still being written the last. Past that many writes in flight the
+ * relay is paused by backpressure anyway; a read that finds none free gets a buffer of its own, as without the
+ * pool.
  */
 export const READ_BUFFER_OCTETS = 64 * 1024;
 export const READ_BUFFERS = 4;
@@ -56,8 +57,9 @@ export const BULK_READ_OCTETS = 16 * 1024;
 /**
  * A read that fills a large buffer means the server sends faster than 64 KiB a read can take (a fast link, or
  * loopback): the large buffers become this size until the body ends. A read of 256 KiB costs about what one of
- * 64 KiB does, so a fast body costs a quarter of the reads and writes (relay-bound, scratch: 0.99 → 0.76 ms/MB
- * against the Node relay's 0.72–0.74, which reads 64 KiB at a time). Short bodies never get here: buffers this
- * large for every 4 KiB message made 10,000 sessions slower (0.49–0.54 → 0.66–0.68 ms each).
+ * 64 KiB does, so a fast body takes a quarter of the reads and writes (relay-bound, scratch: 0.99 → 0.76–0.82
+ * ms/MB against the Node relay's 0.72–0.78, which reads 64 KiB at a time; full runs 0.86–0.92 against 0.73:
+ * what the kernel copies is per byte, the same for both). Short bodies never get here: buffers this large for
+ * every 4 KiB message made 10,000 sessions slower (0.49–0.54 → 0.66–0.68 ms each).
  */
 export const FLOOD_READ_OCTETS = 256 * 1024;
